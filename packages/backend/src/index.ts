@@ -1,0 +1,38 @@
+/*
+ * The portal's backend: Backstage's new backend system with the plugins the
+ * Fastify service journey needs, plus our own two pieces (the scaffolder
+ * module and the service-health plugin).
+ */
+import { createBackend } from '@backstage/backend-defaults';
+
+const backend = createBackend();
+
+// Serves the built frontend bundle on the backend's port in production-like runs.
+backend.add(import('@backstage/plugin-app-backend'));
+
+// Auth: the guest provider signs people in locally; production config adds a real provider.
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+
+// Catalog, with the Template kind understood.
+backend.add(import('@backstage/plugin-catalog-backend'));
+backend.add(
+  import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+);
+backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+
+// Permissions: allow-all locally; replace the policy module for production.
+backend.add(import('@backstage/plugin-permission-backend'));
+backend.add(
+  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
+);
+
+// Scaffolder: GitHub publishing for real installs, our Fastify actions for the template.
+backend.add(import('@backstage/plugin-scaffolder-backend'));
+backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
+backend.add(import('@internal/plugin-scaffolder-backend-module-fastify'));
+
+// Health, metrics and traces of every catalog service.
+backend.add(import('@internal/plugin-service-health-backend'));
+
+backend.start();

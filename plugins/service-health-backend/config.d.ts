@@ -1,0 +1,4 @@
+export interface Config {
+  /** Settings of the service-health backend plugin. */
+  serviceHealth?: {};
+}

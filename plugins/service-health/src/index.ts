@@ -1,0 +1,6 @@
+/**
+ * The service-health frontend plugin.
+ *
+ * @packageDocumentation
+ */
+export { serviceHealthPlugin as default } from './plugin';
