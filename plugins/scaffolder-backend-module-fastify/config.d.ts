@@ -1,10 +1,14 @@
 export interface Config {
-  /** Settings of the Fastify service template's scaffolder actions. */
   scaffolder?: {
+    /** Settings of the Fastify service template's scaffolder actions. */
     fastify?: {
       /**
-       * Where `fastify:publish:local` creates bare git repositories for new
-       * services. Relative paths resolve against the backend's working directory.
+       * Where `fastify:publish:local` creates bare git repositories
+       * (`<root>/<name>.git`), and the only folder from which the catalog reads
+       * `local-git` locations. Relative paths resolve against the backend's
+       * working directory (`packages/backend` under `npm start`).
+       * Default: `.local-git` (that is, `<backend working directory>/.local-git`).
+       * A root the action creates contains a `.gitignore` that ignores everything in it.
        */
       localRepositoryRoot?: string;
     };

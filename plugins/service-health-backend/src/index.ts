@@ -3,4 +3,21 @@
  *
  * @packageDocumentation
  */
-export { serviceHealthPlugin as default } from './plugin';
+export { serviceHealthPlugin as default, HEALTH_POLL_TASK_ID } from './plugin';
+export {
+  serviceHealthSourcesExtensionPoint,
+  type ServiceHealthSourcesExtensionPoint,
+} from './extensions';
+export {
+  MetricsSourceUnreachableError,
+  type MetricsSource,
+  type MetricsWindow,
+  type ResolvedTarget,
+  type ServiceTarget,
+} from './types';
+export type { LabelMatcher } from './metrics/promql';
+export {
+  TraceSourceUnavailableError,
+  type TraceSource,
+  type TraceListQuery,
+} from './traces/types';

@@ -1,8 +1,23 @@
 import {
   coreServices,
   createBackendPlugin,
+  resolvePackagePath,
 } from '@backstage/backend-plugin-api';
-import Router from 'express-promise-router';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { readServiceHealthConfig } from './config';
+import { HealthStore, SampleStore } from './database/stores';
+import { serviceHealthSourcesExtensionPoint } from './extensions';
+import { HealthPoller } from './health/HealthPoller';
+import { DirectMetricsSource } from './metrics/DirectMetricsSource';
+import { PrometheusMetricsSource } from './metrics/PrometheusMetricsSource';
+import { HostAllowList, OutboundHttp } from './outbound/OutboundHttp';
+import { createRouter } from './router';
+import { createTraceSources } from './traces';
+import type { TraceSource } from './traces/types';
+import type { MetricsSource } from './types';
+
+/** Id of the scheduled poll task. @public */
+export const HEALTH_POLL_TASK_ID = 'service-health:poll';
 
 /**
  * Gathers each catalog service's health, metrics and traces.
@@ -12,14 +27,157 @@ import Router from 'express-promise-router';
 export const serviceHealthPlugin = createBackendPlugin({
   pluginId: 'service-health',
   register(env) {
+    const extraMetrics: MetricsSource[] = [];
+    const extraTraces: TraceSource[] = [];
+    env.registerExtensionPoint(serviceHealthSourcesExtensionPoint, {
+      addMetricsSource(source) {
+        extraMetrics.push(source);
+      },
+      addTraceSource(source) {
+        extraTraces.push(source);
+      },
+    });
+
     env.registerInit({
-      deps: { httpRouter: coreServices.httpRouter },
-      async init({ httpRouter }) {
-        const router = Router();
-        router.get('/ping', (_req, res) => {
-          res.json({ status: 'ok' });
+      deps: {
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        logger: coreServices.logger,
+        config: coreServices.rootConfig,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        discovery: coreServices.discovery,
+        permissions: coreServices.permissions,
+        lifecycle: coreServices.lifecycle,
+        catalog: catalogServiceRef,
+      },
+      async init({
+        httpRouter,
+        httpAuth,
+        auth,
+        logger,
+        config,
+        database,
+        scheduler,
+        permissions,
+        lifecycle,
+        catalog,
+      }) {
+        const settings = readServiceHealthConfig(config);
+        const knex = await database.getClient();
+        if (!database.migrations?.skip) {
+          await knex.migrate.latest({
+            directory: resolvePackagePath(
+              '@internal/plugin-service-health-backend',
+              'migrations',
+            ),
+            disableMigrationsListValidation: true,
+          });
+        }
+
+        const http = new OutboundHttp(
+          new HostAllowList(settings.allowedHosts),
+          settings.http,
+        );
+
+        const metricsSources = new Map<string, MetricsSource>();
+        const addMetrics = (source: MetricsSource) => {
+          if (metricsSources.has(source.id)) {
+            throw new Error(`Duplicate service-health metrics source id "${source.id}"`);
+          }
+          metricsSources.set(source.id, source);
+        };
+        addMetrics(
+          new DirectMetricsSource({
+            http,
+            store: new SampleStore(knex),
+            ...settings.direct,
+          }),
+        );
+        for (const p of settings.prometheus) {
+          addMetrics(new PrometheusMetricsSource(p, settings.http.maxResponseBytes));
+        }
+        extraMetrics.forEach(addMetrics);
+
+        const traces = await createTraceSources({ config, database: knex, logger });
+        const traceSources = new Map(traces.sources);
+        for (const source of extraTraces) {
+          if (traceSources.has(source.id)) {
+            throw new Error(`Duplicate service-health trace source id "${source.id}"`);
+          }
+          traceSources.set(source.id, source);
+        }
+
+        for (const env of settings.environments) {
+          if (!metricsSources.has(env.metricsSource)) {
+            logger.warn(
+              `serviceHealth environment ${env.name} uses unknown metrics source "${env.metricsSource}"`,
+            );
+          }
+          if (env.tracesSource && !traceSources.has(env.tracesSource)) {
+            logger.warn(
+              `serviceHealth environment ${env.name} uses unknown traces source "${env.tracesSource}"`,
+            );
+          }
+        }
+        if (settings.allowedHosts.length === 0) {
+          logger.warn(
+            'serviceHealth.allowedHosts is empty: no service will be polled',
+          );
+        }
+
+        const healthStore = new HealthStore(knex);
+        const poller = new HealthPoller({
+          http,
+          store: healthStore,
+          environments: settings.environments,
+          concurrency: settings.health.concurrency,
+          retentionDays: settings.health.retentionDays,
+          minRefreshIntervalSeconds: settings.health.minRefreshIntervalSeconds,
+          metricsSources,
+          logger,
+          catalog,
+          auth,
         });
-        httpRouter.use(router);
+
+        if (settings.health.enabled) {
+          const interval = settings.health.intervalSeconds;
+          await scheduler.scheduleTask({
+            id: HEALTH_POLL_TASK_ID,
+            // global scope: one instance of a multi-instance backend runs each cycle
+            scope: 'global',
+            frequency: { seconds: interval },
+            timeout: { seconds: Math.max(interval * 4, 60) },
+            initialDelay: { seconds: 10 },
+            fn: async signal => {
+              await poller.runCycle(signal);
+            },
+          });
+        }
+
+        httpRouter.addAuthPolicy({ path: '/otlp', allow: 'unauthenticated' });
+        httpRouter.use(
+          await createRouter({
+            httpAuth,
+            permissions,
+            catalog,
+            logger,
+            http,
+            environments: settings.environments,
+            poller,
+            healthStore,
+            metricsSources,
+            traceSources,
+            defaultTraceSourceId: traces.defaultSourceId,
+            otlpRouter: traces.otlpRouter,
+          }),
+        );
+
+        lifecycle.addShutdownHook(async () => {
+          http.close();
+          await traces.close?.();
+        });
       },
     });
   },

@@ -1,6 +1,24 @@
 /**
- * The service-health frontend plugin.
+ * The service-health frontend plugin: a Health tab and an overview card on
+ * catalog entities that carry the service-health annotations.
+ *
+ * This entry point serves apps on the legacy frontend system; the plugin for
+ * the new frontend system is the default export of
+ * `@internal/plugin-service-health/alpha`.
  *
  * @packageDocumentation
  */
-export { serviceHealthPlugin as default } from './plugin';
+export {
+  EntityServiceHealthCard,
+  EntityServiceHealthContent,
+  serviceHealthApiFactory,
+  serviceHealthLegacyPlugin,
+} from './plugin';
+export { serviceHealthApiRef, ServiceHealthClient } from './api';
+export type { ServiceHealthContentProps } from './components/ServiceHealthContent';
+export type { ServiceHealthCardProps } from './components/ServiceHealthCard';
+export {
+  isServiceHealthAvailable,
+  SERVICE_HEALTH_ANNOTATIONS,
+} from '@internal/plugin-service-health-common';
+export type { ServiceHealthApi } from '@internal/plugin-service-health-common';

@@ -1,12 +1,67 @@
-import { createFrontendPlugin } from '@backstage/frontend-plugin-api';
+import {
+  createApiFactory,
+  createComponentExtension,
+  createPlugin,
+  createRoutableExtension,
+  discoveryApiRef,
+  fetchApiRef,
+} from '@backstage/core-plugin-api';
+import { serviceHealthApiRef, ServiceHealthClient } from './api';
+import { rootRouteRef } from './routes';
 
 /**
- * The service-health frontend plugin: a Health tab and an overview card on
- * catalog entities that carry the service-health annotations.
+ * Factory of the service-health API client (`discoveryApi` + `fetchApi`).
  *
  * @public
  */
-export const serviceHealthPlugin = createFrontendPlugin({
-  pluginId: 'service-health',
-  extensions: [],
+export const serviceHealthApiFactory = createApiFactory({
+  api: serviceHealthApiRef,
+  deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+  factory: ({ discoveryApi, fetchApi }) =>
+    new ServiceHealthClient({ discoveryApi, fetchApi }),
 });
+
+/**
+ * The service-health plugin for apps on the legacy frontend system. Apps on
+ * the new frontend system use the default export of
+ * `@internal/plugin-service-health/alpha`.
+ *
+ * @public
+ */
+export const serviceHealthLegacyPlugin = createPlugin({
+  id: 'service-health',
+  apis: [serviceHealthApiFactory],
+  routes: { root: rootRouteRef },
+});
+
+/**
+ * The Health tab (legacy frontend system), e.g.
+ * `<EntityLayout.Route path="/health" title="Health" if={isServiceHealthAvailable}>`.
+ *
+ * @public
+ */
+export const EntityServiceHealthContent = serviceHealthLegacyPlugin.provide(
+  createRoutableExtension({
+    name: 'EntityServiceHealthContent',
+    component: () =>
+      import('./components/ServiceHealthContent').then(
+        m => m.ServiceHealthContent,
+      ),
+    mountPoint: rootRouteRef,
+  }),
+);
+
+/**
+ * The overview card (legacy frontend system).
+ *
+ * @public
+ */
+export const EntityServiceHealthCard = serviceHealthLegacyPlugin.provide(
+  createComponentExtension({
+    name: 'EntityServiceHealthCard',
+    component: {
+      lazy: () =>
+        import('./components/ServiceHealthCard').then(m => m.ServiceHealthCard),
+    },
+  }),
+);

@@ -1,0 +1,52 @@
+// The portal as a new user meets it: it starts, signs the guest in, lists the
+// Fastify service template in the catalog and on the Create page.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  APP_URL,
+  BACKEND_URL,
+  guestToken,
+  launchBrowser,
+  screenshot,
+  startPortal,
+} from './portal.mjs';
+
+let portal;
+let browser;
+let page;
+
+before(async () => {
+  portal = await startPortal();
+  ({ browser, page } = await launchBrowser());
+});
+
+after(async () => {
+  await browser?.close();
+  await portal?.stop();
+});
+
+test('the backend is ready and the catalog lists the Fastify template', async () => {
+  const token = await guestToken();
+  const res = await fetch(
+    `${BACKEND_URL}/api/catalog/entities/by-query?filter=kind=template,metadata.name=fastify-service`,
+    { headers: { authorization: `Bearer ${token}` } },
+  );
+  assert.equal(res.status, 200);
+  const { items } = await res.json();
+  assert.equal(items.length, 1);
+  assert.equal(items[0].spec.type, 'service');
+});
+
+test('the catalog page shows the repository entities after guest sign-in', async () => {
+  await page.goto(`${APP_URL}/catalog?filters[kind]=component`);
+  await page.getByRole('link', { name: 'service-health' }).waitFor({ timeout: 60_000 });
+  await screenshot(page, 'portal-catalog');
+});
+
+test('the Create page shows the Fastify service template card', async () => {
+  await page.goto(`${APP_URL}/create`);
+  await page.getByText('Fastify service', { exact: true }).first().waitFor({ timeout: 60_000 });
+  const choose = page.getByRole('button', { name: /choose/i }).first();
+  assert.ok(await choose.isVisible());
+  await screenshot(page, 'portal-create');
+});

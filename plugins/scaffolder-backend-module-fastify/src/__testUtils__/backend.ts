@@ -1,0 +1,57 @@
+import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
+import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import { AddressInfo } from 'node:net';
+import fastifyModules from '../index';
+
+export const TEST_USER = 'user:default/jane';
+
+/**
+ * The portal's scaffolder and catalog (with the Template kind), this package's
+ * modules, and the given config: the same features packages/backend adds for
+ * the template journey. Mock auth: requests carry a mock user token.
+ */
+export async function startPortalBackend(config: Record<string, unknown>) {
+  const backend = await startTestBackend({
+    features: [
+      catalogPlugin,
+      catalogModuleScaffolderEntityModel,
+      scaffolderPlugin,
+      fastifyModules,
+      mockServices.rootConfig.factory({ data: JSON.parse(JSON.stringify(config)) }),
+    ],
+  });
+  const { port } = backend.server.address() as AddressInfo;
+  const baseUrl = `http://localhost:${port}`;
+  async function api<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { authorization: mockCredentials.user.header(TEST_USER), 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: any = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON
+    }
+    return { status: res.status, body: parsed };
+  }
+  return { backend, baseUrl, api };
+}
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 250));
+  }
+}

@@ -1,0 +1,168 @@
+/*
+ * The template, run through the scaffolder's HTTP API against a real backend
+ * (scaffolder + catalog with the Template kind + this package), publishing to a
+ * local repository and registering the component in the catalog.
+ */
+import git from 'isomorphic-git';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startPortalBackend, TEST_USER, waitFor } from '../__testUtils__/backend';
+import { makeTempDir, writeTree } from '../__testUtils__/fixtures';
+import { copyTemplateSources } from '../__testUtils__/templateSources';
+
+jest.setTimeout(180_000);
+
+const ORG = `
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata: { name: team-a }
+spec: { type: team, children: [] }
+---
+apiVersion: backstage.io/v1alpha1
+kind: System
+metadata: { name: shop }
+spec: { owner: group:default/team-a }
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata: { name: jane }
+spec:
+  profile: { displayName: Jane Doe, email: jane@example.com }
+  memberOf: [team-a]
+`;
+
+describe('the Fastify service template through the scaffolder HTTP API', () => {
+  let portal: Awaited<ReturnType<typeof startPortalBackend>>;
+  let repoRoot: string;
+
+  beforeAll(async () => {
+    const dir = makeTempDir('fastify-http-');
+    const templateFile = await copyTemplateSources(dir);
+    writeTree(dir, { 'org.yaml': ORG });
+    repoRoot = path.join(dir, 'local-git');
+    portal = await startPortalBackend({
+      catalog: {
+        rules: [{ allow: ['Component', 'System', 'Group', 'User', 'Template', 'Location'] }],
+        locations: [
+          { type: 'file', target: path.join(dir, 'org.yaml') },
+          { type: 'file', target: templateFile },
+        ],
+      },
+      scaffolder: { fastify: { localRepositoryRoot: repoRoot } },
+    });
+    await waitFor('the template in the catalog', async () => {
+      const res = await portal.api('GET', '/api/catalog/entities/by-name/template/default/fastify-service');
+      return res.status === 200 ? true : undefined;
+    });
+    await waitFor('the user in the catalog', async () => {
+      const res = await portal.api('GET', '/api/catalog/entities/by-name/user/default/jane');
+      return res.status === 200 ? true : undefined;
+    });
+  });
+
+  afterAll(async () => {
+    await portal?.backend.stop();
+  });
+
+  async function runTask(values: Record<string, unknown>) {
+    const created = await portal.api('POST', '/api/scaffolder/v2/tasks', {
+      templateRef: 'template:default/fastify-service',
+      values,
+    });
+    expect(created.status).toBe(201);
+    const task = await waitFor(
+      'the task to finish',
+      async () => {
+        const res = await portal.api('GET', `/api/scaffolder/v2/tasks/${created.body.id}`);
+        return ['completed', 'failed', 'cancelled'].includes(res.body.status) ? res.body : undefined;
+      },
+      120_000,
+    );
+    const events = await portal.api('GET', `/api/scaffolder/v2/tasks/${created.body.id}/events`);
+    return { task, events: events.body as any[] };
+  }
+
+  const values = {
+    name: 'orders-api',
+    description: 'Takes orders',
+    owner: 'group:default/team-a',
+    system: 'system:default/shop',
+    lifecycle: 'experimental',
+    database: 'postgres',
+    events: 'redis-streams',
+    auth: 'jwt',
+    port: 8081,
+    publishTarget: 'local',
+  };
+
+  it('creates the repository and registers the component', async () => {
+    const { task, events } = await runTask(values);
+    const log = events.filter(e => e.type === 'log').map(e => e.body.message).join('\n');
+    expect({ status: task.status, log: task.status === 'completed' ? '' : log }).toEqual({ status: 'completed', log: '' });
+
+    // the repository: bare, one commit, authored by the user who ran the template
+    const gitdir = path.join(repoRoot, 'orders-api.git');
+    const commits = await git.log({ fs, gitdir, ref: 'main' });
+    expect(commits).toHaveLength(1);
+    expect(commits[0].commit.author).toMatchObject({ name: 'Jane Doe', email: 'jane@example.com' });
+    const files = await git.listFiles({ fs, gitdir, ref: 'main' });
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'catalog-info.yaml']));
+    expect(files).not.toContain('features.json');
+    expect(files.some(f => f.startsWith('node_modules/'))).toBe(false);
+
+    // the task's output
+    const completion = events.find(e => e.type === 'completion');
+    const output = completion.body.output;
+    const remoteUrl = `file://${gitdir}`;
+    expect(output.links).toEqual([
+      { title: 'Repository', icon: 'github', url: remoteUrl },
+      { title: 'Open in catalog', icon: 'catalog', entityRef: 'component:default/orders-api' },
+      { title: 'Health', icon: 'dashboard', url: '/catalog/default/component/orders-api/health' },
+    ]);
+    expect(output.text[0].content).toContain(`git clone ${remoteUrl} orders-api`);
+    expect(output.text[0].content).toContain('npm run dev');
+
+    // the catalog: the component with owner, system and links, read from the repository
+    const entity = await waitFor('the component in the catalog', async () => {
+      const res = await portal.api('GET', '/api/catalog/entities/by-name/component/default/orders-api');
+      return res.status === 200 && res.body.relations?.length ? res.body : undefined;
+    });
+    expect(entity.spec).toMatchObject({ owner: 'group:default/team-a', system: 'system:default/shop', lifecycle: 'experimental' });
+    expect(entity.metadata.annotations['backstage.io/managed-by-location']).toBe(
+      `local-git:${remoteUrl}/blob/main/catalog-info.yaml`,
+    );
+    expect(entity.metadata.annotations['service-health.io/base-url']).toBe('http://localhost:8081');
+    expect(entity.metadata.links?.length).toBeGreaterThan(0);
+    expect(entity.relations).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'ownedBy', targetRef: 'group:default/team-a' }),
+        expect.objectContaining({ type: 'partOf', targetRef: 'system:default/shop' }),
+      ]),
+    );
+    expect(TEST_USER).toBe('user:default/jane');
+  });
+
+  it('fails clearly when the repository already exists, leaving it intact', async () => {
+    const gitdir = path.join(repoRoot, 'orders-api.git');
+    const before = await git.log({ fs, gitdir, ref: 'main' });
+    const { task, events } = await runTask({ ...values, description: 'Again' });
+    expect(task.status).toBe('failed');
+    const log = events.map(e => e.body.message).join('\n');
+    expect(log).toContain("Repository 'orders-api' already exists");
+    const after = await git.log({ fs, gitdir, ref: 'main' });
+    expect(after.map(c => c.oid)).toEqual(before.map(c => c.oid));
+  });
+
+  it('rejects values that break the form rules', async () => {
+    const bad = await portal.api('POST', '/api/scaffolder/v2/tasks', {
+      templateRef: 'template:default/fastify-service',
+      values: { ...values, name: 'Orders API' },
+    });
+    expect(bad.status).toBe(400);
+    const noRepo = await portal.api('POST', '/api/scaffolder/v2/tasks', {
+      templateRef: 'template:default/fastify-service',
+      values: { ...values, publishTarget: 'github' },
+    });
+    expect(noRepo.status).toBe(400);
+  });
+});

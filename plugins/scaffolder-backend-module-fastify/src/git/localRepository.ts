@@ -1,0 +1,159 @@
+import { ConflictError, InputError } from '@backstage/errors';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import git from 'isomorphic-git';
+
+/** Repository names: what GitHub accepts, minus the odd cases. */
+export const REPOSITORY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+export function validateRepositoryName(name: string): void {
+  if (!REPOSITORY_NAME.test(name) || name.endsWith('.git') || name.includes('..')) {
+    throw new InputError(
+      `Invalid repository name '${name}': use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit, without '..' or a '.git' suffix`,
+    );
+  }
+}
+
+export function validateBranchName(branch: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(branch) || branch.includes('..') || branch.endsWith('.lock')) {
+    throw new InputError(
+      `Invalid branch name '${branch}': use letters, digits, '.', '_' or '-' (no '/')`,
+    );
+  }
+}
+
+export interface LocalRepositoryLocation {
+  /** Absolute path of the bare repository (`<root>/<name>.git`). */
+  path: string;
+  /** `file://` URL of the bare repository: what `git clone` takes. */
+  remoteUrl: string;
+  /** Like publish:github's: `<remoteUrl>/blob/<branch>`. */
+  repoContentsUrl: string;
+}
+
+export function localRepositoryLocation(
+  root: string,
+  name: string,
+  branch: string,
+): LocalRepositoryLocation {
+  validateRepositoryName(name);
+  validateBranchName(branch);
+  const repoPath = path.join(root, `${name}.git`);
+  const remoteUrl = pathToFileURL(repoPath).href;
+  return { path: repoPath, remoteUrl, repoContentsUrl: `${remoteUrl}/blob/${branch}` };
+}
+
+/**
+ * Parses `file:///<root>/<name>.git/blob/<branch>/<path>` (a local
+ * repository's contents URL plus a file path). Returns undefined for anything else.
+ */
+export function parseLocalContentsUrl(
+  url: string,
+): { repoPath: string; branch: string; filePath: string } | undefined {
+  const match = /^(file:\/\/.+?\.git)\/blob\/([^/]+)\/(.+)$/.exec(url);
+  if (!match) return undefined;
+  try {
+    return {
+      repoPath: fileURLToPath(match[1]),
+      branch: decodeURIComponent(match[2]),
+      filePath: decodeURIComponent(match[3]),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface CreateLocalRepositoryOptions {
+  root: string;
+  name: string;
+  /** Directory whose files become the first commit (.gitignore is honoured, .git is skipped). */
+  sourceDir: string;
+  defaultBranch: string;
+  commitMessage: string;
+  author: { name: string; email: string };
+}
+
+/**
+ * Creates `<root>/<name>.git` as a bare repository holding one commit of
+ * `sourceDir` on `defaultBranch`. The repository directory is claimed with an
+ * exclusive mkdir, so an existing repository (or a concurrent run) is never
+ * touched: that case throws a ConflictError. On any later failure only the
+ * directory this call created is removed.
+ */
+export async function createLocalRepository(
+  options: CreateLocalRepositoryOptions,
+): Promise<LocalRepositoryLocation & { commitHash: string }> {
+  const location = localRepositoryLocation(options.root, options.name, options.defaultBranch);
+  await ensureRoot(options.root);
+  try {
+    await fs.promises.mkdir(location.path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new ConflictError(
+        `Repository '${options.name}' already exists at ${location.path}; choose another name (the existing repository was left untouched)`,
+      );
+    }
+    throw e;
+  }
+  try {
+    await git.init({
+      fs,
+      dir: location.path,
+      bare: true,
+      defaultBranch: options.defaultBranch,
+    });
+    const gitdir = location.path;
+    await git.add({ fs, dir: options.sourceDir, gitdir, filepath: '.' });
+    const commitHash = await git.commit({
+      fs,
+      dir: options.sourceDir,
+      gitdir,
+      message: options.commitMessage,
+      author: options.author,
+      committer: options.author,
+    });
+    // a bare repository has no index
+    await fs.promises.rm(path.join(gitdir, 'index'), { force: true });
+    return { ...location, commitHash };
+  } catch (e) {
+    await fs.promises.rm(location.path, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Creates the root if needed; a root we create ignores itself in an enclosing git work tree. */
+async function ensureRoot(root: string): Promise<void> {
+  let created: string | undefined;
+  try {
+    created = await fs.promises.mkdir(root, { recursive: true });
+  } catch (e) {
+    throw new InputError(
+      `Cannot create the local repository root ${root}: ${(e as Error).message} (set scaffolder.fastify.localRepositoryRoot)`,
+    );
+  }
+  if (created !== undefined) {
+    await fs.promises.writeFile(
+      path.join(root, '.gitignore'),
+      '# Local git repositories created by the scaffolder (fastify:publish:local)\n*\n',
+    );
+  }
+  try {
+    await fs.promises.access(root, fs.constants.W_OK);
+  } catch {
+    throw new InputError(
+      `The local repository root ${root} is not writable (set scaffolder.fastify.localRepositoryRoot)`,
+    );
+  }
+}
+
+/** Reads one file of a branch of a local bare repository. */
+export async function readLocalRepositoryFile(
+  repoPath: string,
+  branch: string,
+  filePath: string,
+): Promise<Buffer> {
+  const oid = await git.resolveRef({ fs, gitdir: repoPath, ref: branch });
+  const { blob } = await git.readBlob({ fs, gitdir: repoPath, oid, filepath: filePath });
+  return Buffer.from(blob);
+}

@@ -1,0 +1,43 @@
+import {
+  coreServices,
+  createServiceFactory,
+  SchedulerService,
+  SchedulerServiceTaskInvocationDefinition,
+  SchedulerServiceTaskScheduleDefinition,
+} from '@backstage/backend-plugin-api';
+
+type Task = SchedulerServiceTaskScheduleDefinition & SchedulerServiceTaskInvocationDefinition;
+
+/**
+ * A scheduler that only records tasks; `triggerTask` runs one and waits for it.
+ * Lets a test run the poll cycle exactly when it wants.
+ */
+export function manualScheduler() {
+  const tasks = new Map<string, Task>();
+  const scheduler: SchedulerService = {
+    async scheduleTask(task) {
+      tasks.set(task.id, task);
+    },
+    createScheduledTaskRunner(schedule) {
+      return { run: async task => void tasks.set(task.id, { ...task, ...schedule }) };
+    },
+    async triggerTask(id) {
+      const task = tasks.get(id);
+      if (!task) throw new Error(`No task ${id}`);
+      await task.fn(new AbortController().signal);
+    },
+    async cancelTask() {},
+    async getScheduledTasks() {
+      return [...tasks.values()].map(t => ({ id: t.id, scope: t.scope ?? 'global', settings: { version: 2 } as any }));
+    },
+  };
+  return {
+    scheduler,
+    tasks,
+    factory: createServiceFactory({
+      service: coreServices.scheduler,
+      deps: {},
+      factory: () => scheduler,
+    }),
+  };
+}

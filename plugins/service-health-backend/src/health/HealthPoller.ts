@@ -1,0 +1,170 @@
+import type {
+  AuthService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
+import type { HealthSnapshot } from '@internal/plugin-service-health-common';
+import { baseUrlAnnotation } from '@internal/plugin-service-health-common';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import type { EnvironmentConfig } from '../config';
+import type { HealthStore } from '../database/stores';
+import { OutboundHttp } from '../outbound/OutboundHttp';
+import { resolveTargets } from '../targets';
+import type { MetricsSource, ResolvedTarget } from '../types';
+import { probeTarget } from './probe';
+
+/** Runs `fn` over `items` with at most `limit` at a time. */
+export async function mapWithConcurrency<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+export interface PollCycleResult {
+  targets: number;
+  probed: number;
+  refused: number;
+  down: number;
+  metricsPolled: number;
+  metricsFailed: number;
+  durationMs: number;
+}
+
+/**
+ * Probes every service the catalog annotates, with bounded concurrency and a
+ * per-request timeout (in OutboundHttp), stores the snapshots, lets metric
+ * sources that collect (the direct scrape) collect, and prunes old data.
+ */
+export class HealthPoller {
+  readonly #refreshing = new Map<string, Promise<HealthSnapshot>>();
+
+  constructor(
+    private readonly options: {
+      http: OutboundHttp;
+      store: HealthStore;
+      environments: EnvironmentConfig[];
+      concurrency: number;
+      retentionDays: number;
+      minRefreshIntervalSeconds: number;
+      metricsSources: Map<string, MetricsSource>;
+      logger: LoggerService;
+      catalog?: CatalogService;
+      auth?: AuthService;
+    },
+  ) {}
+
+  async listTargets(): Promise<ResolvedTarget[]> {
+    const { catalog, auth, environments, http } = this.options;
+    if (!catalog || !auth) return [];
+    const credentials = await auth.getOwnServiceCredentials();
+    const filter = environments.map(env => ({
+      [`metadata.annotations.${baseUrlAnnotation(env.name)}`]: CATALOG_FILTER_EXISTS,
+    }));
+    const targets: ResolvedTarget[] = [];
+    for await (const page of catalog.streamEntities(
+      {
+        filter,
+        fields: ['kind', 'metadata.name', 'metadata.namespace', 'metadata.annotations'],
+      },
+      { credentials },
+    )) {
+      for (const entity of page) {
+        targets.push(...resolveTargets(entity, environments, http));
+      }
+    }
+    return targets;
+  }
+
+  /** One poll of the given targets. */
+  async pollTargets(targets: ResolvedTarget[], signal?: AbortSignal): Promise<PollCycleResult> {
+    const started = performance.now();
+    const allowed = targets.filter(t => !t.refused);
+    let metricsPolled = 0;
+    let metricsFailed = 0;
+    const snapshots = await mapWithConcurrency(allowed, this.options.concurrency, async target => {
+      if (signal?.aborted) return undefined;
+      const source = this.options.metricsSources.get(target.metricsSource);
+      const [snapshot] = await Promise.all([
+        probeTarget(this.options.http, target, signal),
+        source?.poll
+          ? source.poll(target, signal).then(
+              () => {
+                metricsPolled++;
+              },
+              () => {
+                metricsFailed++;
+              },
+            )
+          : undefined,
+      ]);
+      return snapshot;
+    });
+    const stored = snapshots.filter((s): s is HealthSnapshot => !!s);
+    await this.options.store.insertMany(stored);
+    return {
+      targets: targets.length,
+      probed: stored.length,
+      refused: targets.length - allowed.length,
+      down: stored.filter(s => s.status === 'down').length,
+      metricsPolled,
+      metricsFailed,
+      durationMs: Math.round(performance.now() - started),
+    };
+  }
+
+  async prune() {
+    const cutoff = new Date(Date.now() - this.options.retentionDays * 86_400_000);
+    await this.options.store.prune(cutoff);
+    for (const source of this.options.metricsSources.values()) {
+      await source.prune?.().catch(e =>
+        this.options.logger.warn(`Pruning metrics source ${source.id} failed: ${e}`),
+      );
+    }
+  }
+
+  /** The scheduled task. */
+  async runCycle(signal?: AbortSignal): Promise<PollCycleResult> {
+    const targets = await this.listTargets();
+    const result = await this.pollTargets(targets, signal);
+    await this.prune();
+    this.options.logger.info(
+      `Polled ${result.probed} service targets in ${result.durationMs} ms (${result.down} down, ${result.refused} refused)`,
+    );
+    return result;
+  }
+
+  /**
+   * Probes one target now. Concurrent refreshes of the same target share one
+   * probe, and a probe younger than minRefreshIntervalSeconds is returned as is.
+   */
+  async refresh(target: ResolvedTarget): Promise<HealthSnapshot> {
+    const key = `${target.entityRef}\u0000${target.environment}`;
+    const running = this.#refreshing.get(key);
+    if (running) return running;
+    const p = (async () => {
+      const latest = await this.options.store.latest(target.entityRef, target.environment);
+      if (
+        latest &&
+        Date.now() - Date.parse(latest.checkedAt) < this.options.minRefreshIntervalSeconds * 1000
+      ) {
+        return latest;
+      }
+      const snapshot = await probeTarget(this.options.http, target);
+      await this.options.store.insert(snapshot);
+      return snapshot;
+    })().finally(() => this.#refreshing.delete(key));
+    this.#refreshing.set(key, p);
+    return p;
+  }
+}

@@ -1,0 +1,260 @@
+import type {
+  MetricsPoint,
+  RouteMetrics,
+} from '@internal/plugin-service-health-common';
+import { getMetricsFromIterator, PromHistogramData, PromMetrics } from 'prom2javascript';
+
+/**
+ * What one scrape of `/metrics` keeps: the request histogram per
+ * (method, route, status_code) and the process figures. Cumulative bucket
+ * counts, last one is +Inf.
+ */
+export interface CompactSample {
+  /** Epoch ms of the scrape. */
+  t: number;
+  /** Finite bucket bounds in seconds. */
+  les: number[];
+  /** [method, route, status_code, count, sum, cumulative buckets incl. +Inf]. */
+  http: Array<[string, string, string, number, number, number[]]>;
+  cpu?: number;
+  rss?: number;
+  heap?: number;
+  /** nodejs_eventloop_lag_p99_seconds */
+  lag?: number;
+}
+
+const SPECIAL_VALUE = /\s(?:[+-]?nan|-inf)(?:\s+-?\d+)?\s*$/i;
+
+/**
+ * Parses the Prometheus text format with `prom2javascript`. Lines whose value
+ * is NaN or -Inf are dropped first: that parser does not accept them and
+ * prom-client prints `Nan` for some gauges before their first observation;
+ * such a value carries no figure for us.
+ */
+export async function parsePrometheusText(text: string): Promise<PromMetrics> {
+  const lines = text
+    .split('\n')
+    .filter(line => line.startsWith('#') || !SPECIAL_VALUE.test(line));
+  return getMetricsFromIterator(lines[Symbol.iterator]());
+}
+
+function gauge(metrics: PromMetrics, name: string, agg: 'sum' | 'max' = 'sum') {
+  const m = metrics[name];
+  if (!m || !Array.isArray(m.data) || m.data.length === 0) return undefined;
+  const values = (m.data as Array<{ value: number }>)
+    .map(d => d.value)
+    .filter(v => Number.isFinite(v));
+  if (values.length === 0) return undefined;
+  return agg === 'max'
+    ? Math.max(...values)
+    : values.reduce((a, b) => a + b, 0);
+}
+
+export function compactSample(metrics: PromMetrics, t: number): CompactSample {
+  const sample: CompactSample = { t, les: [], http: [] };
+  const hist = metrics.http_request_duration_seconds;
+  if (hist && hist.type === 'histogram') {
+    for (const d of hist.data as PromHistogramData[]) {
+      const entries = Object.entries(d.buckets)
+        .map(([le, c]) => [le === '+Inf' ? Infinity : Number(le), c] as const)
+        .sort((a, b) => a[0] - b[0]);
+      const les = entries.filter(([le]) => Number.isFinite(le)).map(([le]) => le);
+      if (sample.les.length === 0) sample.les = les;
+      else if (les.join() !== sample.les.join()) continue;
+      const counts = entries.map(([, c]) => c);
+      if (!Number.isFinite(entries[entries.length - 1]?.[0])) {
+        // has +Inf
+      } else {
+        counts.push(d.count);
+      }
+      sample.http.push([
+        d.labels.method ?? '',
+        d.labels.route ?? '',
+        d.labels.status_code ?? '',
+        d.count,
+        d.sum ?? 0,
+        counts,
+      ]);
+    }
+  }
+  sample.cpu = gauge(metrics, 'process_cpu_seconds_total');
+  sample.rss = gauge(metrics, 'process_resident_memory_bytes');
+  sample.heap = gauge(metrics, 'nodejs_heap_size_used_bytes');
+  sample.lag = gauge(metrics, 'nodejs_eventloop_lag_p99_seconds', 'max');
+  return sample;
+}
+
+/**
+ * PromQL's histogram_quantile over cumulative bucket counts (last = +Inf):
+ * linear interpolation inside the bucket holding the rank; the +Inf bucket
+ * answers with the highest finite bound.
+ */
+export function histogramQuantile(q: number, les: number[], counts: number[]) {
+  if (counts.length === 0 || les.length === 0) return undefined;
+  const total = counts[counts.length - 1];
+  if (!(total > 0)) return undefined;
+  if (q <= 0) return q < 0 ? -Infinity : 0;
+  if (q >= 1) return les[les.length - 1];
+  const rank = q * total;
+  let i = counts.findIndex(c => c >= rank);
+  if (i < 0) i = counts.length - 1;
+  if (i >= les.length) return les[les.length - 1];
+  const bucketEnd = les[i];
+  let bucketStart = 0;
+  let countBefore = 0;
+  if (i > 0) {
+    bucketStart = les[i - 1];
+    countBefore = counts[i - 1];
+  } else if (bucketEnd <= 0) {
+    return bucketEnd;
+  }
+  const inBucket = counts[i] - countBefore;
+  if (inBucket <= 0) return bucketEnd;
+  return bucketStart + (bucketEnd - bucketStart) * ((rank - countBefore) / inBucket);
+}
+
+function counterDelta(first: number | undefined, last: number) {
+  const base = first ?? 0;
+  return last >= base ? last - base : last; // a reset counts from zero
+}
+
+interface RouteAgg {
+  method: string;
+  route: string;
+  requests: number;
+  errors: number;
+  buckets: number[];
+}
+
+/** Increases between two samples per (method, route). */
+function routeDeltas(first: CompactSample | undefined, last: CompactSample) {
+  const before = new Map<string, CompactSample['http'][number]>();
+  if (first && first.les.join() === last.les.join()) {
+    for (const s of first.http) before.set(`${s[0]}\u0000${s[1]}\u0000${s[2]}`, s);
+  }
+  const routes = new Map<string, RouteAgg>();
+  for (const s of last.http) {
+    const [method, route, status, count, , buckets] = s;
+    const prev = before.get(`${method}\u0000${route}\u0000${status}`);
+    const reset = prev !== undefined && count < prev[3];
+    const delta = reset ? count : counterDelta(prev?.[3], count);
+    const key = `${method}\u0000${route}`;
+    let agg = routes.get(key);
+    if (!agg) {
+      agg = { method, route, requests: 0, errors: 0, buckets: buckets.map(() => 0) };
+      routes.set(key, agg);
+    }
+    agg.requests += delta;
+    if (status.startsWith('5')) agg.errors += delta;
+    buckets.forEach((c, idx) => {
+      const p = reset ? 0 : prev?.[5][idx] ?? 0;
+      agg!.buckets[idx] += c >= p ? c - p : c;
+    });
+  }
+  return [...routes.values()];
+}
+
+const ms = (seconds: number | undefined) =>
+  seconds === undefined ? undefined : seconds * 1000;
+
+export interface DirectSummary {
+  requestRate: number;
+  errorRate: number;
+  p50Ms?: number;
+  p95Ms?: number;
+  p99Ms?: number;
+  routes: RouteMetrics[];
+  process: {
+    cpuUsage?: number;
+    residentMemoryBytes?: number;
+    heapUsedBytes?: number;
+    eventLoopLagP99Ms?: number;
+  };
+}
+
+/**
+ * The figures between the first and the last sample: exact increases of the
+ * counters (series appearing in between count from zero), rates over the time
+ * between the two samples.
+ */
+export function summarize(first: CompactSample, last: CompactSample): DirectSummary {
+  const seconds = Math.max((last.t - first.t) / 1000, 1e-3);
+  const routes = routeDeltas(first, last);
+  const les = last.les;
+  const total = routes.reduce((a, r) => a + r.requests, 0);
+  const errors = routes.reduce((a, r) => a + r.errors, 0);
+  const allBuckets = les.length
+    ? routes.reduce(
+        (acc, r) => acc.map((v, i) => v + (r.buckets[i] ?? 0)),
+        new Array(les.length + 1).fill(0),
+      )
+    : [];
+  return {
+    requestRate: total / seconds,
+    errorRate: total > 0 ? errors / total : 0,
+    p50Ms: ms(histogramQuantile(0.5, les, allBuckets)),
+    p95Ms: ms(histogramQuantile(0.95, les, allBuckets)),
+    p99Ms: ms(histogramQuantile(0.99, les, allBuckets)),
+    routes: routes
+      .filter(r => r.requests > 0)
+      .map(r => ({
+        method: r.method,
+        route: r.route,
+        requests: r.requests,
+        requestRate: r.requests / seconds,
+        errorRate: r.requests > 0 ? r.errors / r.requests : 0,
+        p50Ms: ms(histogramQuantile(0.5, les, r.buckets)),
+        p95Ms: ms(histogramQuantile(0.95, les, r.buckets)),
+        p99Ms: ms(histogramQuantile(0.99, les, r.buckets)),
+      }))
+      .sort((a, b) => b.requests - a.requests),
+    process: {
+      cpuUsage:
+        first.cpu !== undefined && last.cpu !== undefined
+          ? counterDelta(first.cpu, last.cpu) / seconds
+          : undefined,
+      residentMemoryBytes: last.rss,
+      heapUsedBytes: last.heap,
+      eventLoopLagP99Ms: ms(last.lag),
+    },
+  };
+}
+
+/** A point per step: figures between the last samples at or before each step's start and end. */
+export function seriesFromSamples(
+  samples: CompactSample[],
+  from: number,
+  to: number,
+  stepSeconds: number,
+): MetricsPoint[] {
+  const stepMs = stepSeconds * 1000;
+  const points: MetricsPoint[] = [];
+  const atOrBefore = (t: number) => {
+    let found: CompactSample | undefined;
+    for (const s of samples) {
+      if (s.t <= t) found = s;
+      else break;
+    }
+    return found;
+  };
+  for (let end = from + stepMs; end <= to + 1; end += stepMs) {
+    const last = atOrBefore(end);
+    const first = atOrBefore(end - stepMs) ?? samples.find(s => s.t > end - stepMs);
+    const point: MetricsPoint = { t: end };
+    if (last && first && last.t > first.t && last.t > end - stepMs) {
+      const s = summarize(first, last);
+      point.requestRate = s.requestRate;
+      point.errorRate = s.errorRate;
+      point.p50Ms = s.p50Ms;
+      point.p95Ms = s.p95Ms;
+      point.p99Ms = s.p99Ms;
+      point.cpuUsage = s.process.cpuUsage;
+    }
+    if (last && last.t > end - stepMs) {
+      point.residentMemoryBytes = last.rss;
+      point.eventLoopLagP99Ms = ms(last.lag);
+    }
+    points.push(point);
+  }
+  return points;
+}

@@ -1,0 +1,269 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type {
+  Span,
+  Trace,
+  TraceSummary,
+} from '@internal/plugin-service-health-common';
+import type { Knex } from 'knex';
+import path from 'node:path';
+import { environmentOf } from './otlp';
+import { groupTraces, isValidTraceIdInput, newestFirst } from './model';
+import {
+  ServiceTarget,
+  TraceListQuery,
+  TraceSource,
+  TraceSourceUnavailableError,
+} from './types';
+
+export const SPANS_TABLE = 'service_health_trace_spans';
+const MIGRATION_FILE = '20261122000200_traces.js';
+
+/** Retention of the embedded store. */
+export interface TraceRetention {
+  /** At most this many spans are kept (the oldest received go first). */
+  maxSpans: number;
+  /** Spans received longer ago than this are deleted. */
+  maxAgeHours: number;
+}
+
+export const DEFAULT_RETENTION: TraceRetention = {
+  maxSpans: 100_000,
+  maxAgeHours: 24,
+};
+
+/** Where the plugin's migrations live (this package's `migrations/`). */
+export function migrationsDirectory(): string {
+  // src/traces (dev, tests) and dist (built) are both two levels below or one below the package.
+  const candidates = [
+    path.resolve(__dirname, '../../migrations'),
+    path.resolve(__dirname, '../migrations'),
+  ];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fs = require('node:fs') as typeof import('node:fs');
+  return candidates.find(c => fs.existsSync(path.join(c, MIGRATION_FILE)))!;
+}
+
+/**
+ * Applies only the traces migration (idempotent). The plugin may instead run
+ * `knex.migrate.latest({ directory: migrations/ })` for the whole folder; the
+ * two agree because both use knex's default migrations table and this file's
+ * name.
+ */
+export async function applyTraceMigrations(knex: Knex): Promise<void> {
+  const directory = migrationsDirectory();
+  await knex.migrate.latest({
+    migrationSource: {
+      async getMigrations() {
+        return [MIGRATION_FILE];
+      },
+      getMigrationName(name: string) {
+        return name;
+      },
+      async getMigration(name: string) {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        return require(path.join(directory, name));
+      },
+    },
+    // Other migrations of the plugin may already be recorded in the table.
+    disableMigrationsListValidation: true,
+  });
+}
+
+type Row = {
+  id: number | string;
+  trace_id: string;
+  data: string;
+};
+
+/**
+ * The embedded trace store and source: spans from the OTLP receiver in the
+ * plugin database, with bounded retention.
+ */
+export class EmbeddedTraceSource implements TraceSource {
+  readonly id = 'embedded';
+  readonly #knex: Knex;
+  readonly #logger: LoggerService;
+  readonly #retention: TraceRetention;
+  #timer?: NodeJS.Timeout;
+  #pruning?: Promise<void>;
+
+  constructor(options: {
+    knex: Knex;
+    logger: LoggerService;
+    retention?: Partial<TraceRetention>;
+  }) {
+    this.#knex = options.knex;
+    this.#logger = options.logger;
+    this.#retention = { ...DEFAULT_RETENTION, ...options.retention };
+  }
+
+  get retention(): TraceRetention {
+    return { ...this.#retention };
+  }
+
+  /** Prunes by age every `intervalMs`, also when nothing is written. */
+  startPruning(intervalMs = 60_000): void {
+    this.stopPruning();
+    this.#timer = setInterval(() => {
+      this.prune().catch(e =>
+        this.#logger.warn(`Pruning stored spans failed: ${e}`),
+      );
+    }, intervalMs);
+    this.#timer.unref();
+  }
+
+  stopPruning(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /**
+   * Stores spans; a span already stored (same trace and span id, e.g. a
+   * retried export) is ignored. Then enforces retention.
+   */
+  async store(spans: Span[], now = Date.now()): Promise<number> {
+    if (spans.length === 0) return 0;
+    const rows = spans.map(s => ({
+      trace_id: s.traceId,
+      span_id: s.spanId,
+      parent_span_id: s.parentSpanId ?? null,
+      service_name: s.serviceName,
+      environment: environmentOf(s) ?? null,
+      operation: s.operation,
+      kind: s.kind,
+      status: s.status,
+      is_error: s.status === 'error',
+      start_us: Math.round(s.startTime * 1000),
+      duration_us: Math.round(s.durationMs * 1000),
+      received_at: now,
+      data: JSON.stringify(s),
+    }));
+    // Rows one insert at a time in chunks: SQLite limits bound variables.
+    const chunkSize = 200;
+    await this.#knex.transaction(async tx => {
+      for (let i = 0; i < rows.length; i += chunkSize) {
+        await tx(SPANS_TABLE)
+          .insert(rows.slice(i, i + chunkSize))
+          .onConflict(['trace_id', 'span_id'])
+          .ignore();
+      }
+    });
+    await this.prune(now);
+    return rows.length;
+  }
+
+  /** Deletes spans beyond the count bound and older than the age bound. */
+  async prune(now = Date.now()): Promise<void> {
+    // One prune at a time per instance; several instances are harmless.
+    if (this.#pruning) {
+      await this.#pruning;
+    }
+    this.#pruning = (async () => {
+      const cutoff = now - this.#retention.maxAgeHours * 3600_000;
+      await this.#knex(SPANS_TABLE).where('received_at', '<', cutoff).delete();
+      const boundary = await this.#knex(SPANS_TABLE)
+        .select('id')
+        .orderBy('id', 'desc')
+        .offset(this.#retention.maxSpans)
+        .limit(1)
+        .first();
+      if (boundary) {
+        await this.#knex(SPANS_TABLE).where('id', '<=', boundary.id).delete();
+      }
+    })();
+    try {
+      await this.#pruning;
+    } finally {
+      this.#pruning = undefined;
+    }
+  }
+
+  async countSpans(): Promise<number> {
+    const r = await this.#knex(SPANS_TABLE).count({ n: '*' }).first();
+    return Number(r?.n ?? 0);
+  }
+
+  async listTraces(
+    target: ServiceTarget,
+    query: TraceListQuery,
+  ): Promise<TraceSummary[]> {
+    const knex = this.#knex;
+    const fromUs = query.from.getTime() * 1000;
+    const toUs = query.to.getTime() * 1000;
+    const limit = Math.max(1, Math.min(query.limit, 1000));
+    try {
+      const candidates = knex(`${SPANS_TABLE} as s`)
+        .select('s.trace_id')
+        .max({ latest: 's.start_us' })
+        .where('s.service_name', target.serviceName)
+        .andWhere('s.start_us', '>=', fromUs)
+        .andWhere('s.start_us', '<=', toUs)
+        // Spans that name no environment are shown in every environment.
+        .andWhere(q =>
+          q
+            .whereNull('s.environment')
+            .orWhere('s.environment', target.environment),
+        )
+        .groupBy('s.trace_id')
+        .orderBy('latest', 'desc')
+        .limit(limit);
+      if (query.operation) {
+        candidates.andWhere('s.operation', query.operation);
+      }
+      if (query.errorsOnly) {
+        candidates.whereExists(
+          knex(`${SPANS_TABLE} as e`)
+            .select(knex.raw('1'))
+            .whereRaw('e.trace_id = s.trace_id')
+            .andWhere('e.is_error', true),
+        );
+      }
+      if (query.minDurationMs !== undefined && query.minDurationMs > 0) {
+        candidates.whereRaw(
+          `(select max(d.start_us + d.duration_us) - min(d.start_us) from ${SPANS_TABLE} d where d.trace_id = s.trace_id) >= ?`,
+          [Math.round(query.minDurationMs * 1000)],
+        );
+      }
+      const ids = ((await candidates) as Array<{ trace_id: string }>).map(
+        r => r.trace_id,
+      );
+      if (ids.length === 0) return [];
+      const rows: Row[] = await knex(SPANS_TABLE)
+        .select('id', 'trace_id', 'data')
+        .whereIn('trace_id', ids);
+      const traces = groupTraces(rows.map(r => JSON.parse(r.data) as Span));
+      return newestFirst(
+        traces.map(t => t.summary),
+        limit,
+      );
+    } catch (e) {
+      throw new TraceSourceUnavailableError(
+        this.id,
+        `Could not read stored traces: ${e}`,
+        e,
+      );
+    }
+  }
+
+  async getTrace(
+    _target: ServiceTarget,
+    traceId: string,
+  ): Promise<Trace | undefined> {
+    if (!isValidTraceIdInput(traceId)) return undefined;
+    const id = traceId.toLowerCase().padStart(32, '0');
+    let rows: Row[];
+    try {
+      rows = await this.#knex(SPANS_TABLE)
+        .select('id', 'trace_id', 'data')
+        .where('trace_id', id);
+    } catch (e) {
+      throw new TraceSourceUnavailableError(
+        this.id,
+        `Could not read stored traces: ${e}`,
+        e,
+      );
+    }
+    if (rows.length === 0) return undefined;
+    return groupTraces(rows.map(r => JSON.parse(r.data) as Span))[0];
+  }
+}

@@ -1,0 +1,95 @@
+import type { HealthHistory, HealthSnapshot } from './health';
+import type { MetricsSeries, MetricsSummary } from './metrics';
+import type { Trace, TraceQuery, TraceSummary } from './traces';
+
+/**
+ * Where a piece of data came from and whether that source answered.
+ * `unreachable`: we could not reach the monitoring source (Prometheus, Jaeger,
+ * Tempo, or the service's own `/metrics` when scraping directly), which is a
+ * different thing from the service being down.
+ *
+ * @public
+ */
+export interface SourceState {
+  /** e.g. `direct`, `prometheus`, `embedded`, `jaeger`, `tempo`. */
+  source: string;
+  status: 'ok' | 'unreachable' | 'error' | 'no-data';
+  message?: string;
+}
+
+/** Every data response: the data (absent when none) and its source's state. @public */
+export interface SourcedResponse<T> {
+  data?: T;
+  source: SourceState;
+}
+
+/** One environment of an entity, as configured. @public */
+export interface ServiceEnvironment {
+  name: string;
+  title?: string;
+  baseUrl: string;
+  metricsSource: string;
+  tracesSource: string;
+}
+
+/** A time window; ISO times. Default: the last hour. @public */
+export interface TimeWindow {
+  environment?: string;
+  from?: string;
+  to?: string;
+}
+
+/** Ref of the entity the calls are about, e.g. `component:default/orders`. @public */
+export type EntityRefString = string;
+
+/**
+ * The service-health backend's API, implemented by the frontend's HTTP client.
+ * Paths (relative to the plugin's base URL, `/api/service-health`):
+ *
+ * - `GET  /entities/:kind/:namespace/:name/environments`
+ * - `GET  /entities/:kind/:namespace/:name/health?environment=`
+ * - `POST /entities/:kind/:namespace/:name/health/refresh?environment=`
+ * - `GET  /entities/:kind/:namespace/:name/health/history?environment=&from=&to=`
+ * - `GET  /entities/:kind/:namespace/:name/metrics/summary?environment=&from=&to=`
+ * - `GET  /entities/:kind/:namespace/:name/metrics/series?environment=&from=&to=&step=`
+ * - `GET  /entities/:kind/:namespace/:name/traces?environment=&from=&to=&errorsOnly=&minDurationMs=&operation=&limit=`
+ * - `GET  /entities/:kind/:namespace/:name/traces/:traceId?environment=`
+ * - `POST /otlp/v1/traces` (OTLP/HTTP, JSON or protobuf; the embedded receiver)
+ *
+ * Errors are Backstage's serialized errors (`InputError` 400,
+ * `NotAllowedError` 403, `NotFoundError` 404).
+ *
+ * @public
+ */
+export interface ServiceHealthApi {
+  getEnvironments(entityRef: EntityRefString): Promise<ServiceEnvironment[]>;
+  getHealth(
+    entityRef: EntityRefString,
+    options?: { environment?: string },
+  ): Promise<SourcedResponse<HealthSnapshot>>;
+  refreshHealth(
+    entityRef: EntityRefString,
+    options?: { environment?: string },
+  ): Promise<SourcedResponse<HealthSnapshot>>;
+  getHealthHistory(
+    entityRef: EntityRefString,
+    window?: TimeWindow,
+  ): Promise<SourcedResponse<HealthHistory>>;
+  getMetricsSummary(
+    entityRef: EntityRefString,
+    window?: TimeWindow,
+  ): Promise<SourcedResponse<MetricsSummary>>;
+  getMetricsSeries(
+    entityRef: EntityRefString,
+    window?: TimeWindow & { stepSeconds?: number },
+  ): Promise<SourcedResponse<MetricsSeries>>;
+  listTraces(
+    entityRef: EntityRefString,
+    query?: TraceQuery,
+  ): Promise<SourcedResponse<TraceSummary[]>>;
+  getTrace(
+    entityRef: EntityRefString,
+    traceId: string,
+    options?: { environment?: string },
+  ): Promise<SourcedResponse<Trace>>;
+}

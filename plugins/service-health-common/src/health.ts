@@ -1,0 +1,99 @@
+/**
+ * The IETF draft "Health Check Response Format for HTTP APIs"
+ * (draft-inadarei-api-health-check), served as `application/health+json`.
+ *
+ * @public
+ */
+export type HealthStatus = 'pass' | 'warn' | 'fail';
+
+/** One entry of a `checks` array in a health+json document. @public */
+export interface HealthCheckResult {
+  componentId?: string;
+  componentType?: string;
+  observedValue?: unknown;
+  observedUnit?: string;
+  status: HealthStatus;
+  affectedEndpoints?: string[];
+  time?: string;
+  output?: string;
+  links?: Record<string, string>;
+}
+
+/** A health+json document as a service returns it. @public */
+export interface HealthResponse {
+  status: HealthStatus;
+  version?: string;
+  releaseId?: string;
+  notes?: string[];
+  output?: string;
+  serviceId?: string;
+  description?: string;
+  /** Keys are `<component>:<measurement>`, e.g. `postgres:connection`. */
+  checks?: Record<string, HealthCheckResult[]>;
+  links?: Record<string, string>;
+}
+
+/**
+ * What the plugin concluded about one probe of `/health` or `/ready`.
+ * `down` means the service did not answer or answered 5xx/`fail`;
+ * the monitoring side failing is reported separately as a {@link SourceState}.
+ *
+ * @public
+ */
+export type ProbeStatus = 'pass' | 'warn' | 'fail' | 'down';
+
+/** One probe of a health endpoint. @public */
+export interface EndpointProbe {
+  url: string;
+  status: ProbeStatus;
+  httpStatus?: number;
+  latencyMs?: number;
+  /** ISO time of the probe. */
+  checkedAt: string;
+  /** Why the probe failed (timeout, connection refused, invalid body...). */
+  error?: string;
+}
+
+/** One dependency check, flattened from health+json `checks`. @public */
+export interface DependencyCheck {
+  /** The `checks` key, e.g. `postgres:connection`. */
+  name: string;
+  componentId?: string;
+  componentType?: string;
+  status: HealthStatus;
+  observedValue?: unknown;
+  observedUnit?: string;
+  time?: string;
+  output?: string;
+}
+
+/** The latest health of one service in one environment. @public */
+export interface HealthSnapshot {
+  entityRef: string;
+  environment: string;
+  /** Overall: the worst of liveness and readiness. */
+  status: ProbeStatus;
+  liveness: EndpointProbe;
+  readiness: EndpointProbe;
+  checks: DependencyCheck[];
+  version?: string;
+  checkedAt: string;
+}
+
+/** One point of the uptime strip. @public */
+export interface HealthHistoryPoint {
+  checkedAt: string;
+  status: ProbeStatus;
+  latencyMs?: number;
+}
+
+/** @public */
+export interface HealthHistory {
+  entityRef: string;
+  environment: string;
+  from: string;
+  to: string;
+  /** Share of probes in the window whose status was pass or warn, 0..1; undefined without probes. */
+  uptimeRatio?: number;
+  points: HealthHistoryPoint[];
+}

@@ -1,0 +1,85 @@
+/*
+ * One trace model that every trace source (the embedded OTLP receiver, Jaeger,
+ * Tempo) is converted into. Times are epoch milliseconds with fractions, so a
+ * waterfall keeps microsecond precision.
+ */
+
+/** @public */
+export type SpanKind = 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+
+/** @public */
+export type SpanStatusCode = 'unset' | 'ok' | 'error';
+
+/** @public */
+export type AttributeValue =
+  | string
+  | number
+  | boolean
+  | Array<string | number | boolean>;
+
+/** @public */
+export interface SpanEvent {
+  name: string;
+  /** Epoch milliseconds. */
+  time: number;
+  attributes: Record<string, AttributeValue>;
+}
+
+/** @public */
+export interface Span {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  serviceName: string;
+  /** The span name, e.g. `GET /v1/items/:id` or `pg.query:SELECT`. */
+  operation: string;
+  kind: SpanKind;
+  status: SpanStatusCode;
+  statusMessage?: string;
+  /** Epoch milliseconds. */
+  startTime: number;
+  durationMs: number;
+  attributes: Record<string, AttributeValue>;
+  events: SpanEvent[];
+  /**
+   * Attributes of the resource that emitted the span (OTLP resource
+   * attributes, Jaeger process tags), without `service.name`. Optional:
+   * added for the trace sources; absent when the source has none.
+   */
+  resource?: Record<string, AttributeValue>;
+  /** The instrumentation scope (library) that created the span, when known. */
+  scope?: { name: string; version?: string };
+}
+
+/** What the trace list shows of one trace. @public */
+export interface TraceSummary {
+  traceId: string;
+  rootService: string;
+  rootOperation: string;
+  startTime: number;
+  durationMs: number;
+  spanCount: number;
+  errorCount: number;
+  services: string[];
+  /** Link to the trace in Jaeger, Tempo or Grafana when configured. */
+  deepLink?: string;
+}
+
+/** @public */
+export interface Trace {
+  traceId: string;
+  spans: Span[];
+  summary: TraceSummary;
+}
+
+/** Filters of the recent-traces list. @public */
+export interface TraceQuery {
+  environment?: string;
+  /** ISO times; default: the last hour. */
+  from?: string;
+  to?: string;
+  errorsOnly?: boolean;
+  minDurationMs?: number;
+  operation?: string;
+  limit?: number;
+}

@@ -1,0 +1,139 @@
+import { parseEntityRef } from '@backstage/catalog-model';
+import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
+import { ResponseError } from '@backstage/errors';
+import type {
+  EntityRefString,
+  HealthHistory,
+  HealthSnapshot,
+  MetricsSeries,
+  MetricsSummary,
+  ServiceEnvironment,
+  ServiceHealthApi,
+  SourcedResponse,
+  TimeWindow,
+  Trace,
+  TraceQuery,
+  TraceSummary,
+} from '@internal/plugin-service-health-common';
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+/**
+ * HTTP client of the service-health backend (`/api/service-health`).
+ *
+ * @public
+ */
+export class ServiceHealthClient implements ServiceHealthApi {
+  private readonly discoveryApi: DiscoveryApi;
+  private readonly fetchApi: FetchApi;
+
+  constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
+    this.discoveryApi = options.discoveryApi;
+    this.fetchApi = options.fetchApi;
+  }
+
+  getEnvironments(entityRef: EntityRefString): Promise<ServiceEnvironment[]> {
+    return this.request(entityRef, '/environments');
+  }
+
+  getHealth(
+    entityRef: EntityRefString,
+    options?: { environment?: string },
+  ): Promise<SourcedResponse<HealthSnapshot>> {
+    return this.request(entityRef, '/health', {
+      environment: options?.environment,
+    });
+  }
+
+  refreshHealth(
+    entityRef: EntityRefString,
+    options?: { environment?: string },
+  ): Promise<SourcedResponse<HealthSnapshot>> {
+    return this.request(
+      entityRef,
+      '/health/refresh',
+      { environment: options?.environment },
+      'POST',
+    );
+  }
+
+  getHealthHistory(
+    entityRef: EntityRefString,
+    window?: TimeWindow,
+  ): Promise<SourcedResponse<HealthHistory>> {
+    return this.request(entityRef, '/health/history', windowQuery(window));
+  }
+
+  getMetricsSummary(
+    entityRef: EntityRefString,
+    window?: TimeWindow,
+  ): Promise<SourcedResponse<MetricsSummary>> {
+    return this.request(entityRef, '/metrics/summary', windowQuery(window));
+  }
+
+  getMetricsSeries(
+    entityRef: EntityRefString,
+    window?: TimeWindow & { stepSeconds?: number },
+  ): Promise<SourcedResponse<MetricsSeries>> {
+    return this.request(entityRef, '/metrics/series', {
+      ...windowQuery(window),
+      step: window?.stepSeconds,
+    });
+  }
+
+  listTraces(
+    entityRef: EntityRefString,
+    query?: TraceQuery,
+  ): Promise<SourcedResponse<TraceSummary[]>> {
+    return this.request(entityRef, '/traces', {
+      ...windowQuery(query),
+      errorsOnly: query?.errorsOnly || undefined,
+      minDurationMs: query?.minDurationMs,
+      operation: query?.operation || undefined,
+      limit: query?.limit,
+    });
+  }
+
+  getTrace(
+    entityRef: EntityRefString,
+    traceId: string,
+    options?: { environment?: string },
+  ): Promise<SourcedResponse<Trace>> {
+    return this.request(entityRef, `/traces/${encodeURIComponent(traceId)}`, {
+      environment: options?.environment,
+    });
+  }
+
+  private async request<T>(
+    entityRef: EntityRefString,
+    path: string,
+    query: Query = {},
+    method: 'GET' | 'POST' = 'GET',
+  ): Promise<T> {
+    const { kind, namespace, name } = parseEntityRef(entityRef);
+    const baseUrl = await this.discoveryApi.getBaseUrl('service-health');
+    const search = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined && value !== '') {
+        search.set(key, String(value));
+      }
+    }
+    const qs = search.toString();
+    const url = `${baseUrl}/entities/${[kind.toLocaleLowerCase('en-US'), namespace, name]
+      .map(encodeURIComponent)
+      .join('/')}${path}${qs ? `?${qs}` : ''}`;
+    const response = await this.fetchApi.fetch(url, { method });
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return (await response.json()) as T;
+  }
+}
+
+function windowQuery(window?: TimeWindow): Query {
+  return {
+    environment: window?.environment,
+    from: window?.from,
+    to: window?.to,
+  };
+}

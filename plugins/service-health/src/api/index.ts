@@ -1,0 +1,2 @@
+export { serviceHealthApiRef } from './ServiceHealthApi';
+export { ServiceHealthClient } from './ServiceHealthClient';

@@ -1,0 +1,2 @@
+export { ServiceHealthCard } from './ServiceHealthCard';
+export type { ServiceHealthCardProps } from './ServiceHealthCard';

@@ -1,0 +1,247 @@
+import Typography from '@material-ui/core/Typography';
+import { makeStyles, Theme, useTheme } from '@material-ui/core/styles';
+import {
+  Area,
+  AreaChart,
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import type { MetricsPoint } from '@internal/plugin-service-health-common';
+import { seriesColors } from '../shared/status';
+import {
+  formatClock,
+  formatDuration,
+  formatPercent,
+  formatRate,
+  formatTime,
+} from '../shared/format';
+
+const useStyles = makeStyles((theme: Theme) => ({
+  grid: {
+    display: 'grid',
+    gridTemplateColumns: 'repeat(auto-fit, minmax(280px, 1fr))',
+    gap: theme.spacing(2),
+  },
+  chart: {
+    border: `1px solid ${theme.palette.divider}`,
+    borderRadius: theme.shape.borderRadius,
+    padding: theme.spacing(1, 1, 0.5, 0),
+    minWidth: 0,
+  },
+  title: {
+    display: 'flex',
+    justifyContent: 'space-between',
+    alignItems: 'baseline',
+    padding: theme.spacing(0, 0.5, 0.5, 2),
+  },
+  current: {
+    fontWeight: 600,
+    fontVariantNumeric: 'tabular-nums',
+    fontSize: '0.875rem',
+  },
+}));
+
+const HEIGHT = 170;
+
+function last<T>(points: MetricsPoint[], pick: (p: MetricsPoint) => T | undefined) {
+  for (let i = points.length - 1; i >= 0; i--) {
+    const v = pick(points[i]);
+    if (v !== undefined && v !== null) return v;
+  }
+  return undefined;
+}
+
+function ChartBox(props: {
+  title: string;
+  current: string;
+  children: JSX.Element;
+  testId: string;
+}) {
+  const classes = useStyles();
+  return (
+    <div className={classes.chart} data-testid={props.testId}>
+      <div className={classes.title}>
+        <Typography variant="subtitle2">{props.title}</Typography>
+        <span className={classes.current}>{props.current}</span>
+      </div>
+      <ResponsiveContainer width="100%" height={HEIGHT}>
+        {props.children}
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
+/**
+ * Request rate, error rate and latency percentiles over the window.
+ * Default export: loaded lazily with the tab so recharts stays out of the
+ * entity page's first bundle.
+ */
+export default function MetricsCharts(props: {
+  points: MetricsPoint[];
+  from: number;
+  to: number;
+}) {
+  const { points, from, to } = props;
+  const classes = useStyles();
+  const theme = useTheme();
+  const range = to - from;
+  const axis = {
+    stroke: theme.palette.text.secondary,
+    fontSize: 11,
+  };
+  const grid = (
+    <CartesianGrid stroke={theme.palette.divider} strokeDasharray="3 3" vertical={false} />
+  );
+  const xAxis = (
+    <XAxis
+      dataKey="t"
+      type="number"
+      scale="time"
+      domain={[from, to]}
+      tickFormatter={t => formatClock(t, range)}
+      tick={axis}
+      stroke={theme.palette.divider}
+      minTickGap={40}
+    />
+  );
+  const tooltipStyle = {
+    contentStyle: {
+      background: theme.palette.background.paper,
+      border: `1px solid ${theme.palette.divider}`,
+      borderRadius: 4,
+      fontSize: 12,
+    },
+    labelFormatter: (t: any) => formatTime(Number(t)),
+  };
+  const data = points.map(p => ({
+    ...p,
+    errorPct: p.errorRate === undefined ? undefined : p.errorRate * 100,
+  }));
+
+  return (
+    <div className={classes.grid}>
+      <ChartBox
+        title="Request rate"
+        current={formatRate(last(points, p => p.requestRate))}
+        testId="chart-request-rate"
+      >
+        <AreaChart data={data} margin={{ top: 4, right: 12, left: 0, bottom: 0 }}>
+          {grid}
+          {xAxis}
+          <YAxis
+            tick={axis}
+            width={48}
+            stroke={theme.palette.divider}
+            tickFormatter={v => (v >= 1000 ? `${v / 1000}k` : `${+Number(v).toFixed(2)}`)}
+            unit=""
+          />
+          <Tooltip {...tooltipStyle} formatter={(v: any) => [formatRate(Number(v)), 'Requests']} />
+          <Area
+            type="monotone"
+            dataKey="requestRate"
+            stroke={seriesColors.rate}
+            fill={seriesColors.rate}
+            fillOpacity={0.15}
+            strokeWidth={2}
+            isAnimationActive={false}
+            connectNulls
+          />
+        </AreaChart>
+      </ChartBox>
+      <ChartBox
+        title="Error rate (5xx)"
+        current={formatPercent(last(points, p => p.errorRate))}
+        testId="chart-error-rate"
+      >
+        <AreaChart data={data} margin={{ top: 4, right: 12, left: 0, bottom: 0 }}>
+          {grid}
+          {xAxis}
+          <YAxis
+            tick={axis}
+            width={48}
+            stroke={theme.palette.divider}
+            domain={[0, (max: number) => Math.max(1, Math.ceil(max))]}
+            tickFormatter={v => `${+Number(v).toFixed(1)} %`}
+          />
+          <Tooltip
+            {...tooltipStyle}
+            formatter={(v: any) => [formatPercent(Number(v) / 100), 'Errors']}
+          />
+          <Area
+            type="monotone"
+            dataKey="errorPct"
+            stroke={seriesColors.error}
+            fill={seriesColors.error}
+            fillOpacity={0.12}
+            strokeWidth={2}
+            isAnimationActive={false}
+            connectNulls
+          />
+        </AreaChart>
+      </ChartBox>
+      <ChartBox
+        title="Latency"
+        current={`p95 ${formatDuration(last(points, p => p.p95Ms))}`}
+        testId="chart-latency"
+      >
+        <LineChart data={data} margin={{ top: 4, right: 12, left: 0, bottom: 0 }}>
+          {grid}
+          {xAxis}
+          <YAxis
+            tick={axis}
+            width={48}
+            stroke={theme.palette.divider}
+            tickFormatter={v => formatDuration(Number(v))}
+          />
+          <Tooltip
+            {...tooltipStyle}
+            formatter={(v: any, name: any) => [formatDuration(Number(v)), name]}
+          />
+          <Legend
+            iconType="plainline"
+            iconSize={14}
+            height={20}
+            wrapperStyle={{ fontSize: 12 }}
+          />
+          <Line
+            type="monotone"
+            dataKey="p50Ms"
+            name="p50"
+            stroke={seriesColors.p50}
+            dot={false}
+            strokeWidth={2}
+            isAnimationActive={false}
+            connectNulls
+          />
+          <Line
+            type="monotone"
+            dataKey="p95Ms"
+            name="p95"
+            stroke={seriesColors.p95}
+            dot={false}
+            strokeWidth={2}
+            isAnimationActive={false}
+            connectNulls
+          />
+          <Line
+            type="monotone"
+            dataKey="p99Ms"
+            name="p99"
+            stroke={seriesColors.p99}
+            dot={false}
+            strokeWidth={2}
+            strokeDasharray="4 2"
+            isAnimationActive={false}
+            connectNulls
+          />
+        </LineChart>
+      </ChartBox>
+    </div>
+  );
+}

@@ -1,0 +1,280 @@
+import { lazy, Suspense, useMemo } from 'react';
+import { InfoCard, Progress, Table, TableColumn } from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import Grid from '@material-ui/core/Grid';
+import { makeStyles, Theme } from '@material-ui/core/styles';
+import type {
+  MetricsSummary,
+  ProcessMetrics,
+  RouteMetrics,
+  SourceState,
+} from '@internal/plugin-service-health-common';
+import { serviceHealthApiRef } from '../../api';
+import { usePolledData } from '../../hooks/usePolledData';
+import {
+  formatBytes,
+  formatCount,
+  formatDuration,
+  formatPercent,
+  formatRate,
+} from '../shared/format';
+import { NoData, SectionState, sourceName } from '../shared/SectionState';
+import { Stat } from '../shared/Stat';
+import { errorRateColor, seriesColors, statusColors } from '../shared/status';
+import { RANGES, useServiceHealthContext } from './context';
+
+const MetricsCharts = lazy(() => import('./MetricsCharts'));
+
+const useStyles = makeStyles((theme: Theme) => ({
+  stats: {
+    display: 'grid',
+    gridTemplateColumns: 'repeat(auto-fit, minmax(140px, 1fr))',
+    gap: theme.spacing(1.5),
+  },
+  method: {
+    fontFamily: 'monospace',
+    fontWeight: 600,
+    fontSize: '0.75rem',
+    marginRight: theme.spacing(1),
+    color: theme.palette.text.secondary,
+  },
+  route: { fontFamily: 'monospace', fontSize: '0.8125rem' },
+  num: { fontVariantNumeric: 'tabular-nums', whiteSpace: 'nowrap' },
+  process: {
+    display: 'grid',
+    gridTemplateColumns: '1fr 1fr',
+    gap: theme.spacing(1.5),
+  },
+}));
+
+const noRoutes = (
+  <NoData title="No requests in this window">
+    Routes appear once the service handles traffic.
+  </NoData>
+);
+
+function RouteTable(props: { routes: RouteMetrics[] }) {
+  const classes = useStyles();
+  // Stable props: material-table remounts its rows when columns change.
+  const columns = useMemo<TableColumn<RouteMetrics>[]>(() => [
+    {
+      title: 'Route',
+      field: 'route',
+      highlight: true,
+      render: r => (
+        <>
+          <span className={classes.method}>{r.method}</span>
+          <span className={classes.route}>{r.route}</span>
+        </>
+      ),
+    },
+    {
+      title: 'Rate',
+      field: 'requestRate',
+      type: 'numeric',
+      defaultSort: 'desc',
+      render: r => <span className={classes.num}>{formatRate(r.requestRate)}</span>,
+    },
+    {
+      title: 'Requests',
+      field: 'requests',
+      type: 'numeric',
+      render: r => <span className={classes.num}>{formatCount(r.requests)}</span>,
+    },
+    {
+      title: 'Errors',
+      field: 'errorRate',
+      type: 'numeric',
+      render: r => (
+        <span
+          className={classes.num}
+          style={{
+            color: r.errorRate >= 0.01 ? errorRateColor(r.errorRate) : undefined,
+            fontWeight: r.errorRate >= 0.01 ? 600 : undefined,
+          }}
+        >
+          {formatPercent(r.errorRate)}
+        </span>
+      ),
+    },
+    {
+      title: 'p50',
+      field: 'p50Ms',
+      type: 'numeric',
+      render: r => <span className={classes.num}>{formatDuration(r.p50Ms)}</span>,
+    },
+    {
+      title: 'p95',
+      field: 'p95Ms',
+      type: 'numeric',
+      render: r => <span className={classes.num}>{formatDuration(r.p95Ms)}</span>,
+    },
+    {
+      title: 'p99',
+      field: 'p99Ms',
+      type: 'numeric',
+      render: r => <span className={classes.num}>{formatDuration(r.p99Ms)}</span>,
+    },
+  ], [classes]);
+  const many = props.routes.length > 10;
+  const options = useMemo(
+    () => ({
+      paging: many,
+      pageSize: 10,
+      search: many,
+      padding: 'dense' as const,
+      draggable: false,
+    }),
+    [many],
+  );
+  return (
+    <Table<RouteMetrics>
+      title="Routes"
+      columns={columns}
+      data={props.routes}
+      options={options}
+      emptyContent={noRoutes}
+    />
+  );
+}
+
+function ProcessStats(props: { process: ProcessMetrics }) {
+  const classes = useStyles();
+  const { process: p } = props;
+  const lag = p.eventLoopLagP99Ms;
+  return (
+    <InfoCard title="Process" variant="gridItem">
+      <div className={classes.process}>
+        <Stat
+          label="CPU"
+          value={p.cpuUsage === undefined ? '–' : formatPercent(p.cpuUsage)}
+          hint="of one core"
+        />
+        <Stat label="Memory (RSS)" value={formatBytes(p.residentMemoryBytes)} />
+        <Stat label="Heap used" value={formatBytes(p.heapUsedBytes)} />
+        <Stat
+          label="Event-loop lag"
+          value={formatDuration(lag)}
+          hint="p99"
+          color={
+            lag === undefined
+              ? undefined
+              : lag >= 200
+              ? statusColors.fail
+              : lag >= 50
+              ? statusColors.warn
+              : undefined
+          }
+        />
+      </div>
+    </InfoCard>
+  );
+}
+
+function SummaryStats(props: { summary: MetricsSummary }) {
+  const classes = useStyles();
+  const s = props.summary;
+  return (
+    <div className={classes.stats}>
+      <Stat label="Requests" value={formatRate(s.requestRate)} color={seriesColors.rate} />
+      <Stat
+        label="Error rate"
+        value={formatPercent(s.errorRate)}
+        color={errorRateColor(s.errorRate)}
+        hint="5xx responses"
+      />
+      <Stat label="p50" value={formatDuration(s.p50Ms)} color={seriesColors.p50} />
+      <Stat label="p95" value={formatDuration(s.p95Ms)} color={seriesColors.p95} />
+      <Stat label="p99" value={formatDuration(s.p99Ms)} color={seriesColors.p99} />
+    </div>
+  );
+}
+
+function Charts() {
+  const api = useApi(serviceHealthApiRef);
+  const ctx = useServiceHealthContext();
+  const series = usePolledData(
+    () =>
+      api.getMetricsSeries(ctx.entityRef, {
+        environment: ctx.environment,
+        ...ctx.window,
+        stepSeconds: ctx.stepSeconds,
+      }),
+    [ctx.window, ctx.stepSeconds],
+    ctx.resetKey,
+  );
+  if (series.loading) return <Progress />;
+  const points = series.value?.data?.points ?? [];
+  if (series.error || points.length === 0) {
+    return (
+      <NoData title="No time series yet">
+        {series.error
+          ? `Could not load the series: ${series.error.message}`
+          : 'Charts fill in after a few scrapes of the service.'}
+      </NoData>
+    );
+  }
+  return (
+    <Suspense fallback={<Progress />}>
+      <MetricsCharts
+        points={points}
+        from={Date.parse(series.value!.data!.from)}
+        to={Date.parse(series.value!.data!.to)}
+      />
+    </Suspense>
+  );
+}
+
+function subheader(range: string, source?: SourceState) {
+  return `${RANGES[range as keyof typeof RANGES].label}${
+    source ? ` · from ${sourceName(source.source)}` : ''
+  }`;
+}
+
+export function MetricsSection() {
+  const api = useApi(serviceHealthApiRef);
+  const ctx = useServiceHealthContext();
+  const summary = usePolledData(
+    () =>
+      api.getMetricsSummary(ctx.entityRef, {
+        environment: ctx.environment,
+        ...ctx.window,
+      }),
+    [ctx.window],
+    ctx.resetKey,
+  );
+  return (
+    <InfoCard
+      title="Metrics"
+      subheader={subheader(ctx.range, summary.value?.source)}
+    >
+      <SectionState
+        section="metrics"
+        polled={summary}
+        noData={
+          <NoData>
+            No metrics for this window. They appear once the service has been
+            scraped and handled some requests.
+          </NoData>
+        }
+      >
+        {data => (
+          <Grid container spacing={2}>
+            <Grid item xs={12}>
+              <SummaryStats summary={data} />
+            </Grid>
+            <Grid item xs={12}>
+              <Charts />
+            </Grid>
+            <Grid item xs={12} lg={8}>
+              <RouteTable routes={data.routes} />
+            </Grid>
+            <Grid item xs={12} lg={4}>
+              <ProcessStats process={data.process} />
+            </Grid>
+          </Grid>
+        )}
+      </SectionState>
+    </InfoCard>
+  );
+}

@@ -1,0 +1,2 @@
+export { ServiceHealthContent } from './ServiceHealthContent';
+export type { ServiceHealthContentProps } from './ServiceHealthContent';

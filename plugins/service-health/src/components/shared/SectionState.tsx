@@ -1,0 +1,147 @@
+import { ReactNode, useContext, useEffect } from 'react';
+import { Progress, ResponseErrorPanel } from '@backstage/core-components';
+import Typography from '@material-ui/core/Typography';
+import { makeStyles, Theme } from '@material-ui/core/styles';
+import HourglassEmptyIcon from '@material-ui/icons/HourglassEmpty';
+import type {
+  SourceState,
+  SourcedResponse,
+} from '@internal/plugin-service-health-common';
+import type { PolledData } from '../../hooks/usePolledData';
+import { Banner } from './Banner';
+import {
+  SectionKey,
+  ServiceHealthContext,
+} from '../ServiceHealthContent/context';
+
+const sourceNames: Record<string, string> = {
+  direct: "the service's own endpoints",
+  prometheus: 'Prometheus',
+  embedded: 'the embedded trace receiver',
+  jaeger: 'Jaeger',
+  tempo: 'Tempo',
+};
+
+/** "Prometheus", "Jaeger", ... for people. */
+export function sourceName(source: string): string {
+  return sourceNames[source] ?? source;
+}
+
+const useStyles = makeStyles((theme: Theme) => ({
+  noData: {
+    display: 'flex',
+    flexDirection: 'column',
+    alignItems: 'center',
+    justifyContent: 'center',
+    textAlign: 'center',
+    gap: theme.spacing(0.5),
+    padding: theme.spacing(3, 2),
+    color: theme.palette.text.secondary,
+    minHeight: 120,
+  },
+  noDataIcon: { fontSize: 32, opacity: 0.5 },
+  stack: { display: 'flex', flexDirection: 'column', gap: theme.spacing(1.5) },
+}));
+
+/** "No data yet", compact enough to sit inside a card. */
+export function NoData(props: { title?: string; children?: ReactNode }) {
+  const classes = useStyles();
+  return (
+    <div className={classes.noData} data-testid="no-data">
+      <HourglassEmptyIcon className={classes.noDataIcon} />
+      <Typography variant="subtitle2" color="textPrimary">
+        {props.title ?? 'No data yet'}
+      </Typography>
+      {props.children && (
+        <Typography variant="body2" component="div">
+          {props.children}
+        </Typography>
+      )}
+    </div>
+  );
+}
+
+/** Why a source gave nothing (or only part), as a banner. */
+export function SourceBanner(props: { source: SourceState; partial: boolean }) {
+  const { source, partial } = props;
+  const name = sourceName(source.source);
+  if (source.status === 'unreachable') {
+    return (
+      <Banner
+        severity="offline"
+        data-testid="source-unreachable"
+        title={
+          partial
+            ? `Showing partial data: ${name} is unreachable`
+            : `Monitoring source unreachable: can't reach ${name}`
+        }
+      >
+        {source.message ??
+          'This is a problem on the monitoring side, not necessarily with the service.'}
+      </Banner>
+    );
+  }
+  if (source.status === 'error') {
+    return (
+      <Banner
+        severity="warning"
+        data-testid="source-error"
+        title={
+          partial
+            ? `Showing partial data: ${name} reported an error`
+            : `${name[0].toUpperCase()}${name.slice(1)} reported an error`
+        }
+      >
+        {source.message}
+      </Banner>
+    );
+  }
+  return null;
+}
+
+/**
+ * The states every section goes through: loading, request failed, source
+ * unreachable or in error, no data yet, partial data, data.
+ */
+export function SectionState<T>(props: {
+  section: SectionKey;
+  polled: PolledData<SourcedResponse<T>>;
+  isEmpty?: (data: T) => boolean;
+  noData: ReactNode;
+  children: (data: T, source: SourceState) => ReactNode;
+}) {
+  const { section, polled, isEmpty, noData, children } = props;
+  const classes = useStyles();
+  const ctx = useContext(ServiceHealthContext);
+  const report = ctx?.report;
+  const response = polled.value;
+  const data = response?.data;
+  const hasData = data !== undefined && !(isEmpty && isEmpty(data));
+
+  useEffect(() => {
+    if (!report) return;
+    if (polled.error) {
+      report(section, { kind: 'failed', error: polled.error });
+    } else if (response) {
+      report(section, { kind: 'source', source: response.source, hasData });
+    }
+  }, [report, section, polled.error, response, hasData]);
+
+  if (polled.loading) {
+    return <Progress />;
+  }
+  if (polled.error) {
+    return <ResponseErrorPanel error={polled.error} />;
+  }
+  const source = response?.source ?? { source: 'unknown', status: 'ok' };
+  const problem = source.status === 'unreachable' || source.status === 'error';
+  if (!hasData) {
+    return problem ? <SourceBanner source={source} partial={false} /> : <>{noData}</>;
+  }
+  return (
+    <div className={classes.stack}>
+      {problem && <SourceBanner source={source} partial />}
+      {children(data as T, source)}
+    </div>
+  );
+}

@@ -1,0 +1,96 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/database.ts';
+import { isUniqueViolation } from '../db/errors.ts';
+import { transaction } from '../db/transaction.ts';
+// #region feature:events
+import { writeEvent } from '../events/outbox.ts';
+// #endregion feature:events
+import { HttpProblem } from '../lib/problem.ts';
+import { newId } from '../lib/uuid.ts';
+import { toItem } from './mapper.ts';
+import type { CreateItem, Item, UpdateItem } from './schemas.ts';
+
+// The write side. Each command runs in one transaction, so whatever else a change must write (an outbox
+// event, an audit row) can join it atomically.
+
+export async function createItem(db: Db, input: CreateItem): Promise<Item> {
+  try {
+    return await transaction(db, async (trx) => {
+      const row = await trx
+        .insertInto('items')
+        .values({
+          id: newId(),
+          sku: input.sku,
+          name: input.name,
+          description: input.description ?? null,
+          price_cents: input.priceCents,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const item = toItem(row);
+      // #region feature:events
+      await writeEvent(trx, 'item.created', 1, item);
+      // #endregion feature:events
+      return item;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error, 'uq_items_sku')) {
+      throw new HttpProblem(409, `An item with sku ${input.sku} already exists`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Optimistic concurrency: the update applies only if the row still has one of `versions` (from If-Match;
+ * null means any). Otherwise 412 when the item exists, 404 when it does not.
+ */
+export async function updateItem(
+  db: Db,
+  id: string,
+  versions: number[] | null,
+  changes: UpdateItem,
+): Promise<Item> {
+  return transaction(db, async (trx) => {
+    const row = await trx
+      .updateTable('items')
+      .set({
+        ...(changes.name === undefined ? {} : { name: changes.name }),
+        ...(changes.description === undefined ? {} : { description: changes.description }),
+        ...(changes.priceCents === undefined ? {} : { price_cents: changes.priceCents }),
+        version: sql<number>`version + 1`,
+        updated_at: new Date(),
+      })
+      .where('id', '=', id)
+      .$if(versions !== null, (qb) => qb.where('version', 'in', versions?.length ? versions : [-1]))
+      .returningAll()
+      .executeTakeFirst();
+    if (row === undefined) return throwMissingOrChanged(trx, id);
+    const item = toItem(row);
+    // #region feature:events
+    await writeEvent(trx, 'item.updated', 1, item);
+    // #endregion feature:events
+    return item;
+  });
+}
+
+export async function deleteItem(db: Db, id: string, versions: number[] | null): Promise<void> {
+  await transaction(db, async (trx) => {
+    const result = await trx
+      .deleteFrom('items')
+      .where('id', '=', id)
+      .$if(versions !== null, (qb) => qb.where('version', 'in', versions?.length ? versions : [-1]))
+      .executeTakeFirst();
+    if (result.numDeletedRows === 0n) await throwMissingOrChanged(trx, id);
+    // #region feature:events
+    await writeEvent(trx, 'item.deleted', 1, { id });
+    // #endregion feature:events
+  });
+}
+
+async function throwMissingOrChanged(db: Db, id: string): Promise<never> {
+  const exists = await db.selectFrom('items').select('id').where('id', '=', id).executeTakeFirst();
+  throw exists
+    ? new HttpProblem(412, 'The item has changed since the ETag given in If-Match; fetch it again')
+    : new HttpProblem(404, `Item ${id} not found`);
+}

@@ -1,0 +1,43 @@
+import type { Db } from '../db/database.ts';
+import { HttpProblem } from '../lib/problem.ts';
+import { toItem } from './mapper.ts';
+import type { Item, ItemPage, ListItemsQuery } from './schemas.ts';
+
+// The read side: plain selects, no transactions, safe to point at a replica later.
+
+export async function getItem(db: Db, id: string): Promise<Item | undefined> {
+  const row = await db.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toItem(row);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Opaque cursor: the last id of the page. Ids are UUIDv7, so id order is creation order. */
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!UUID.test(id)) throw new HttpProblem(400, 'cursor is not a value returned as nextCursor');
+  return id;
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
+export async function listItems(db: Db, query: ListItemsQuery): Promise<ItemPage> {
+  const { limit, cursor, sku, namePrefix } = query;
+  const rows = await db
+    .selectFrom('items')
+    .selectAll()
+    .$if(cursor !== undefined, (qb) => qb.where('id', '>', decodeCursor(cursor ?? '')))
+    .$if(sku !== undefined, (qb) => qb.where('sku', '=', sku ?? ''))
+    .$if(namePrefix !== undefined, (qb) => qb.where('name', 'like', `${escapeLike(namePrefix ?? '')}%`))
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(toItem),
+    nextCursor: rows.length > limit && last ? Buffer.from(last.id, 'utf8').toString('base64url') : null,
+  };
+}

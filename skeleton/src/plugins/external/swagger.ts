@@ -1,0 +1,18 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fp from 'fastify-plugin';
+
+/** OpenAPI document built from the route schemas; UI at /docs. Off in production unless DOCS_ENABLED=true. */
+export default fp(
+  async (app) => {
+    if (!app.config.DOCS_ENABLED) return;
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: { title: app.config.serviceName, version: app.config.serviceVersion },
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  },
+  { name: 'swagger' },
+);

@@ -1,0 +1,113 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { createItem, deleteItem, updateItem } from '../../../items/commands.ts';
+import { getItem, listItems } from '../../../items/queries.ts';
+import { CreateItem, Item, ItemId, ItemPage, ListItemsQuery, UpdateItem } from '../../../items/schemas.ts';
+import { etag, expectedVersions } from '../../../lib/etag.ts';
+import { HttpProblem, ProblemSchema, problemResponses } from '../../../lib/problem.ts';
+
+const IdParams = Type.Object({ id: ItemId });
+const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({ description: 'ETag of the version being changed (required)' })),
+});
+const preconditionResponses = { 409: ProblemSchema, 412: ProblemSchema, 428: ProblemSchema };
+
+/** The example domain: items, with ETag/If-Match optimistic concurrency on writes. */
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '',
+    {
+      // #region feature:auth
+      preHandler: app.requireRole('items:write'),
+      // #endregion feature:auth
+      schema: {
+        tags: ['items'],
+        summary: 'Create an item',
+        body: CreateItem,
+        response: { 201: Item, 409: ProblemSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const item = await createItem(app.db, request.body);
+      return reply
+        .code(201)
+        .header('location', `${request.url.split('?')[0] ?? ''}/${item.id}`)
+        .header('etag', etag(item.version))
+        .send(item);
+    },
+  );
+
+  app.get(
+    '',
+    {
+      schema: {
+        tags: ['items'],
+        summary: 'List items (cursor pagination)',
+        querystring: ListItemsQuery,
+        response: { 200: ItemPage, ...problemResponses },
+      },
+    },
+    async (request) => listItems(app.db, request.query),
+  );
+
+  app.get(
+    '/:id',
+    {
+      schema: {
+        tags: ['items'],
+        summary: 'Get an item',
+        params: IdParams,
+        response: { 200: Item, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const item = await getItem(app.db, request.params.id);
+      if (item === undefined) throw new HttpProblem(404, `Item ${request.params.id} not found`);
+      return reply.header('etag', etag(item.version)).send(item);
+    },
+  );
+
+  app.patch(
+    '/:id',
+    {
+      // #region feature:auth
+      preHandler: app.requireRole('items:write'),
+      // #endregion feature:auth
+      schema: {
+        tags: ['items'],
+        summary: 'Change an item (requires If-Match)',
+        params: IdParams,
+        headers: IfMatchHeaders,
+        body: UpdateItem,
+        response: { 200: Item, ...preconditionResponses, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const versions = expectedVersions(request.headers['if-match']);
+      const item = await updateItem(app.db, request.params.id, versions, request.body);
+      return reply.header('etag', etag(item.version)).send(item);
+    },
+  );
+
+  app.delete(
+    '/:id',
+    {
+      // #region feature:auth
+      preHandler: app.requireRole('items:write'),
+      // #endregion feature:auth
+      schema: {
+        tags: ['items'],
+        summary: 'Delete an item (requires If-Match)',
+        params: IdParams,
+        headers: IfMatchHeaders,
+        response: { 204: Type.Null(), ...preconditionResponses, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      await deleteItem(app.db, request.params.id, expectedVersions(request.headers['if-match']));
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+export default routes;
