@@ -28,7 +28,10 @@ exports.up = async function up(knex) {
     table.unique(['trace_id', 'span_id'], {
       indexName: 'service_health_trace_spans_trace_span_uq',
     });
-    table.index(['service_name', 'start_us'], 'service_health_trace_spans_svc_start_idx');
+    table.index(
+      ['service_name', 'start_us'],
+      'service_health_trace_spans_svc_start_idx',
+    );
     table.index(['received_at'], 'service_health_trace_spans_received_idx');
   });
 };

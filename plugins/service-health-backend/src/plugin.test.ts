@@ -21,12 +21,18 @@ import { serviceHealthPlugin, HEALTH_POLL_TASK_ID } from './plugin';
 
 jest.setTimeout(60_000);
 
-
-const component = (name: string, annotations: Record<string, string>): Entity => ({
+const component = (
+  name: string,
+  annotations: Record<string, string>,
+): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Component',
   metadata: { name, namespace: 'default', annotations },
-  spec: { type: 'service', lifecycle: 'production', owner: 'group:default/team-a' },
+  spec: {
+    type: 'service',
+    lifecycle: 'production',
+    owner: 'group:default/team-a',
+  },
 });
 
 const TIMEOUT_MS = 1000;
@@ -58,10 +64,16 @@ describe('service-health backend', () => {
         'service-health.io/base-url': good.url,
         'service-health.io/otel-service-name': 'orders-svc',
       }),
-      component('broken', { 'service-health.io/base-url': `http://127.0.0.1:${downPort}` }),
+      component('broken', {
+        'service-health.io/base-url': `http://127.0.0.1:${downPort}`,
+      }),
       component('stuck', { 'service-health.io/base-url': hanging.url }),
-      component('sneaky', { 'service-health.io/base-url': `http://127.0.0.2:${outsidePort}` }),
-      component('metadata', { 'service-health.io/base-url': 'http://169.254.169.254/latest' }),
+      component('sneaky', {
+        'service-health.io/base-url': `http://127.0.0.2:${outsidePort}`,
+      }),
+      component('metadata', {
+        'service-health.io/base-url': 'http://169.254.169.254/latest',
+      }),
       component('plain', {}),
     ];
 
@@ -72,7 +84,10 @@ describe('service-health backend', () => {
         schedulerFactory,
         mockServices.rootConfig.factory({
           data: {
-            backend: { baseUrl: 'http://localhost:7007', database: { client: 'better-sqlite3', connection: ':memory:' } },
+            backend: {
+              baseUrl: 'http://localhost:7007',
+              database: { client: 'better-sqlite3', connection: ':memory:' },
+            },
             serviceHealth: {
               allowedHosts: ['127.0.0.1'],
               http: { timeoutMs: TIMEOUT_MS },
@@ -92,7 +107,8 @@ describe('service-health backend', () => {
     await new Promise(r => outside?.close(r));
   });
 
-  const api = (path: string) => `/api/service-health/entities/component/default/${path}`;
+  const api = (path: string) =>
+    `/api/service-health/entities/component/default/${path}`;
 
   it('refuses unauthenticated calls with 401', async () => {
     const res = await request(backend.server)
@@ -106,16 +122,22 @@ describe('service-health backend', () => {
   });
 
   it('validates input', async () => {
-    const res = await request(backend.server).get(api('orders/health/history?from=yesterday'));
+    const res = await request(backend.server).get(
+      api('orders/health/history?from=yesterday'),
+    );
     expect(res.status).toBe(400);
     expect(res.body.error.name).toBe('InputError');
-    const res2 = await request(backend.server).get(api('orders/traces/not-hex!'));
+    const res2 = await request(backend.server).get(
+      api('orders/traces/not-hex!'),
+    );
     expect(res2.status).toBe(400);
     const res3 = await request(backend.server).get(api('nobody/health'));
     expect(res3.status).toBe(404);
     const res4 = await request(backend.server).get(api('plain/health'));
     expect(res4.status).toBe(404);
-    const res5 = await request(backend.server).get(api('orders/health?environment=staging'));
+    const res5 = await request(backend.server).get(
+      api('orders/health?environment=staging'),
+    );
     expect(res5.status).toBe(404);
   });
 
@@ -123,7 +145,11 @@ describe('service-health backend', () => {
     const res = await request(backend.server).get(api('orders/environments'));
     expect(res.status).toBe(200);
     expect(res.body).toEqual([
-      expect.objectContaining({ name: 'default', baseUrl: good.url, metricsSource: 'direct' }),
+      expect.objectContaining({
+        name: 'default',
+        baseUrl: good.url,
+        metricsSource: 'direct',
+      }),
     ]);
   });
 
@@ -147,7 +173,11 @@ describe('service-health backend', () => {
     });
     expect(ok.body.data.checks).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ name: 'postgres:connection', status: 'pass', observedUnit: 'ms' }),
+        expect.objectContaining({
+          name: 'postgres:connection',
+          status: 'pass',
+          observedUnit: 'ms',
+        }),
         expect.objectContaining({ name: 'redis:connection', status: 'pass' }),
         expect.objectContaining({ name: 'uptime:uptime' }),
       ]),
@@ -180,12 +210,22 @@ describe('service-health backend', () => {
 
   it('reports a failing readiness with its checks', async () => {
     good.setReady('fail');
-    const res = await request(backend.server).post(api('orders/health/refresh'));
+    const res = await request(backend.server).post(
+      api('orders/health/refresh'),
+    );
     good.setReady('pass');
     expect(res.body.data.status).toBe('fail');
-    expect(res.body.data.readiness).toMatchObject({ status: 'fail', httpStatus: 503 });
+    expect(res.body.data.readiness).toMatchObject({
+      status: 'fail',
+      httpStatus: 503,
+    });
     expect(res.body.data.checks).toEqual(
-      expect.arrayContaining([expect.objectContaining({ name: 'postgres:connection', status: 'fail' })]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          name: 'postgres:connection',
+          status: 'fail',
+        }),
+      ]),
     );
   });
 
@@ -202,18 +242,29 @@ describe('service-health backend', () => {
     const times = res.body.data.points.map((p: any) => Date.parse(p.checkedAt));
     expect([...times].sort()).toEqual(times);
 
-    const down = await request(backend.server).get(api('broken/health/history'));
+    const down = await request(backend.server).get(
+      api('broken/health/history'),
+    );
     expect(down.body.data.uptimeRatio).toBe(0);
   });
 
   it('refuses annotations pointing outside the allow-list', async () => {
     for (const name of ['sneaky', 'metadata']) {
-      const res = await request(backend.server).post(api(`${name}/health/refresh`));
+      const res = await request(backend.server).post(
+        api(`${name}/health/refresh`),
+      );
       expect(res.status).toBe(200);
       expect(res.body.data).toBeUndefined();
-      expect(res.body.source).toMatchObject({ source: 'direct', status: 'error' });
-      expect(res.body.source.message).toMatch(/not allowed by serviceHealth.allowedHosts/);
-      const metrics = await request(backend.server).get(api(`${name}/metrics/summary`));
+      expect(res.body.source).toMatchObject({
+        source: 'direct',
+        status: 'error',
+      });
+      expect(res.body.source.message).toMatch(
+        /not allowed by serviceHealth.allowedHosts/,
+      );
+      const metrics = await request(backend.server).get(
+        api(`${name}/metrics/summary`),
+      );
       expect(metrics.body.source.status).toBe('unreachable');
       expect(metrics.body.source.message).toMatch(/not allowed/);
     }
@@ -231,13 +282,19 @@ describe('service-health backend', () => {
     await drive(`${good.url}/v1/fail?latency=0.003`, 25);
     await new Promise(r => setTimeout(r, 20));
 
-    const res = await request(backend.server).get(api(`orders/metrics/summary?from=${from}`));
+    const res = await request(backend.server).get(
+      api(`orders/metrics/summary?from=${from}`),
+    );
     expect(res.status).toBe(200);
     expect(res.body.source).toEqual({ source: 'direct', status: 'ok' });
     const d = res.body.data;
     const items = d.routes.find((r: any) => r.route === '/v1/items/:id');
     const fail = d.routes.find((r: any) => r.route === '/v1/fail');
-    expect(items).toMatchObject({ method: 'GET', requests: 50 + 50, errorRate: 0 });
+    expect(items).toMatchObject({
+      method: 'GET',
+      requests: 50 + 50,
+      errorRate: 0,
+    });
     expect(fail).toMatchObject({ method: 'GET', requests: 25, errorRate: 1 });
     // histogram_quantile by hand over the buckets 0.01<..0.025 (50) and 0.1<..0.25 (50)
     expect(items.p50Ms).toBeCloseTo(25, 6);
@@ -253,30 +310,50 @@ describe('service-health backend', () => {
     expect(d.process.eventLoopLagP99Ms).toBeGreaterThanOrEqual(0);
 
     const series = await request(backend.server).get(
-      api(`orders/metrics/series?from=${new Date(Date.now() - 60_000).toISOString()}&step=5`),
+      api(
+        `orders/metrics/series?from=${new Date(
+          Date.now() - 60_000,
+        ).toISOString()}&step=5`,
+      ),
     );
     expect(series.status).toBe(200);
     expect(series.body.source.status).toBe('ok');
     expect(series.body.data.stepSeconds).toBe(5);
-    const loaded = series.body.data.points.filter((p: any) => p.requestRate > 0);
+    const loaded = series.body.data.points.filter(
+      (p: any) => p.requestRate > 0,
+    );
     expect(loaded.length).toBeGreaterThan(0);
     // the step holding the load saw 25 failures out of 125
-    expect(loaded.some((p: any) => Math.abs(p.errorRate - 0.2) < 1e-9)).toBe(true);
+    expect(loaded.some((p: any) => Math.abs(p.errorRate - 0.2) < 1e-9)).toBe(
+      true,
+    );
   });
 
   it('wires the trace routes to the traces module', async () => {
-    const res = await request(backend.server).get(api('orders/traces?errorsOnly=true&limit=5'));
+    const res = await request(backend.server).get(
+      api('orders/traces?errorsOnly=true&limit=5'),
+    );
     expect(res.status).toBe(200);
-    expect(res.body.source).toMatchObject({ source: 'embedded', status: 'no-data' });
-    const one = await request(backend.server).get(api('orders/traces/0123456789abcdef0123456789abcdef'));
+    expect(res.body.source).toMatchObject({
+      source: 'embedded',
+      status: 'no-data',
+    });
+    const one = await request(backend.server).get(
+      api('orders/traces/0123456789abcdef0123456789abcdef'),
+    );
     expect(one.status).toBe(404);
   });
 
   it('says the monitoring source is unreachable when /metrics cannot be scraped', async () => {
-    const res = await request(backend.server).get(api('broken/metrics/summary'));
+    const res = await request(backend.server).get(
+      api('broken/metrics/summary'),
+    );
     expect(res.status).toBe(200);
     expect(res.body.data).toBeUndefined();
-    expect(res.body.source).toMatchObject({ source: 'direct', status: 'unreachable' });
+    expect(res.body.source).toMatchObject({
+      source: 'direct',
+      status: 'unreachable',
+    });
     expect(res.body.source.message).toMatch(/ECONNREFUSED/);
   });
 });
@@ -287,13 +364,20 @@ describe('service-health backend without the catalog read permission', () => {
       features: [
         serviceHealthPlugin,
         catalogServiceMock.factory({
-          entities: [component('orders', { 'service-health.io/base-url': 'http://127.0.0.1:1' })],
+          entities: [
+            component('orders', {
+              'service-health.io/base-url': 'http://127.0.0.1:1',
+            }),
+          ],
         }),
         mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
         manualScheduler().factory,
         mockServices.rootConfig.factory({
           data: {
-            backend: { baseUrl: 'http://localhost:7007', database: { client: 'better-sqlite3', connection: ':memory:' } },
+            backend: {
+              baseUrl: 'http://localhost:7007',
+              database: { client: 'better-sqlite3', connection: ':memory:' },
+            },
             serviceHealth: { allowedHosts: ['127.0.0.1'] },
           },
         }),

@@ -84,7 +84,9 @@ export const serviceHealthPlugin = createBackendPlugin({
         const metricsSources = new Map<string, MetricsSource>();
         const addMetrics = (source: MetricsSource) => {
           if (metricsSources.has(source.id)) {
-            throw new Error(`Duplicate service-health metrics source id "${source.id}"`);
+            throw new Error(
+              `Duplicate service-health metrics source id "${source.id}"`,
+            );
           }
           metricsSources.set(source.id, source);
         };
@@ -96,28 +98,39 @@ export const serviceHealthPlugin = createBackendPlugin({
           }),
         );
         for (const p of settings.prometheus) {
-          addMetrics(new PrometheusMetricsSource(p, settings.http.maxResponseBytes));
+          addMetrics(
+            new PrometheusMetricsSource(p, settings.http.maxResponseBytes),
+          );
         }
         extraMetrics.forEach(addMetrics);
 
-        const traces = await createTraceSources({ config, database: knex, logger });
+        const traces = await createTraceSources({
+          config,
+          database: knex,
+          logger,
+        });
         const traceSources = new Map(traces.sources);
         for (const source of extraTraces) {
           if (traceSources.has(source.id)) {
-            throw new Error(`Duplicate service-health trace source id "${source.id}"`);
+            throw new Error(
+              `Duplicate service-health trace source id "${source.id}"`,
+            );
           }
           traceSources.set(source.id, source);
         }
 
-        for (const env of settings.environments) {
-          if (!metricsSources.has(env.metricsSource)) {
+        for (const environment of settings.environments) {
+          if (!metricsSources.has(environment.metricsSource)) {
             logger.warn(
-              `serviceHealth environment ${env.name} uses unknown metrics source "${env.metricsSource}"`,
+              `serviceHealth environment ${environment.name} uses unknown metrics source "${environment.metricsSource}"`,
             );
           }
-          if (env.tracesSource && !traceSources.has(env.tracesSource)) {
+          if (
+            environment.tracesSource &&
+            !traceSources.has(environment.tracesSource)
+          ) {
             logger.warn(
-              `serviceHealth environment ${env.name} uses unknown traces source "${env.tracesSource}"`,
+              `serviceHealth environment ${environment.name} uses unknown traces source "${environment.tracesSource}"`,
             );
           }
         }

@@ -55,7 +55,9 @@ const MAX_POINTS = 2000;
 
 const entityParams = z.object({
   kind: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,62}$/, 'invalid kind'),
-  namespace: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'invalid namespace'),
+  namespace: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'invalid namespace'),
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'invalid name'),
 });
 
@@ -65,7 +67,11 @@ const environmentParam = z
   .optional();
 const isoTime = z.string().datetime({ offset: true }).optional();
 
-const windowQuery = z.object({ environment: environmentParam, from: isoTime, to: isoTime });
+const windowQuery = z.object({
+  environment: environmentParam,
+  from: isoTime,
+  to: isoTime,
+});
 const seriesQuery = windowQuery.extend({
   step: z.coerce.number().int().min(1).max(86_400).optional(),
 });
@@ -98,7 +104,8 @@ function parse<T extends z.ZodTypeAny>(schema: T, value: unknown): z.infer<T> {
 function resolveWindow(q: { from?: string; to?: string }) {
   const to = q.to ? new Date(q.to) : new Date();
   const from = q.from ? new Date(q.from) : new Date(to.getTime() - 3_600_000);
-  if (from.getTime() >= to.getTime()) throw new InputError('from must be before to');
+  if (from.getTime() >= to.getTime())
+    throw new InputError('from must be before to');
   if (to.getTime() - from.getTime() > MAX_WINDOW_MS) {
     throw new InputError('The window may be at most 31 days');
   }
@@ -112,7 +119,11 @@ function stateOf(source: string, error: unknown): SourceState {
     e instanceof OutboundFailedError ||
     e?.name === 'TraceSourceUnavailableError' ||
     e?.name === 'MetricsSourceUnreachableError';
-  return { source, status: unreachable ? 'unreachable' : 'error', message: e?.message ?? String(error) };
+  return {
+    source,
+    status: unreachable ? 'unreachable' : 'error',
+    message: e?.message ?? String(error),
+  };
 }
 
 /**
@@ -122,7 +133,9 @@ function stateOf(source: string, error: unknown): SourceState {
  *
  * @public
  */
-export async function createRouter(options: RouterOptions): Promise<express.Router> {
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
   const {
     httpAuth,
     permissions,
@@ -166,16 +179,23 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     return { entity, entityRef, credentials };
   }
 
-  async function target(req: express.Request, environment?: string): Promise<ResolvedTarget> {
+  async function target(
+    req: express.Request,
+    environment?: string,
+  ): Promise<ResolvedTarget> {
     const { entity, entityRef } = await authorizedEntity(req);
     const targets = resolveTargets(entity, environments, http);
     if (targets.length === 0) {
-      throw new NotFoundError(`${entityRef} has no service-health base URL annotation`);
+      throw new NotFoundError(
+        `${entityRef} has no service-health base URL annotation`,
+      );
     }
     if (!environment) return targets[0];
     const found = targets.find(t => t.environment === environment);
     if (!found) {
-      throw new NotFoundError(`${entityRef} has no environment "${environment}"`);
+      throw new NotFoundError(
+        `${entityRef} has no environment "${environment}"`,
+      );
     }
     return found;
   }
@@ -184,7 +204,11 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.get(`${base}/environments`, async (req, res) => {
     const { entity } = await authorizedEntity(req);
-    const body: ServiceEnvironment[] = resolveTargets(entity, environments, http).map(t => ({
+    const body: ServiceEnvironment[] = resolveTargets(
+      entity,
+      environments,
+      http,
+    ).map(t => ({
       name: t.environment,
       title: environments.find(e => e.name === t.environment)?.title,
       baseUrl: t.baseUrl,
@@ -197,12 +221,21 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   async function healthResponse(t: ResolvedTarget, refresh: boolean) {
     if (t.refused) {
       return {
-        source: { source: HEALTH_SOURCE, status: 'error', message: `Refused: ${t.refused}` },
+        source: {
+          source: HEALTH_SOURCE,
+          status: 'error',
+          message: `Refused: ${t.refused}`,
+        },
       } satisfies SourcedResponse<never>;
     }
-    let snapshot = refresh ? undefined : await healthStore.latest(t.entityRef, t.environment);
+    let snapshot = refresh
+      ? undefined
+      : await healthStore.latest(t.entityRef, t.environment);
     if (!snapshot) snapshot = await poller.refresh(t);
-    return { data: snapshot, source: { source: HEALTH_SOURCE, status: 'ok' } } as const;
+    return {
+      data: snapshot,
+      source: { source: HEALTH_SOURCE, status: 'ok' },
+    } as const;
   }
 
   router.get(`${base}/health`, async (req, res) => {
@@ -219,8 +252,15 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const q = parse(windowQuery, req.query);
     const { from, to } = resolveWindow(q);
     const t = await target(req, q.environment);
-    const points = await healthStore.history(t.entityRef, t.environment, from, to);
-    const up = points.filter(p => p.status === 'pass' || p.status === 'warn').length;
+    const points = await healthStore.history(
+      t.entityRef,
+      t.environment,
+      from,
+      to,
+    );
+    const up = points.filter(
+      p => p.status === 'pass' || p.status === 'warn',
+    ).length;
     const data: HealthHistory = {
       entityRef: t.entityRef,
       environment: t.environment,
@@ -230,7 +270,11 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       points,
     };
     const source: SourceState = t.refused
-      ? { source: HEALTH_SOURCE, status: 'error', message: `Refused: ${t.refused}` }
+      ? {
+          source: HEALTH_SOURCE,
+          status: 'error',
+          message: `Refused: ${t.refused}`,
+        }
       : { source: HEALTH_SOURCE, status: points.length ? 'ok' : 'no-data' };
     res.json({ data, source } satisfies SourcedResponse<HealthHistory>);
   });
@@ -330,12 +374,22 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const t = await target(req, q.environment);
     const { id, source } = traceSourceFor(t);
     if (!source) {
-      res.json({ source: { source: id, status: 'error', message: `No trace source "${id}"` } });
+      res.json({
+        source: {
+          source: id,
+          status: 'error',
+          message: `No trace source "${id}"`,
+        },
+      });
       return;
     }
     try {
       const data = await source.listTraces(
-        { entityRef: t.entityRef, environment: t.environment, serviceName: t.serviceName },
+        {
+          entityRef: t.entityRef,
+          environment: t.environment,
+          serviceName: t.serviceName,
+        },
         {
           ...window,
           limit: q.limit ?? 50,
@@ -344,7 +398,10 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
           operation: q.operation,
         },
       );
-      res.json({ data, source: { source: id, status: data.length ? 'ok' : 'no-data' } });
+      res.json({
+        data,
+        source: { source: id, status: data.length ? 'ok' : 'no-data' },
+      });
     } catch (e) {
       res.json({ source: stateOf(id, e) });
     }
@@ -356,13 +413,23 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const t = await target(req, q.environment);
     const { id, source } = traceSourceFor(t);
     if (!source) {
-      res.json({ source: { source: id, status: 'error', message: `No trace source "${id}"` } });
+      res.json({
+        source: {
+          source: id,
+          status: 'error',
+          message: `No trace source "${id}"`,
+        },
+      });
       return;
     }
     let trace;
     try {
       trace = await source.getTrace(
-        { entityRef: t.entityRef, environment: t.environment, serviceName: t.serviceName },
+        {
+          entityRef: t.entityRef,
+          environment: t.environment,
+          serviceName: t.serviceName,
+        },
         traceId.toLowerCase(),
       );
     } catch (e) {

@@ -23,10 +23,12 @@ export function resolveTargets(
   const annotations = entity.metadata.annotations ?? {};
   const entityRef = stringifyEntityRef(entity);
   const otel = annotations[SERVICE_HEALTH_ANNOTATIONS.otelServiceName]?.trim();
-  const serviceName = otel && SERVICE_NAME.test(otel) ? otel : entity.metadata.name;
+  const serviceName =
+    otel && SERVICE_NAME.test(otel) ? otel : entity.metadata.name;
   let prometheusSelector;
   let selectorError: string | undefined;
-  const selectorText = annotations[SERVICE_HEALTH_ANNOTATIONS.prometheusSelector];
+  const selectorText =
+    annotations[SERVICE_HEALTH_ANNOTATIONS.prometheusSelector];
   if (selectorText !== undefined) {
     try {
       prometheusSelector = parseLabelMatchers(selectorText);
@@ -42,7 +44,8 @@ export function resolveTargets(
     let refused: string | undefined;
     try {
       const url = http.assertAllowed(baseUrl);
-      if (url.search || url.hash) throw new Error('Base URL must not have a query or fragment');
+      if (url.search || url.hash)
+        throw new Error('Base URL must not have a query or fragment');
       baseUrl = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
     } catch (e) {
       refused = (e as Error).message;

@@ -45,7 +45,8 @@ export interface MetricsSource {
     target: ResolvedTarget,
     window: MetricsWindow,
   ): Promise<
-    Omit<MetricsSummary, 'entityRef' | 'environment' | 'from' | 'to'> | undefined
+    | Omit<MetricsSummary, 'entityRef' | 'environment' | 'from' | 'to'>
+    | undefined
   >;
   getSeries(
     target: ResolvedTarget,

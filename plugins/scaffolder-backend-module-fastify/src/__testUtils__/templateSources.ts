@@ -9,7 +9,7 @@ export const TEMPLATE_FILE = path.join(REPO_ROOT, 'templates/fastify-service/tem
 /** The skeleton; FASTIFY_TEMPLATE_SKELETON points the template tests at another one (e.g. a small fixture). */
 export const SKELETON_DIR = process.env.FASTIFY_TEMPLATE_SKELETON
   ? path.resolve(process.env.FASTIFY_TEMPLATE_SKELETON)
-  : path.join(REPO_ROOT, 'skeleton');
+  : path.join(REPO_ROOT, 'templates/fastify-service/skeleton');
 
 const ALWAYS_SKIPPED = new Set(['node_modules', 'dist', 'coverage', '.git']);
 

@@ -21,11 +21,13 @@ export interface FakeService {
   close(): Promise<void>;
 }
 
-export async function startFakeService(options: {
-  name?: string;
-  host?: string;
-  port?: number;
-} = {}): Promise<FakeService> {
+export async function startFakeService(
+  options: {
+    name?: string;
+    host?: string;
+    port?: number;
+  } = {},
+): Promise<FakeService> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const histogram = new Histogram({
@@ -35,7 +37,12 @@ export async function startFakeService(options: {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  new Gauge({ name: 'http_requests_in_flight', help: 'in flight', registers: [registry] });
+  const inFlight = new Gauge({
+    name: 'http_requests_in_flight',
+    help: 'in flight',
+    registers: [registry],
+  });
+  inFlight.set(0);
   let ready: 'pass' | 'warn' | 'fail' = 'pass';
   const hits = new Map<string, number>();
 
@@ -53,7 +60,12 @@ export async function startFakeService(options: {
           description: 'liveness',
           checks: {
             'uptime:uptime': [
-              { componentType: 'system', status: 'pass', observedValue: 12, observedUnit: 's' },
+              {
+                componentType: 'system',
+                status: 'pass',
+                observedValue: 12,
+                observedUnit: 's',
+              },
             ],
           },
         }),
@@ -77,7 +89,12 @@ export async function startFakeService(options: {
               },
             ],
             'redis:connection': [
-              { componentType: 'datastore', status: 'pass', observedValue: 1, observedUnit: 'ms' },
+              {
+                componentType: 'datastore',
+                status: 'pass',
+                observedValue: 1,
+                observedUnit: 'ms',
+              },
             ],
           },
         }),
@@ -86,21 +103,32 @@ export async function startFakeService(options: {
       res.writeHead(200, { 'content-type': registry.contentType });
       res.end(await registry.metrics());
     } else if (/^\/v1\/items\/[^/]+$/.test(url.pathname)) {
-      histogram.observe({ method: req.method, route: '/v1/items/:id', status_code: '200' }, latency);
+      histogram.observe(
+        { method: req.method, route: '/v1/items/:id', status_code: '200' },
+        latency,
+      );
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"ok":true}');
     } else if (url.pathname === '/v1/fail') {
-      histogram.observe({ method: req.method, route: '/v1/fail', status_code: '500' }, latency);
+      histogram.observe(
+        { method: req.method, route: '/v1/fail', status_code: '500' },
+        latency,
+      );
       res.writeHead(500, { 'content-type': 'application/json' });
       res.end('{"error":"boom"}');
     } else {
-      histogram.observe({ method: req.method, route: 'unmatched', status_code: '404' }, latency);
+      histogram.observe(
+        { method: req.method, route: 'unmatched', status_code: '404' },
+        latency,
+      );
       res.writeHead(404);
       res.end();
     }
   });
   server.keepAliveTimeout = 1000;
-  await new Promise<void>(resolve => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  await new Promise<void>(resolve =>
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
+  );
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,

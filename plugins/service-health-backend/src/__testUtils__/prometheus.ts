@@ -5,7 +5,11 @@ import { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-const CANDIDATES = [process.env.PROMETHEUS_BIN, '/usr/bin/prometheus', '/usr/local/bin/prometheus'];
+const CANDIDATES = [
+  process.env.PROMETHEUS_BIN,
+  '/usr/bin/prometheus',
+  '/usr/local/bin/prometheus',
+];
 
 export function findPrometheus(): string {
   const found = CANDIDATES.find(p => p && fs.existsSync(p));
@@ -75,7 +79,8 @@ export async function startPrometheus(options: {
       const exited = new Promise(r => child.once('exit', r));
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise(r => setTimeout(r, 5000))]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null)
+        child.kill('SIGKILL');
     }
     fs.rmSync(dir, { recursive: true, force: true });
   };
@@ -105,7 +110,9 @@ export async function startPrometheus(options: {
 
 /** Runs an instant query against Prometheus directly (test helper). */
 export async function instantQuery(url: string, query: string): Promise<any[]> {
-  const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(query)}`);
+  const res = await fetch(
+    `${url}/api/v1/query?query=${encodeURIComponent(query)}`,
+  );
   const body: any = await res.json();
   return body.data?.result ?? [];
 }

@@ -6,7 +6,8 @@ import {
   SchedulerServiceTaskScheduleDefinition,
 } from '@backstage/backend-plugin-api';
 
-type Task = SchedulerServiceTaskScheduleDefinition & SchedulerServiceTaskInvocationDefinition;
+type Task = SchedulerServiceTaskScheduleDefinition &
+  SchedulerServiceTaskInvocationDefinition;
 
 /**
  * A scheduler that only records tasks; `triggerTask` runs one and waits for it.
@@ -19,7 +20,9 @@ export function manualScheduler() {
       tasks.set(task.id, task);
     },
     createScheduledTaskRunner(schedule) {
-      return { run: async task => void tasks.set(task.id, { ...task, ...schedule }) };
+      return {
+        run: async task => void tasks.set(task.id, { ...task, ...schedule }),
+      };
     },
     async triggerTask(id) {
       const task = tasks.get(id);
@@ -28,7 +31,11 @@ export function manualScheduler() {
     },
     async cancelTask() {},
     async getScheduledTasks() {
-      return [...tasks.values()].map(t => ({ id: t.id, scope: t.scope ?? 'global', settings: { version: 2 } as any }));
+      return [...tasks.values()].map(t => ({
+        id: t.id,
+        scope: t.scope ?? 'global',
+        settings: { version: 2 } as any,
+      }));
     },
   };
   return {

@@ -19,7 +19,11 @@ export class HealthStore {
   async insertMany(snapshots: HealthSnapshot[]): Promise<void> {
     if (snapshots.length === 0) return;
     // SQLite limits bound variables per statement; 6 columns per row.
-    await this.db.batchInsert(PROBES, snapshots.map(s => this.#row(s)), 100);
+    await this.db.batchInsert(
+      PROBES,
+      snapshots.map(s => this.#row(s)),
+      100,
+    );
   }
 
   #row(s: HealthSnapshot) {
@@ -29,12 +33,17 @@ export class HealthStore {
       checked_at: Date.parse(s.checkedAt),
       status: s.status,
       latency_ms:
-        s.liveness.latencyMs !== undefined ? Math.round(s.liveness.latencyMs) : null,
+        s.liveness.latencyMs !== undefined
+          ? Math.round(s.liveness.latencyMs)
+          : null,
       snapshot: JSON.stringify(s),
     };
   }
 
-  async latest(entityRef: string, environment: string): Promise<HealthSnapshot | undefined> {
+  async latest(
+    entityRef: string,
+    environment: string,
+  ): Promise<HealthSnapshot | undefined> {
     const row = await this.db(PROBES)
       .where({ entity_ref: entityRef, environment })
       .orderBy('checked_at', 'desc')
@@ -64,7 +73,9 @@ export class HealthStore {
   }
 
   async prune(olderThan: Date): Promise<number> {
-    return this.db(PROBES).where('checked_at', '<', olderThan.getTime()).delete();
+    return this.db(PROBES)
+      .where('checked_at', '<', olderThan.getTime())
+      .delete();
   }
 }
 
@@ -81,7 +92,10 @@ export class SampleStore {
     });
   }
 
-  async latestTime(entityRef: string, environment: string): Promise<number | undefined> {
+  async latestTime(
+    entityRef: string,
+    environment: string,
+  ): Promise<number | undefined> {
     const row = await this.db(SAMPLES)
       .where({ entity_ref: entityRef, environment })
       .max({ t: 'scraped_at' })

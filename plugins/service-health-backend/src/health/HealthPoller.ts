@@ -1,7 +1,4 @@
-import type {
-  AuthService,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
+import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import type { HealthSnapshot } from '@internal/plugin-service-health-common';
 import { baseUrlAnnotation } from '@internal/plugin-service-health-common';
@@ -21,12 +18,15 @@ export async function mapWithConcurrency<T, R>(
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
-  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  });
+  const workers = Array.from(
+    { length: Math.max(1, Math.min(limit, items.length)) },
+    async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i]);
+      }
+    },
+  );
   await Promise.all(workers);
   return results;
 }
@@ -69,13 +69,19 @@ export class HealthPoller {
     if (!catalog || !auth) return [];
     const credentials = await auth.getOwnServiceCredentials();
     const filter = environments.map(env => ({
-      [`metadata.annotations.${baseUrlAnnotation(env.name)}`]: CATALOG_FILTER_EXISTS,
+      [`metadata.annotations.${baseUrlAnnotation(env.name)}`]:
+        CATALOG_FILTER_EXISTS,
     }));
     const targets: ResolvedTarget[] = [];
     for await (const page of catalog.streamEntities(
       {
         filter,
-        fields: ['kind', 'metadata.name', 'metadata.namespace', 'metadata.annotations'],
+        fields: [
+          'kind',
+          'metadata.name',
+          'metadata.namespace',
+          'metadata.annotations',
+        ],
       },
       { credentials },
     )) {
@@ -87,29 +93,36 @@ export class HealthPoller {
   }
 
   /** One poll of the given targets. */
-  async pollTargets(targets: ResolvedTarget[], signal?: AbortSignal): Promise<PollCycleResult> {
+  async pollTargets(
+    targets: ResolvedTarget[],
+    signal?: AbortSignal,
+  ): Promise<PollCycleResult> {
     const started = performance.now();
     const allowed = targets.filter(t => !t.refused);
     let metricsPolled = 0;
     let metricsFailed = 0;
-    const snapshots = await mapWithConcurrency(allowed, this.options.concurrency, async target => {
-      if (signal?.aborted) return undefined;
-      const source = this.options.metricsSources.get(target.metricsSource);
-      const [snapshot] = await Promise.all([
-        probeTarget(this.options.http, target, signal),
-        source?.poll
-          ? source.poll(target, signal).then(
-              () => {
-                metricsPolled++;
-              },
-              () => {
-                metricsFailed++;
-              },
-            )
-          : undefined,
-      ]);
-      return snapshot;
-    });
+    const snapshots = await mapWithConcurrency(
+      allowed,
+      this.options.concurrency,
+      async target => {
+        if (signal?.aborted) return undefined;
+        const source = this.options.metricsSources.get(target.metricsSource);
+        const [snapshot] = await Promise.all([
+          probeTarget(this.options.http, target, signal),
+          source?.poll
+            ? source.poll(target, signal).then(
+                () => {
+                  metricsPolled++;
+                },
+                () => {
+                  metricsFailed++;
+                },
+              )
+            : undefined,
+        ]);
+        return snapshot;
+      },
+    );
     const stored = snapshots.filter((s): s is HealthSnapshot => !!s);
     await this.options.store.insertMany(stored);
     return {
@@ -124,12 +137,18 @@ export class HealthPoller {
   }
 
   async prune() {
-    const cutoff = new Date(Date.now() - this.options.retentionDays * 86_400_000);
+    const cutoff = new Date(
+      Date.now() - this.options.retentionDays * 86_400_000,
+    );
     await this.options.store.prune(cutoff);
     for (const source of this.options.metricsSources.values()) {
-      await source.prune?.().catch(e =>
-        this.options.logger.warn(`Pruning metrics source ${source.id} failed: ${e}`),
-      );
+      await source
+        .prune?.()
+        .catch(e =>
+          this.options.logger.warn(
+            `Pruning metrics source ${source.id} failed: ${e}`,
+          ),
+        );
     }
   }
 
@@ -153,10 +172,14 @@ export class HealthPoller {
     const running = this.#refreshing.get(key);
     if (running) return running;
     const p = (async () => {
-      const latest = await this.options.store.latest(target.entityRef, target.environment);
+      const latest = await this.options.store.latest(
+        target.entityRef,
+        target.environment,
+      );
       if (
         latest &&
-        Date.now() - Date.parse(latest.checkedAt) < this.options.minRefreshIntervalSeconds * 1000
+        Date.now() - Date.parse(latest.checkedAt) <
+          this.options.minRefreshIntervalSeconds * 1000
       ) {
         return latest;
       }

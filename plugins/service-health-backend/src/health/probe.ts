@@ -15,7 +15,11 @@ const healthBody = z
     status: z
       .string()
       .transform(s => s.toLowerCase())
-      .transform(s => (s === 'ok' || s === 'up' ? 'pass' : s === 'down' || s === 'error' ? 'fail' : s))
+      .transform(s => {
+        if (s === 'ok' || s === 'up') return 'pass';
+        if (s === 'down' || s === 'error') return 'fail';
+        return s;
+      })
       .pipe(status),
     version: z.string().optional().catch(undefined),
     serviceId: z.string().optional().catch(undefined),
@@ -46,7 +50,12 @@ const healthBody = z
   })
   .passthrough();
 
-const RANK: Record<ProbeStatus, number> = { pass: 0, warn: 1, fail: 2, down: 3 };
+const RANK: Record<ProbeStatus, number> = {
+  pass: 0,
+  warn: 1,
+  fail: 2,
+  down: 3,
+};
 export const worst = (...s: ProbeStatus[]) =>
   s.reduce((a, b) => (RANK[b] > RANK[a] ? b : a), 'pass' as ProbeStatus);
 
@@ -94,7 +103,14 @@ export async function probeEndpoint(
       error = `HTTP ${res.status}`;
     }
     return {
-      probe: { url, status: st, httpStatus: res.status, latencyMs, checkedAt, error },
+      probe: {
+        url,
+        status: st,
+        httpStatus: res.status,
+        latencyMs,
+        checkedAt,
+        error,
+      },
       body,
     };
   } catch (e) {
@@ -110,7 +126,9 @@ export async function probeEndpoint(
   }
 }
 
-function flattenChecks(...bodies: Array<HealthResponse | undefined>): DependencyCheck[] {
+function flattenChecks(
+  ...bodies: Array<HealthResponse | undefined>
+): DependencyCheck[] {
   const out = new Map<string, DependencyCheck>();
   for (const body of bodies) {
     for (const [name, results] of Object.entries(body?.checks ?? {})) {

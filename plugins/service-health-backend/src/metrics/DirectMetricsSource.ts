@@ -37,7 +37,9 @@ export class DirectMetricsSource implements MetricsSource {
     const key = `${target.entityRef}\u0000${target.environment}`;
     const running = this.#inFlight.get(key);
     if (running) return running;
-    const p = this.#scrape(target, signal).finally(() => this.#inFlight.delete(key));
+    const p = this.#scrape(target, signal).finally(() =>
+      this.#inFlight.delete(key),
+    );
     this.#inFlight.set(key, p);
     return p;
   }
@@ -51,7 +53,9 @@ export class DirectMetricsSource implements MetricsSource {
         signal,
       });
       if (res.status !== 200) {
-        throw new Error(`${target.baseUrl}/metrics answered HTTP ${res.status}`);
+        throw new Error(
+          `${target.baseUrl}/metrics answered HTTP ${res.status}`,
+        );
       }
       text = res.body.toString('utf8');
     } catch (e) {
@@ -63,16 +67,30 @@ export class DirectMetricsSource implements MetricsSource {
     try {
       sample = compactSample(await parsePrometheusText(text), Date.now());
     } catch (e) {
-      throw new Error(`Invalid metrics text from ${target.baseUrl}/metrics: ${(e as Error).message}`);
+      throw new Error(
+        `Invalid metrics text from ${target.baseUrl}/metrics: ${
+          (e as Error).message
+        }`,
+      );
     }
-    await this.options.store.insert(target.entityRef, target.environment, sample);
+    await this.options.store.insert(
+      target.entityRef,
+      target.environment,
+      sample,
+    );
   }
 
   async #ensureFresh(target: ResolvedTarget, to: Date) {
     // a window that ended long ago is read from stored samples only
     if (to.getTime() < Date.now() - 60_000) return;
-    const latest = await this.options.store.latestTime(target.entityRef, target.environment);
-    if (latest === undefined || Date.now() - latest > this.options.freshnessSeconds * 1000) {
+    const latest = await this.options.store.latestTime(
+      target.entityRef,
+      target.environment,
+    );
+    if (
+      latest === undefined ||
+      Date.now() - latest > this.options.freshnessSeconds * 1000
+    ) {
       await this.poll(target);
     }
   }
@@ -110,6 +128,8 @@ export class DirectMetricsSource implements MetricsSource {
   }
 
   async prune() {
-    await this.options.store.prune(Date.now() - this.options.retentionMinutes * 60_000);
+    await this.options.store.prune(
+      Date.now() - this.options.retentionMinutes * 60_000,
+    );
   }
 }

@@ -12,15 +12,22 @@ import {
 } from '../types';
 import { defaultMatchers, LabelMatcher, promqlTemplates as T } from './promql';
 
-type VectorResult = Array<{ metric: Record<string, string>; value: [number, string] }>;
-type MatrixResult = Array<{ metric: Record<string, string>; values: Array<[number, string]> }>;
+type VectorResult = Array<{
+  metric: Record<string, string>;
+  value: [number, string];
+}>;
+type MatrixResult = Array<{
+  metric: Record<string, string>;
+  values: Array<[number, string]>;
+}>;
 
 const num = (v: string | undefined) => {
   if (v === undefined) return undefined;
   const n = Number(v);
   return Number.isFinite(n) ? n : undefined;
 };
-const toMs = (v: number | undefined) => (v === undefined ? undefined : v * 1000);
+const toMs = (v: number | undefined) =>
+  v === undefined ? undefined : v * 1000;
 
 /**
  * Figures from Prometheus (`/api/v1/query` and `/api/v1/query_range`), built
@@ -30,24 +37,38 @@ export class PrometheusMetricsSource implements MetricsSource {
   readonly id: string;
   readonly #http: OutboundHttp;
 
-  constructor(private readonly config: PrometheusSourceConfig, maxResponseBytes: number) {
+  constructor(
+    private readonly config: PrometheusSourceConfig,
+    maxResponseBytes: number,
+  ) {
     this.id = config.id;
     // The Prometheus URL comes from config, not from a catalog file: trust its host.
-    this.#http = new OutboundHttp(new HostAllowList([new URL(config.baseUrl).hostname]), {
-      timeoutMs: config.timeoutMs,
-      maxResponseBytes: Math.max(maxResponseBytes, 16 * 1024 * 1024),
-      maxRedirects: 0,
-    });
+    this.#http = new OutboundHttp(
+      new HostAllowList([new URL(config.baseUrl).hostname]),
+      {
+        timeoutMs: config.timeoutMs,
+        maxResponseBytes: Math.max(maxResponseBytes, 16 * 1024 * 1024),
+        maxRedirects: 0,
+      },
+    );
   }
 
   matchers(target: ResolvedTarget): LabelMatcher[] {
     if (target.selectorError) {
-      throw new Error(`Invalid prometheus selector annotation: ${target.selectorError}`);
+      throw new Error(
+        `Invalid prometheus selector annotation: ${target.selectorError}`,
+      );
     }
-    return target.prometheusSelector ?? defaultMatchers(this.config.defaultSelector, target.serviceName);
+    return (
+      target.prometheusSelector ??
+      defaultMatchers(this.config.defaultSelector, target.serviceName)
+    );
   }
 
-  async #call<R>(path: 'query' | 'query_range', params: Record<string, string>): Promise<R> {
+  async #call<R>(
+    path: 'query' | 'query_range',
+    params: Record<string, string>,
+  ): Promise<R> {
     let res;
     try {
       res = await this.#http.request(`${this.config.baseUrl}/api/v1/${path}`, {
@@ -55,7 +76,9 @@ export class PrometheusMetricsSource implements MetricsSource {
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
           accept: 'application/json',
-          ...(this.config.token ? { authorization: `Bearer ${this.config.token}` } : {}),
+          ...(this.config.token
+            ? { authorization: `Bearer ${this.config.token}` }
+            : {}),
         },
         body: new URLSearchParams(params).toString(),
       });
@@ -73,7 +96,11 @@ export class PrometheusMetricsSource implements MetricsSource {
       );
     }
     if (body.status !== 'success') {
-      throw new Error(`Prometheus ${this.id}: ${body.errorType ?? ''} ${body.error ?? res.status}`);
+      throw new Error(
+        `Prometheus ${this.id}: ${body.errorType ?? ''} ${
+          body.error ?? res.status
+        }`,
+      );
     }
     return body.data.result as R;
   }
@@ -89,24 +116,38 @@ export class PrometheusMetricsSource implements MetricsSource {
     const m = this.matchers(target);
     const w = (window.to.getTime() - window.from.getTime()) / 1000;
     const at = window.to;
-    const [requests, errors, p50r, p95r, p99r, p50, p95, p99, cpu, rss, heap, lag] =
-      await Promise.all([
-        this.#instant(T.requestsByRoute(m, w), at),
-        this.#instant(T.errorsByRoute(m, w), at),
-        this.#instant(T.quantileByRoute('p50', m, w), at),
-        this.#instant(T.quantileByRoute('p95', m, w), at),
-        this.#instant(T.quantileByRoute('p99', m, w), at),
-        this.#instant(T.quantile('p50', m, w), at),
-        this.#instant(T.quantile('p95', m, w), at),
-        this.#instant(T.quantile('p99', m, w), at),
-        this.#instant(T.cpu(m, w), at),
-        this.#instant(T.residentMemory(m), at),
-        this.#instant(T.heapUsed(m), at),
-        this.#instant(T.eventLoopLagP99(m), at),
-      ]);
-    if (requests.length === 0 && rss.length === 0 && cpu.length === 0) return undefined;
+    const [
+      requests,
+      errors,
+      p50r,
+      p95r,
+      p99r,
+      p50,
+      p95,
+      p99,
+      cpu,
+      rss,
+      heap,
+      lag,
+    ] = await Promise.all([
+      this.#instant(T.requestsByRoute(m, w), at),
+      this.#instant(T.errorsByRoute(m, w), at),
+      this.#instant(T.quantileByRoute('p50', m, w), at),
+      this.#instant(T.quantileByRoute('p95', m, w), at),
+      this.#instant(T.quantileByRoute('p99', m, w), at),
+      this.#instant(T.quantile('p50', m, w), at),
+      this.#instant(T.quantile('p95', m, w), at),
+      this.#instant(T.quantile('p99', m, w), at),
+      this.#instant(T.cpu(m, w), at),
+      this.#instant(T.residentMemory(m), at),
+      this.#instant(T.heapUsed(m), at),
+      this.#instant(T.eventLoopLagP99(m), at),
+    ]);
+    if (requests.length === 0 && rss.length === 0 && cpu.length === 0)
+      return undefined;
     const key = (r: Record<string, string>) => `${r.method}\u0000${r.route}`;
-    const byKey = (v: VectorResult) => new Map(v.map(s => [key(s.metric), num(s.value[1])]));
+    const byKey = (v: VectorResult) =>
+      new Map(v.map(s => [key(s.metric), num(s.value[1])]));
     const errs = byKey(errors);
     const q50 = byKey(p50r);
     const q95 = byKey(p95r);

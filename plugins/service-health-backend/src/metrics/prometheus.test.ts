@@ -1,7 +1,11 @@
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import request from 'supertest';
-import { drive, FakeService, startFakeService } from '../__testUtils__/fakeService';
+import {
+  drive,
+  FakeService,
+  startFakeService,
+} from '../__testUtils__/fakeService';
 import {
   instantQuery,
   RunningPrometheus,
@@ -51,7 +55,11 @@ describe('Prometheus metrics source against a real Prometheus', () => {
                   'service-health.io/prometheus-selector': `job="${JOB}"`,
                 },
               },
-              spec: { type: 'service', lifecycle: 'production', owner: 'team-a' },
+              spec: {
+                type: 'service',
+                lifecycle: 'production',
+                owner: 'team-a',
+              },
             },
           ],
         }),
@@ -84,14 +92,18 @@ describe('Prometheus metrics source against a real Prometheus', () => {
     await service?.close();
   });
 
-  const api = (path: string) => `/api/service-health/entities/component/default/orders/${path}`;
+  const api = (path: string) =>
+    `/api/service-health/entities/component/default/orders/${path}`;
 
   it('returns the same figures as the direct scrape', async () => {
     // Series exist before the window (a series' first sample is Prometheus' baseline).
     await drive(`${service.url}/v1/items/0?latency=0.02`, 1);
     await drive(`${service.url}/v1/fail?latency=0.003`, 1);
     for (let i = 0; i < 50; i++) {
-      const r = await instantQuery(prometheus!.url, `http_request_duration_seconds_count{job="${JOB}"}`);
+      const r = await instantQuery(
+        prometheus!.url,
+        `http_request_duration_seconds_count{job="${JOB}"}`,
+      );
       if (r.length >= 2) break;
       await sleep(200);
     }
@@ -137,7 +149,9 @@ describe('Prometheus metrics source against a real Prometheus', () => {
     const to = new Date();
     const q = `from=${from.toISOString()}&to=${to.toISOString()}`;
 
-    const direct = await request(backend.server).get(api(`metrics/summary?${q}`));
+    const direct = await request(backend.server).get(
+      api(`metrics/summary?${q}`),
+    );
     const prom = await request(backend.server).get(
       api(`metrics/summary?environment=prom&${q}`),
     );
@@ -150,7 +164,8 @@ describe('Prometheus metrics source against a real Prometheus', () => {
       console.log(JSON.stringify({ direct: d, prometheus: p }, null, 1));
     }
 
-    const route = (s: any, name: string) => s.routes.find((r: any) => r.route === name);
+    const route = (s: any, name: string) =>
+      s.routes.find((r: any) => r.route === name);
     for (const name of ['/v1/items/:id', '/v1/fail']) {
       const dr = route(d, name);
       const pr = route(p, name);
@@ -161,7 +176,9 @@ describe('Prometheus metrics source against a real Prometheus', () => {
       expect(pr.requests).toBeLessThan(dr.requests * 1.15);
       expect(pr.errorRate).toBeCloseTo(dr.errorRate, 2);
       for (const k of ['p50Ms', 'p95Ms', 'p99Ms']) {
-        expect(Math.abs(pr[k] - dr[k])).toBeLessThanOrEqual(Math.max(0.5, dr[k] * 0.02));
+        expect(Math.abs(pr[k] - dr[k])).toBeLessThanOrEqual(
+          Math.max(0.5, dr[k] * 0.02),
+        );
       }
     }
     expect(route(d, '/v1/items/:id').requests).toBe(150);
@@ -171,11 +188,17 @@ describe('Prometheus metrics source against a real Prometheus', () => {
     expect(p.requestRate).toBeGreaterThan(d.requestRate * 0.85);
     expect(p.requestRate).toBeLessThan(d.requestRate * 1.15);
     for (const k of ['p50Ms', 'p95Ms', 'p99Ms']) {
-      expect(Math.abs(p[k] - d[k])).toBeLessThanOrEqual(Math.max(0.5, d[k] * 0.02));
+      expect(Math.abs(p[k] - d[k])).toBeLessThanOrEqual(
+        Math.max(0.5, d[k] * 0.02),
+      );
     }
     // process figures: the same process, read a moment apart
-    expect(p.process.residentMemoryBytes).toBeGreaterThan(d.process.residentMemoryBytes * 0.7);
-    expect(p.process.residentMemoryBytes).toBeLessThan(d.process.residentMemoryBytes * 1.3);
+    expect(p.process.residentMemoryBytes).toBeGreaterThan(
+      d.process.residentMemoryBytes * 0.7,
+    );
+    expect(p.process.residentMemoryBytes).toBeLessThan(
+      d.process.residentMemoryBytes * 1.3,
+    );
     expect(p.process.cpuUsage).toBeGreaterThanOrEqual(0);
     expect(p.process.eventLoopLagP99Ms).toBeGreaterThanOrEqual(0);
 
@@ -183,16 +206,25 @@ describe('Prometheus metrics source against a real Prometheus', () => {
       api(`metrics/series?environment=prom&${q}&step=1`),
     );
     expect(series.body.source).toEqual({ source: 'prometheus', status: 'ok' });
-    expect(series.body.data.points.some((pt: any) => pt.requestRate > 0)).toBe(true);
+    expect(series.body.data.points.some((pt: any) => pt.requestRate > 0)).toBe(
+      true,
+    );
   });
 
   it('says Prometheus is unreachable, not that the service is down', async () => {
     await prometheus!.stop();
     prometheus = undefined;
-    const res = await request(backend.server).get(api('metrics/summary?environment=prom'));
+    const res = await request(backend.server).get(
+      api('metrics/summary?environment=prom'),
+    );
     expect(res.status).toBe(200);
-    expect(res.body.source).toMatchObject({ source: 'prometheus', status: 'unreachable' });
-    const health = await request(backend.server).post(api('health/refresh?environment=prom'));
+    expect(res.body.source).toMatchObject({
+      source: 'prometheus',
+      status: 'unreachable',
+    });
+    const health = await request(backend.server).post(
+      api('health/refresh?environment=prom'),
+    );
     expect(health.body.data.status).toBe('pass');
   });
 });

@@ -51,7 +51,8 @@ export function parseLabelMatchers(text: string): LabelMatcher[] {
     else throw new Error(`Expected =, !=, =~ or !~ after "${name}"`);
     i += op.length;
     ws();
-    if (s[i] !== '"') throw new Error(`Expected a double-quoted value for "${name}"`);
+    if (s[i] !== '"')
+      throw new Error(`Expected a double-quoted value for "${name}"`);
     i++;
     let value = '';
     for (;;) {
@@ -61,7 +62,8 @@ export function parseLabelMatchers(text: string): LabelMatcher[] {
         i++;
         break;
       }
-      if (ch === '\n' || ch === '\r') throw new Error('Line breaks are not allowed');
+      if (ch === '\n' || ch === '\r')
+        throw new Error('Line breaks are not allowed');
       if (ch === '\\') {
         const next = s[i + 1];
         if (next === '\\' || next === '"') value += next;
@@ -73,7 +75,8 @@ export function parseLabelMatchers(text: string): LabelMatcher[] {
       value += ch;
       i++;
     }
-    if (value.length > MAX_VALUE) throw new Error(`Value of "${name}" is too long`);
+    if (value.length > MAX_VALUE)
+      throw new Error(`Value of "${name}" is too long`);
     if (op === '=~' || op === '!~') {
       try {
         // RE2 and JS differ, but a pattern JS rejects is rejected either way.
@@ -114,8 +117,13 @@ export function formatLabelMatchers(matchers: LabelMatcher[]): string {
 export function defaultMatchers(template: string, serviceName: string) {
   // The template comes from config; the service name is substituted as a value
   // only after parsing, so a name cannot add matchers.
-  const parsed = parseLabelMatchers(template.replace(/\{\{\s*name\s*\}\}/g, '__NAME__'));
-  return parsed.map(m => ({ ...m, value: m.value.replace(/__NAME__/g, serviceName) }));
+  const parsed = parseLabelMatchers(
+    template.replace(/\{\{\s*name\s*\}\}/g, '__NAME__'),
+  );
+  return parsed.map(m => ({
+    ...m,
+    value: m.value.replace(/__NAME__/g, serviceName),
+  }));
 }
 
 const QUANTILES = { p50: 0.5, p95: 0.95, p99: 0.99 } as const;
@@ -140,20 +148,40 @@ function range(seconds: number) {
  */
 export const promqlTemplates = {
   requestsByRoute: (m: LabelMatcher[], w: number) =>
-    `sum by (method, route) (increase(http_request_duration_seconds_count${sel(m)}[${range(w)}]))`,
+    `sum by (method, route) (increase(http_request_duration_seconds_count${sel(
+      m,
+    )}[${range(w)}]))`,
   errorsByRoute: (m: LabelMatcher[], w: number) =>
-    `sum by (method, route) (increase(http_request_duration_seconds_count${sel(m, 'status_code=~"5.."')}[${range(w)}]))`,
+    `sum by (method, route) (increase(http_request_duration_seconds_count${sel(
+      m,
+      'status_code=~"5.."',
+    )}[${range(w)}]))`,
   quantileByRoute: (q: QuantileName, m: LabelMatcher[], w: number) =>
-    `histogram_quantile(${QUANTILES[q]}, sum by (le, method, route) (rate(http_request_duration_seconds_bucket${sel(m)}[${range(w)}])))`,
+    `histogram_quantile(${
+      QUANTILES[q]
+    }, sum by (le, method, route) (rate(http_request_duration_seconds_bucket${sel(
+      m,
+    )}[${range(w)}])))`,
   quantile: (q: QuantileName, m: LabelMatcher[], w: number) =>
-    `histogram_quantile(${QUANTILES[q]}, sum by (le) (rate(http_request_duration_seconds_bucket${sel(m)}[${range(w)}])))`,
+    `histogram_quantile(${
+      QUANTILES[q]
+    }, sum by (le) (rate(http_request_duration_seconds_bucket${sel(m)}[${range(
+      w,
+    )}])))`,
   requestRate: (m: LabelMatcher[], w: number) =>
     `sum(rate(http_request_duration_seconds_count${sel(m)}[${range(w)}]))`,
   errorRatio: (m: LabelMatcher[], w: number) =>
-    `sum(rate(http_request_duration_seconds_count${sel(m, 'status_code=~"5.."')}[${range(w)}])) / sum(rate(http_request_duration_seconds_count${sel(m)}[${range(w)}]))`,
+    `sum(rate(http_request_duration_seconds_count${sel(
+      m,
+      'status_code=~"5.."',
+    )}[${range(w)}])) / sum(rate(http_request_duration_seconds_count${sel(
+      m,
+    )}[${range(w)}]))`,
   cpu: (m: LabelMatcher[], w: number) =>
     `sum(rate(process_cpu_seconds_total${sel(m)}[${range(w)}]))`,
-  residentMemory: (m: LabelMatcher[]) => `sum(process_resident_memory_bytes${sel(m)})`,
+  residentMemory: (m: LabelMatcher[]) =>
+    `sum(process_resident_memory_bytes${sel(m)})`,
   heapUsed: (m: LabelMatcher[]) => `sum(nodejs_heap_size_used_bytes${sel(m)})`,
-  eventLoopLagP99: (m: LabelMatcher[]) => `max(nodejs_eventloop_lag_p99_seconds${sel(m)})`,
+  eventLoopLagP99: (m: LabelMatcher[]) =>
+    `max(nodejs_eventloop_lag_p99_seconds${sel(m)})`,
 };

@@ -26,7 +26,7 @@ describe('samples', () => {
     const { r, h } = registry();
     h.observe({ method: 'GET', route: '/a', status_code: '200' }, 0.02);
     h.observe({ method: 'GET', route: '/a', status_code: '500' }, 0.2);
-    const text = (await r.metrics()) + '\nweird_gauge NaN\nother_gauge Nan\n';
+    const text = `${await r.metrics()}\nweird_gauge NaN\nother_gauge Nan\n`;
     const sample = compactSample(await parsePrometheusText(text), 1000);
     expect(sample.les).toEqual(BUCKETS);
     expect(sample.http).toHaveLength(2);
@@ -50,7 +50,12 @@ describe('samples', () => {
   });
 
   it('summarizes increases between samples, counting new series from zero and resets', () => {
-    const first = { t: 0, les: [0.1], http: [['GET', '/a', '200', 10, 1, [10, 10]]] as any, cpu: 1 };
+    const first = {
+      t: 0,
+      les: [0.1],
+      http: [['GET', '/a', '200', 10, 1, [10, 10]]] as any,
+      cpu: 1,
+    };
     const last = {
       t: 10_000,
       les: [0.1],
@@ -61,7 +66,11 @@ describe('samples', () => {
       cpu: 3,
     };
     const s = summarize(first, last);
-    expect(s.routes[0]).toMatchObject({ requests: 30, errorRate: 10 / 30, requestRate: 3 });
+    expect(s.routes[0]).toMatchObject({
+      requests: 30,
+      errorRate: 10 / 30,
+      requestRate: 3,
+    });
     expect(s.process.cpuUsage).toBeCloseTo(0.2);
     const reset = summarize(last, { ...first, t: 20_000 });
     expect(reset.routes[0].requests).toBe(10);

@@ -2,7 +2,11 @@ import type {
   MetricsPoint,
   RouteMetrics,
 } from '@internal/plugin-service-health-common';
-import { getMetricsFromIterator, PromHistogramData, PromMetrics } from 'prom2javascript';
+import {
+  getMetricsFromIterator,
+  PromHistogramData,
+  PromMetrics,
+} from 'prom2javascript';
 
 /**
  * What one scrape of `/metrics` keeps: the request histogram per
@@ -58,7 +62,9 @@ export function compactSample(metrics: PromMetrics, t: number): CompactSample {
       const entries = Object.entries(d.buckets)
         .map(([le, c]) => [le === '+Inf' ? Infinity : Number(le), c] as const)
         .sort((a, b) => a[0] - b[0]);
-      const les = entries.filter(([le]) => Number.isFinite(le)).map(([le]) => le);
+      const les = entries
+        .filter(([le]) => Number.isFinite(le))
+        .map(([le]) => le);
       if (sample.les.length === 0) sample.les = les;
       else if (les.join() !== sample.les.join()) continue;
       const counts = entries.map(([, c]) => c);
@@ -110,7 +116,9 @@ export function histogramQuantile(q: number, les: number[], counts: number[]) {
   }
   const inBucket = counts[i] - countBefore;
   if (inBucket <= 0) return bucketEnd;
-  return bucketStart + (bucketEnd - bucketStart) * ((rank - countBefore) / inBucket);
+  return (
+    bucketStart + (bucketEnd - bucketStart) * ((rank - countBefore) / inBucket)
+  );
 }
 
 function counterDelta(first: number | undefined, last: number) {
@@ -130,7 +138,8 @@ interface RouteAgg {
 function routeDeltas(first: CompactSample | undefined, last: CompactSample) {
   const before = new Map<string, CompactSample['http'][number]>();
   if (first && first.les.join() === last.les.join()) {
-    for (const s of first.http) before.set(`${s[0]}\u0000${s[1]}\u0000${s[2]}`, s);
+    for (const s of first.http)
+      before.set(`${s[0]}\u0000${s[1]}\u0000${s[2]}`, s);
   }
   const routes = new Map<string, RouteAgg>();
   for (const s of last.http) {
@@ -141,7 +150,13 @@ function routeDeltas(first: CompactSample | undefined, last: CompactSample) {
     const key = `${method}\u0000${route}`;
     let agg = routes.get(key);
     if (!agg) {
-      agg = { method, route, requests: 0, errors: 0, buckets: buckets.map(() => 0) };
+      agg = {
+        method,
+        route,
+        requests: 0,
+        errors: 0,
+        buckets: buckets.map(() => 0),
+      };
       routes.set(key, agg);
     }
     agg.requests += delta;
@@ -177,7 +192,10 @@ export interface DirectSummary {
  * counters (series appearing in between count from zero), rates over the time
  * between the two samples.
  */
-export function summarize(first: CompactSample, last: CompactSample): DirectSummary {
+export function summarize(
+  first: CompactSample,
+  last: CompactSample,
+): DirectSummary {
   const seconds = Math.max((last.t - first.t) / 1000, 1e-3);
   const routes = routeDeltas(first, last);
   const les = last.les;
@@ -239,7 +257,8 @@ export function seriesFromSamples(
   };
   for (let end = from + stepMs; end <= to + 1; end += stepMs) {
     const last = atOrBefore(end);
-    const first = atOrBefore(end - stepMs) ?? samples.find(s => s.t > end - stepMs);
+    const first =
+      atOrBefore(end - stepMs) ?? samples.find(s => s.t > end - stepMs);
     const point: MetricsPoint = { t: end };
     if (last && first && last.t > first.t && last.t > end - stepMs) {
       const s = summarize(first, last);

@@ -9,7 +9,13 @@ import {
 
 describe('HostAllowList', () => {
   it('matches names, wildcards, addresses and CIDRs', () => {
-    const list = new HostAllowList(['localhost', '*.svc.example.com', '10.0.0.0/8', '::1', 'fd00::/8']);
+    const list = new HostAllowList([
+      'localhost',
+      '*.svc.example.com',
+      '10.0.0.0/8',
+      '::1',
+      'fd00::/8',
+    ]);
     expect(list.allowsName('localhost')).toBe(true);
     expect(list.allowsName('orders.svc.example.com')).toBe(true);
     expect(list.allowsName('svc.example.com')).toBe(false);
@@ -63,31 +69,47 @@ describe('OutboundHttp', () => {
 
   it('follows same-origin redirects and refuses others', async () => {
     const c = client();
-    expect((await c.request(`${base}/redirect-same`)).body.toString()).toBe('ok');
-    await expect(c.request(`${base}/redirect-other`)).rejects.toBeInstanceOf(OutboundRefusedError);
+    expect((await c.request(`${base}/redirect-same`)).body.toString()).toBe(
+      'ok',
+    );
+    await expect(c.request(`${base}/redirect-other`)).rejects.toBeInstanceOf(
+      OutboundRefusedError,
+    );
     c.close();
   });
 
   it('limits the response size', async () => {
     const c = client();
-    await expect(c.request(`${base}/big`)).rejects.toMatchObject({ code: 'too-large' });
-    await expect(c.request(`${base}/big-chunked`)).rejects.toMatchObject({ code: 'too-large' });
+    await expect(c.request(`${base}/big`)).rejects.toMatchObject({
+      code: 'too-large',
+    });
+    await expect(c.request(`${base}/big-chunked`)).rejects.toMatchObject({
+      code: 'too-large',
+    });
     c.close();
   });
 
   it('times out a body that never ends', async () => {
     const c = client();
     const started = Date.now();
-    await expect(c.request(`${base}/slow-body`)).rejects.toMatchObject({ code: 'timeout' });
+    await expect(c.request(`${base}/slow-body`)).rejects.toMatchObject({
+      code: 'timeout',
+    });
     expect(Date.now() - started).toBeLessThan(1500);
     c.close();
   });
 
   it('refuses hosts, schemes and names resolving outside the list', async () => {
     const c = client();
-    await expect(c.request('http://169.254.169.254/')).rejects.toBeInstanceOf(OutboundRefusedError);
-    await expect(c.request('file:///etc/passwd')).rejects.toBeInstanceOf(OutboundRefusedError);
-    await expect(c.request(`http://user:pw@127.0.0.1/`)).rejects.toBeInstanceOf(OutboundRefusedError);
+    await expect(c.request('http://169.254.169.254/')).rejects.toBeInstanceOf(
+      OutboundRefusedError,
+    );
+    await expect(c.request('file:///etc/passwd')).rejects.toBeInstanceOf(
+      OutboundRefusedError,
+    );
+    await expect(c.request(`http://user:pw@127.0.0.1/`)).rejects.toBeInstanceOf(
+      OutboundRefusedError,
+    );
     // a CIDR list lets names through to DNS, and checks the resolved address
     const cidr = new OutboundHttp(new HostAllowList(['10.0.0.0/8']), {
       timeoutMs: 500,
@@ -95,16 +117,18 @@ describe('OutboundHttp', () => {
       maxRedirects: 0,
     });
     const port = new URL(base).port;
-    await expect(cidr.request(`http://localhost:${port}/`)).rejects.toBeInstanceOf(
-      OutboundRefusedError,
-    );
+    await expect(
+      cidr.request(`http://localhost:${port}/`),
+    ).rejects.toBeInstanceOf(OutboundRefusedError);
     cidr.close();
     c.close();
   });
 
   it('reports refused connections as failures, not refusals', async () => {
     const c = client();
-    await expect(c.request('http://127.0.0.1:1/')).rejects.toBeInstanceOf(OutboundFailedError);
+    await expect(c.request('http://127.0.0.1:1/')).rejects.toBeInstanceOf(
+      OutboundFailedError,
+    );
     c.close();
   });
 });

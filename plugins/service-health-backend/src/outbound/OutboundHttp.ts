@@ -177,7 +177,14 @@ export class OutboundHttp {
 
     let current = this.assertAllowed(url);
     for (let hop = 0; ; hop++) {
-      const response = await this.#once(current, options, maxBytes, signal, deadline, timeoutMs);
+      const response = await this.#once(
+        current,
+        options,
+        maxBytes,
+        signal,
+        deadline,
+        timeoutMs,
+      );
       const location = response.headers.location;
       if (response.status >= 300 && response.status < 400 && location) {
         const next = new URL(location, current);
@@ -187,7 +194,10 @@ export class OutboundHttp {
           );
         }
         if (hop >= this.defaults.maxRedirects) {
-          throw new OutboundFailedError(`Too many redirects from ${url}`, 'redirect');
+          throw new OutboundFailedError(
+            `Too many redirects from ${url}`,
+            'redirect',
+          );
         }
         current = next;
         continue;
@@ -208,26 +218,30 @@ export class OutboundHttp {
     const hostname = stripBrackets(url.hostname);
     const byName = allowList.allowsName(hostname);
     const lookup: net.LookupFunction = (host, lookupOptions, callback) => {
-      dns.lookup(host, { all: true, family: lookupOptions.family as number | undefined }, (err, addresses) => {
-        if (err) {
-          (callback as any)(err);
-          return;
-        }
-        const list = addresses as dns.LookupAddress[];
-        if (!byName && !list.every(a => allowList.allowsAddress(a.address))) {
-          (callback as any)(
-            new OutboundRefusedError(
-              `Host "${host}" resolves to an address not allowed by serviceHealth.allowedHosts`,
-            ),
-          );
-          return;
-        }
-        if ((lookupOptions as any).all) {
-          (callback as any)(null, list);
-        } else {
-          (callback as any)(null, list[0].address, list[0].family);
-        }
-      });
+      dns.lookup(
+        host,
+        { all: true, family: lookupOptions.family as number | undefined },
+        (err, addresses) => {
+          if (err) {
+            (callback as any)(err);
+            return;
+          }
+          const list = addresses as dns.LookupAddress[];
+          if (!byName && !list.every(a => allowList.allowsAddress(a.address))) {
+            (callback as any)(
+              new OutboundRefusedError(
+                `Host "${host}" resolves to an address not allowed by serviceHealth.allowedHosts`,
+              ),
+            );
+            return;
+          }
+          if ((lookupOptions as any).all) {
+            (callback as any)(null, list);
+          } else {
+            (callback as any)(null, list[0].address, list[0].family);
+          }
+        },
+      );
     };
 
     return new Promise<OutboundResponse>((resolve, reject) => {
@@ -237,7 +251,10 @@ export class OutboundHttp {
         url,
         {
           method: options.method ?? 'GET',
-          headers: { 'user-agent': 'backstage-service-health', ...options.headers },
+          headers: {
+            'user-agent': 'backstage-service-health',
+            ...options.headers,
+          },
           agent: isHttps ? this.#httpsAgent : this.#httpAgent,
           lookup: net.isIP(hostname) ? undefined : lookup,
           signal,
@@ -294,7 +311,12 @@ function tooLarge(url: URL, maxBytes: number) {
   );
 }
 
-function mapError(e: unknown, url: URL, deadline: AbortSignal, timeoutMs: number) {
+function mapError(
+  e: unknown,
+  url: URL,
+  deadline: AbortSignal,
+  timeoutMs: number,
+) {
   if (e instanceof OutboundRefusedError || e instanceof OutboundFailedError) {
     return e;
   }

@@ -1,5 +1,9 @@
-import type { LoggerService } from '@backstage/backend-plugin-api';
-import type {
+import {
+  LoggerService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import {
+  DEFAULT_ENVIRONMENT,
   Span,
   Trace,
   TraceSummary,
@@ -33,14 +37,10 @@ export const DEFAULT_RETENTION: TraceRetention = {
 
 /** Where the plugin's migrations live (this package's `migrations/`). */
 export function migrationsDirectory(): string {
-  // src/traces (dev, tests) and dist (built) are both two levels below or one below the package.
-  const candidates = [
-    path.resolve(__dirname, '../../migrations'),
-    path.resolve(__dirname, '../migrations'),
-  ];
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const fs = require('node:fs') as typeof import('node:fs');
-  return candidates.find(c => fs.existsSync(path.join(c, MIGRATION_FILE)))!;
+  return resolvePackagePath(
+    '@internal/plugin-service-health-backend',
+    'migrations',
+  );
 }
 
 /**
@@ -84,6 +84,7 @@ export class EmbeddedTraceSource implements TraceSource {
   readonly #knex: Knex;
   readonly #logger: LoggerService;
   readonly #retention: TraceRetention;
+  readonly #environments: string[];
   #timer?: NodeJS.Timeout;
   #pruning?: Promise<void>;
 
@@ -91,10 +92,29 @@ export class EmbeddedTraceSource implements TraceSource {
     knex: Knex;
     logger: LoggerService;
     retention?: Partial<TraceRetention>;
+    /** Names of the configured environments (`serviceHealth.environments[].name`). */
+    environments?: string[];
   }) {
     this.#knex = options.knex;
     this.#logger = options.logger;
     this.#retention = { ...DEFAULT_RETENTION, ...options.retention };
+    this.#environments = options.environments ?? [];
+  }
+
+  /**
+   * Which spans belong to an environment, by their resource's
+   * `deployment.environment.name`: spans naming none are in every
+   * environment; the `default` environment also takes spans naming an
+   * environment that is not configured (e.g. `production` when the only
+   * environment is `default`).
+   */
+  #environmentFilter(q: Knex.QueryBuilder, environment: string) {
+    q.whereNull('s.environment').orWhere('s.environment', environment);
+    if (environment === DEFAULT_ENVIRONMENT) {
+      const others = this.#environments.filter(e => e !== environment);
+      if (others.length) q.orWhereNotIn('s.environment', others);
+      else q.orWhereNotNull('s.environment');
+    }
   }
 
   get retention(): TraceRetention {
@@ -198,12 +218,7 @@ export class EmbeddedTraceSource implements TraceSource {
         .where('s.service_name', target.serviceName)
         .andWhere('s.start_us', '>=', fromUs)
         .andWhere('s.start_us', '<=', toUs)
-        // Spans that name no environment are shown in every environment.
-        .andWhere(q =>
-          q
-            .whereNull('s.environment')
-            .orWhere('s.environment', target.environment),
-        )
+        .andWhere(q => this.#environmentFilter(q, target.environment))
         .groupBy('s.trace_id')
         .orderBy('latest', 'desc')
         .limit(limit);

@@ -17,6 +17,7 @@ import {
   newestFirst,
   normalizeId,
   parseKindName,
+  parseStatusName,
   truncate,
 } from './model';
 import { convertOtlpTraces } from './otlp';
@@ -144,8 +145,7 @@ export function convertJaegerTrace(trace: JaegerTrace): Span[] {
     const errorTag = findTag(tags, 'error');
     let status: Span['status'] = 'unset';
     if (statusTag) {
-      const s = String(statusTag.value).toUpperCase();
-      status = s === 'ERROR' ? 'error' : s === 'OK' ? 'ok' : 'unset';
+      status = parseStatusName(statusTag.value);
     } else if (errorTag && tagValue(errorTag) === true) {
       status = 'error';
     }

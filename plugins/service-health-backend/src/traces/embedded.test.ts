@@ -260,6 +260,27 @@ describe('embedded trace source with a real OpenTelemetry SDK', () => {
         w,
       ),
     ).toHaveLength(0);
+    // The `default` environment also shows spans of environments not configured.
+    expect(
+      await embedded.listTraces(
+        { ...target('checkout'), environment: 'default' },
+        w,
+      ),
+    ).toHaveLength(2);
+    const withEnvironments = new EmbeddedTraceSource({
+      knex,
+      logger: testLogger(),
+      environments: ['default', 'production'],
+    });
+    expect(
+      await withEnvironments.listTraces(
+        { ...target('checkout'), environment: 'default' },
+        w,
+      ),
+    ).toHaveLength(0);
+    expect(
+      await withEnvironments.listTraces(target('checkout'), w),
+    ).toHaveLength(2);
     expect(
       await embedded.listTraces(target('checkout'), {
         ...w,

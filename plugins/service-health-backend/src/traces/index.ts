@@ -98,6 +98,9 @@ export async function createTraceSources(options: {
   const embedded = new EmbeddedTraceSource({
     knex: database,
     logger,
+    environments: (
+      config.getOptionalConfigArray('serviceHealth.environments') ?? []
+    ).map(e => e.getString('name')),
     retention: {
       maxSpans: positive(
         c?.getOptionalNumber('retention.maxSpans'),

@@ -116,9 +116,7 @@ export function parseStatusName(v: unknown): SpanStatusCode {
 /** Orders spans by start time, then span id, so every source gives the same order. */
 export function sortSpans(spans: Span[]): Span[] {
   return spans.sort(
-    (a, b) =>
-      a.startTime - b.startTime ||
-      (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0),
+    (a, b) => a.startTime - b.startTime || a.spanId.localeCompare(b.spanId),
   );
 }
 

@@ -173,8 +173,11 @@ export function otlpKind(v: unknown): SpanKind {
 }
 
 export function otlpStatus(v: unknown): SpanStatusCode {
-  if (typeof v === 'number')
-    return v === 2 ? 'error' : v === 1 ? 'ok' : 'unset';
+  if (typeof v === 'number') {
+    if (v === 2) return 'error';
+    if (v === 1) return 'ok';
+    return 'unset';
+  }
   if (typeof v === 'string') {
     if (/^\d+$/.test(v)) return otlpStatus(Number(v));
     const name = v.replace(/^STATUS_CODE_/, '').toLowerCase();

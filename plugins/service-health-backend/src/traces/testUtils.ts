@@ -1,4 +1,4 @@
-import { mockServices } from '@backstage/backend-test-utils';
+import type { LoggerService } from '@backstage/backend-plugin-api';
 import express from 'express';
 import knexFactory, { Knex } from 'knex';
 import type { AddressInfo } from 'node:net';
@@ -15,8 +15,16 @@ export async function createTestDatabase(): Promise<Knex> {
   return knex;
 }
 
-export function testLogger() {
-  return mockServices.logger.mock();
+/** A logger that prints nothing. */
+export function testLogger(): LoggerService {
+  const logger: LoggerService = {
+    error() {},
+    warn() {},
+    info() {},
+    debug() {},
+    child: () => logger,
+  };
+  return logger;
 }
 
 /** A real HTTP server on 127.0.0.1 with an ephemeral port. */

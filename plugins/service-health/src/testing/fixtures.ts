@@ -274,7 +274,7 @@ export const trace: Trace = {
 
 /** An API mock answering everything with healthy data; override per test. */
 export function mockApi(overrides: Partial<ServiceHealthApi> = {}) {
-  const api: jest.Mocked<ServiceHealthApi> = {
+  const api = {
     getEnvironments: jest.fn(async () => [
       {
         name: 'default',
@@ -292,5 +292,5 @@ export function mockApi(overrides: Partial<ServiceHealthApi> = {}) {
     getTrace: jest.fn(async () => ok(trace, 'embedded')),
   };
   Object.assign(api, overrides);
-  return api;
+  return api as unknown as jest.Mocked<ServiceHealthApi>;
 }

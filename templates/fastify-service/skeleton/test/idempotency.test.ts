@@ -67,12 +67,15 @@ describe('Idempotency-Key', () => {
   it('answers 409 while the first request with the key is still in flight', async () => {
     const body = { sku: 'IDEM-3', name: 'Slow', priceCents: 1 };
     // An in-flight record, as the first request leaves it until its response is stored.
-    await claim(
-      t.app.db,
-      { principal: 'test-user', key: 'key-3' },
-      { method: 'POST', path: '/v1/items', fingerprint: fingerprint('POST', '/v1/items', body) },
-      { ttlS: 3600, lockTimeoutMs: 60_000 },
-    );
+    // Keys are scoped to the caller: '' without auth, the token's subject with it.
+    for (const principal of ['', 'test-user']) {
+      await claim(
+        t.app.db,
+        { principal, key: 'key-3' },
+        { method: 'POST', path: '/v1/items', fingerprint: fingerprint('POST', '/v1/items', body) },
+        { ttlS: 3600, lockTimeoutMs: 60_000 },
+      );
+    }
     const duplicate = await post('key-3', body);
     expect(duplicate.statusCode).toBe(409);
     expect(duplicate.headers['retry-after']).toBe('1');

@@ -1,0 +1,196 @@
+// The example service of the local portal, made the way a developer makes one: the Fastify
+// template runs through the scaffolder's HTTP API, publishes a local git repository and
+// registers it; then the repository is cloned, installed and started with `npm run dev`.
+// Used by scripts/start.mjs (`npm start`) and the browser journey test.
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..');
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+
+export const EXAMPLE_VALUES = {
+  name: 'example-service',
+  description: 'The local portal example: items with PostgreSQL, events and JWT auth.',
+  owner: 'group:default/team-a',
+  system: 'system:default/fastify-service-platform',
+  lifecycle: 'experimental',
+  database: 'postgres',
+  events: 'redis-streams',
+  auth: 'jwt',
+  port: 8090,
+  publishTarget: 'local',
+};
+
+export async function waitForUrl(url, { timeoutMs = 180_000, intervalMs = 1000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      if (res.ok) return res;
+      last = `HTTP ${res.status}`;
+    } catch (error) {
+      last = error.message;
+    }
+    await sleep(intervalMs);
+  }
+  throw new Error(`${url} did not answer in time (${last})`);
+}
+
+async function guestToken(backendUrl) {
+  const res = await fetch(`${backendUrl}/api/auth/guest/refresh`);
+  if (!res.ok) throw new Error(`guest sign-in answered ${res.status}`);
+  return (await res.json()).backstageIdentity.token;
+}
+
+async function api(backendUrl, token, path, init = {}) {
+  const res = await fetch(`${backendUrl}${path}`, {
+    ...init,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...init.headers },
+  });
+  const body = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text();
+  return { status: res.status, body };
+}
+
+/** Runs the template through the scaffolder API and waits for the task; returns its output. */
+export async function runTemplate({ backendUrl, token, values }) {
+  const created = await api(backendUrl, token, '/api/scaffolder/v2/tasks', {
+    method: 'POST',
+    body: JSON.stringify({ templateRef: 'template:default/fastify-service', values }),
+  });
+  if (created.status !== 201) {
+    throw new Error(`scaffolder refused the task (${created.status}): ${JSON.stringify(created.body)}`);
+  }
+  const id = created.body.id;
+  for (let i = 0; i < 600; i++) {
+    const task = await api(backendUrl, token, `/api/scaffolder/v2/tasks/${id}`);
+    if (task.body.status === 'completed') {
+      const events = await api(backendUrl, token, `/api/scaffolder/v2/tasks/${id}/events`);
+      return events.body.find(e => e.type === 'completion')?.body.output ?? {};
+    }
+    if (task.body.status === 'failed' || task.body.status === 'cancelled') {
+      const events = await api(backendUrl, token, `/api/scaffolder/v2/tasks/${id}/events`);
+      const log = events.body
+        .filter(e => e.type === 'log')
+        .map(e => e.body.message)
+        .slice(-15)
+        .join('\n');
+      throw new Error(`template task ${task.body.status}:\n${log}`);
+    }
+    await sleep(500);
+  }
+  throw new Error(`template task ${id} did not finish in 5 minutes`);
+}
+
+/**
+ * Makes sure the example service exists: through the template the first time, from its
+ * existing local repository after that (the local catalog lives in memory, so it is
+ * registered again). Clones and installs it into .local/<name>.
+ */
+export async function createExampleService({ backendUrl, values = EXAMPLE_VALUES, log = () => {} }) {
+  await waitForUrl(`${backendUrl}/.backstage/health/v1/readiness`);
+  const token = await guestToken(backendUrl);
+  const bareRepo = join(ROOT, '.local-git', `${values.name}.git`);
+  const dir = join(ROOT, '.local', values.name);
+
+  if (!existsSync(bareRepo)) {
+    log(`Creating ${values.name} from the Fastify service template...`);
+    await runTemplate({ backendUrl, token, values });
+  } else {
+    const found = await api(backendUrl, token, `/api/catalog/entities/by-name/component/default/${values.name}`);
+    if (found.status === 404) {
+      const target = `file://${bareRepo}/blob/main/catalog-info.yaml`;
+      const added = await api(backendUrl, token, '/api/catalog/locations', {
+        method: 'POST',
+        body: JSON.stringify({ type: 'local-git', target }),
+      });
+      if (added.status >= 400 && added.status !== 409) {
+        throw new Error(`could not register ${target}: ${JSON.stringify(added.body)}`);
+      }
+    }
+  }
+
+  if (!existsSync(join(dir, 'package.json'))) {
+    mkdirSync(join(ROOT, '.local'), { recursive: true });
+    log(`Cloning and installing ${values.name} into ${dir}...`);
+    await exec('git', ['clone', '--quiet', bareRepo, dir]);
+    await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], {
+      cwd: dir,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  }
+  return { name: values.name, dir, port: values.port, url: `http://localhost:${values.port}` };
+}
+
+/** `npm run dev` in the service's folder, exporting traces to this backend. */
+export function startService(service, { backendUrl = 'http://localhost:7007', env = {}, logFile } = {}) {
+  const out = logFile ? openSync(logFile, 'a') : 'ignore';
+  return spawn('npm', ['run', 'dev'], {
+    cwd: service.dir,
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: {
+      ...process.env,
+      // The service's .env.development names the portal's default backend; these win over it.
+      OTEL_EXPORTER_OTLP_ENDPOINT: `${backendUrl}/api/service-health/otlp`,
+      PORT: String(service.port),
+      ...env,
+    },
+  });
+}
+
+/** A development token from the service's own `npm run token`, when it has auth. */
+async function mintToken(service) {
+  try {
+    const { stdout } = await exec('npm', ['run', '--silent', 'token', '--', '--roles', 'admin'], {
+      cwd: service.dir,
+    });
+    return stdout.trim().split('\n').pop();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A small steady load (about 5 requests a second): creates, reads, lists and sometimes asks
+ * for something missing, so the Health tab has rates, latencies, a few 404s and traces.
+ * Returns a function that stops it.
+ */
+export async function runSyntheticLoad(service, { log = () => {}, perSecond = 5 } = {}) {
+  await waitForUrl(`${service.url}/health`, { timeoutMs: 120_000 });
+  const token = await mintToken(service);
+  const headers = { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) };
+  const ids = [];
+  let n = 0;
+  const tick = async () => {
+    n += 1;
+    try {
+      if (n % 5 === 1) {
+        const res = await fetch(`${service.url}/v1/items`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ sku: `SKU-${Date.now()}-${n}`, name: `Item ${n}`, priceCents: 100 + (n % 900) }),
+        });
+        if (res.ok) ids.push((await res.json()).id);
+        if (ids.length > 200) ids.shift();
+      } else if (n % 5 === 2) {
+        await fetch(`${service.url}/v1/items?limit=20`, { headers });
+      } else if (n % 17 === 0) {
+        await fetch(`${service.url}/v1/items/0190a000-0000-7000-8000-000000000000`, { headers });
+      } else if (ids.length) {
+        await fetch(`${service.url}/v1/items/${ids[n % ids.length]}`, { headers });
+      } else {
+        await fetch(`${service.url}/v1/info`, { headers });
+      }
+    } catch {
+      /* the service may be restarting (npm run dev watches files) */
+    }
+  };
+  const timer = setInterval(tick, Math.round(1000 / perSecond));
+  timer.unref?.();
+  log(`Synthetic load: ${perSecond} requests a second against ${service.url}`);
+  return () => clearInterval(timer);
+}
