@@ -8,11 +8,13 @@
 //   node service-vs-fastify.mjs                 # DURATION=5 ROUNDS=5 CONNECTIONS=100 DATABASE_URL=postgres://...
 //   BENCH_DIR=/tmp/x node service-vs-fastify.mjs   # reuse a rendered+built service (render+build if missing)
 //   PROFILE=/tmp/prof node service-vs-fastify.mjs  # also write a --cpu-prof of the service to that folder
+//   BASELINE_DIR=/tmp/old node service-vs-fastify.mjs  # also measure another build in the same rounds
 //   VERBOSE=1 ...                               # also print every round
 import { execFileSync, spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,12 +29,22 @@ export function options(env = process.env) {
     duration: Number(env.DURATION ?? 5),
     rounds: Number(env.ROUNDS ?? 5),
     connections: Number(env.CONNECTIONS ?? 100),
-    databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    // Unset: a fresh database bench_<pid> is created next to ADMIN_DATABASE_URL's and dropped afterwards.
+    databaseUrl: env.DATABASE_URL,
+    adminDatabaseUrl: env.ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     sampler: env.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on',
     samplerArg: env.OTEL_TRACES_SAMPLER_ARG ?? '',
     dir: env.BENCH_DIR,
+    // Another rendered+built service (e.g. before a change) measured in the same rounds, for before/after.
+    baselineDir: env.BASELINE_DIR,
     profile: env.PROFILE,
+    /** Extra environment for the service(s), e.g. { DB_POOL_MAX: '20' } (SERVICE_ENV='{"DB_POOL_MAX":"20"}'). */
+    serviceEnv: env.SERVICE_ENV ? JSON.parse(env.SERVICE_ENV) : {},
+    /** Extra environment for the baseline only; BASELINE_DIR defaults to the service's own build when this is set. */
+    baselineEnv: env.BASELINE_ENV ? JSON.parse(env.BASELINE_ENV) : undefined,
     verbose: env.VERBOSE === '1',
+    /** Only the targets matching this regular expression (plus bare Fastify), e.g. ONLY='service GET /v1/info'. */
+    only: env.ONLY ? new RegExp(env.ONLY) : undefined,
     maxSeconds: Number(env.MAX_SECONDS ?? 1800),
   };
 }
@@ -103,6 +115,16 @@ function load(url, connections, duration, headers) {
   });
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
+
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -119,6 +141,26 @@ function stop(child) {
     });
     child.kill('SIGTERM');
   });
+}
+
+/** A throwaway database (the shared one may hold another feature set's migrations), using the service's pg. */
+async function scratchDatabase(dir, adminUrl, suffix = '') {
+  const pg = createRequire(join(dir, 'package.json'))('pg');
+  const name = `bench_${process.pid}${suffix}`;
+  const admin = async (sql) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`drop database if exists ${name}`);
+  await admin(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
 }
 
 /** HS256 token for the skeleton's development auth (only used when the render kept the auth feature). */
@@ -146,85 +188,127 @@ export async function runServiceVsFastify(opts = options()) {
   const withAuth = existsSync(join(dir, 'dist', 'auth'));
   const secret = randomBytes(32).toString('hex');
   const headers = withAuth ? { authorization: `Bearer ${devToken(secret, packageName)}` } : {};
+  const scratch = opts.databaseUrl ? undefined : await scratchDatabase(dir, opts.adminDatabaseUrl);
+  const databaseUrl = opts.databaseUrl ?? scratch.url;
   const sink = await startOtlpSink();
   const servicePort = 18080;
   const barePort = 18081;
   const nodeArgs = ['--import', './dist/telemetry.js'];
   if (opts.profile) nodeArgs.unshift('--cpu-prof', `--cpu-prof-dir=${opts.profile}`);
+  if (opts.baselineEnv && !opts.baselineDir) opts = { ...opts, baselineDir: dir };
+  const serviceEnv = (port, url, extra = {}) => ({
+    NODE_ENV: 'production',
+    HOST: LOOPBACK,
+    PORT: String(port),
+    LOG_LEVEL: 'info',
+    DATABASE_URL: url,
+    MIGRATE_ON_START: 'true',
+    SHUTDOWN_DRAIN_MS: '0',
+    // The limiter stays on (its per-request cost is part of the service) but must not refuse the load.
+    RATE_LIMIT_MAX: '1000000000',
+    AUTH_JWT_SECRET: secret,
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://${LOOPBACK}:${sink.port}`,
+    OTEL_TRACES_SAMPLER: opts.sampler,
+    ...(opts.samplerArg ? { OTEL_TRACES_SAMPLER_ARG: opts.samplerArg } : {}),
+    ...opts.serviceEnv,
+    ...extra,
+  });
   const service = startServer(
     'service',
     [...nodeArgs, 'dist/server.js'],
     dir,
-    {
-      NODE_ENV: 'production',
-      HOST: LOOPBACK,
-      PORT: String(servicePort),
-      LOG_LEVEL: 'info',
-      DATABASE_URL: opts.databaseUrl,
-      MIGRATE_ON_START: 'true',
-      SHUTDOWN_DRAIN_MS: '0',
-      // The limiter stays on (its per-request cost is part of the service) but must not refuse the load.
-      RATE_LIMIT_MAX: '1000000000',
-      AUTH_JWT_SECRET: secret,
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://${LOOPBACK}:${sink.port}`,
-      OTEL_TRACES_SAMPLER: opts.sampler,
-      ...(opts.samplerArg ? { OTEL_TRACES_SAMPLER_ARG: opts.samplerArg } : {}),
-    },
+    serviceEnv(servicePort, databaseUrl),
     join(dir, 'service.log'),
   );
+  const baselinePort = 18082;
+  const baselineScratch = opts.baselineDir ? await scratchDatabase(opts.baselineDir, opts.adminDatabaseUrl, 'b') : undefined;
+  const baseline = opts.baselineDir
+    ? startServer(
+        'baseline',
+        ['--import', './dist/telemetry.js', 'dist/server.js'],
+        opts.baselineDir,
+        serviceEnv(baselinePort, baselineScratch.url, opts.baselineEnv),
+        join(opts.baselineDir, opts.baselineDir === dir ? 'baseline.log' : 'service.log'),
+      )
+    : undefined;
   const bare = startServer('bare', [join(here, 'bare-fastify.mjs')], here, { PORT: String(barePort) });
   const watchdog = setTimeout(() => {
     console.error(`benchmark exceeded ${opts.maxSeconds}s, stopping`);
-    service.kill('SIGKILL');
-    bare.kill('SIGKILL');
+    for (const child of [service, bare, baseline]) child?.kill('SIGKILL');
     process.exit(1);
   }, opts.maxSeconds * 1000);
   watchdog.unref();
   try {
     await waitFor(`http://${LOOPBACK}:${servicePort}/ready`);
     await waitFor(`http://${LOOPBACK}:${barePort}/v1/info`);
+    if (baseline) await waitFor(`http://${LOOPBACK}:${baselinePort}/ready`);
 
-    const created = await fetch(`http://${LOOPBACK}:${servicePort}/v1/items`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify({ sku: `BENCH-${Date.now()}`, name: 'bench', priceCents: 1 }),
-    });
-    if (created.status !== 201) throw new Error(`POST /v1/items: ${created.status} ${await created.text()}`);
-    const item = await created.json();
+    const createItem = async (port) => {
+      const created = await fetch(`http://${LOOPBACK}:${port}/v1/items`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ sku: `BENCH-${Date.now()}`, name: 'bench', priceCents: 1 }),
+      });
+      if (created.status !== 201) throw new Error(`POST /v1/items: ${created.status} ${await created.text()}`);
+      return (await created.json()).id;
+    };
 
+    const serverOf = (url) =>
+      url.includes(`:${barePort}/`) ? bare : url.includes(`:${baselinePort}/`) ? baseline : service;
     const targets = {
       'bare Fastify GET /v1/info': `http://${LOOPBACK}:${barePort}/v1/info`,
       'service GET /v1/info': `http://${LOOPBACK}:${servicePort}/v1/info`,
-      'service GET /v1/items/:id (PostgreSQL)': `http://${LOOPBACK}:${servicePort}/v1/items/${item.id}`,
+      'service GET /v1/items/:id (PostgreSQL)': `http://${LOOPBACK}:${servicePort}/v1/items/${await createItem(servicePort)}`,
     };
+    if (baseline) {
+      targets['baseline GET /v1/info'] = `http://${LOOPBACK}:${baselinePort}/v1/info`;
+      targets['baseline GET /v1/items/:id (PostgreSQL)'] =
+        `http://${LOOPBACK}:${baselinePort}/v1/items/${await createItem(baselinePort)}`;
+    }
+    if (opts.only) {
+      for (const name of Object.keys(targets)) if (name !== 'bare Fastify GET /v1/info' && !opts.only.test(name)) delete targets[name];
+    }
     // Warm up the JIT and the pools.
     for (const url of Object.values(targets)) await load(url, opts.connections, 2, headers);
 
     const results = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
     for (let round = 1; round <= opts.rounds; round++) {
       for (const [name, url] of Object.entries(targets)) {
+        const pid = serverOf(url).pid;
+        const cpuBefore = cpuSeconds(pid);
         const r = await load(url, opts.connections, opts.duration, headers);
+        const cpuAfter = cpuSeconds(pid);
+        // CPU time per request is far less sensitive to other load on the machine than req/s.
+        r.cpuUsPerRequest =
+          cpuBefore === undefined || cpuAfter === undefined ? NaN : ((cpuAfter - cpuBefore) * 1e6) / r.requests.total;
         results[name].push(r);
         if (opts.verbose) {
           console.error(
             `round ${round} ${name}: ${Math.round(r.requests.average)} req/s p50 ${r.latency.p50} ms p99 ${r.latency.p99} ms` +
-              ` errors ${r.errors + r.non2xx}`,
+              ` errors ${r.errors + r.non2xx} cpu ${Math.round(r.cpuUsPerRequest)} us/req`,
           );
         }
       }
     }
-    const [bareName, infoName, itemsName] = Object.keys(targets);
-    const ratios = results[infoName].map((r, i) => r.requests.average / results[bareName][i].requests.average);
+    const bareName = 'bare Fastify GET /v1/info';
+    const infoName = 'service GET /v1/info';
+    const itemsName = 'service GET /v1/items/:id (PostgreSQL)';
+    const ratioOf = (name) => results[name].map((r, i) => r.requests.average / results[bareName][i].requests.average);
+    const ratios = results[infoName] ? ratioOf(infoName) : [];
+    const cpuRatio = (name) =>
+      median(results[bareName].map((r) => r.cpuUsPerRequest)) / median(results[name].map((r) => r.cpuUsPerRequest));
     const rows = Object.entries(results).map(([name, rs]) => ({
       benchmark: 'service-vs-fastify',
       target: name,
       'req/s': Math.round(median(rs.map((r) => r.requests.average))),
       'p50 ms': median(rs.map((r) => r.latency.p50)),
       'p99 ms': median(rs.map((r) => r.latency.p99)),
+      'CPU us/req': Math.round(median(rs.map((r) => r.cpuUsPerRequest))),
       errors: rs.reduce((s, r) => s + r.errors + r.non2xx + r.timeouts, 0),
-      'vs bare': name === bareName ? 1 : name === infoName ? Number(median(ratios).toFixed(2)) : '',
+      'req/s vs bare': name === bareName ? 1 : name.endsWith('/v1/info') ? Number(median(ratioOf(name)).toFixed(2)) : '',
+      'CPU/req: bare / this': name === bareName ? 1 : Number(cpuRatio(name).toFixed(2)),
     }));
-    const p99 = median(results[itemsName].map((r) => r.latency.p99));
+    const p99 = results[itemsName] ? median(results[itemsName].map((r) => r.latency.p99)) : NaN;
     const summary = {
       ratio: median(ratios),
       ratios,
@@ -238,8 +322,10 @@ export async function runServiceVsFastify(opts = options()) {
     return { rows, summary };
   } finally {
     clearTimeout(watchdog);
-    await Promise.all([stop(service), stop(bare)]);
+    await Promise.all([service, bare, baseline].filter(Boolean).map(stop));
     sink.server.close();
+    await scratch?.drop();
+    await baselineScratch?.drop();
   }
 }
 

@@ -16,6 +16,7 @@ export { createFeaturesApplyAction } from './actions/featuresApply';
 export { createPublishLocalAction } from './actions/publishLocal';
 export { createRegisterLocalAction } from './actions/registerLocal';
 export { LocalGitLocationProcessor, LOCAL_GIT_LOCATION_TYPE } from './catalog/LocalGitLocationProcessor';
+export { LocalGitDiscoveryProvider } from './catalog/LocalGitDiscoveryProvider';
 export { applyFeatures } from './features/applyFeatures';
 export type { ApplyFeaturesOptions, ApplyFeaturesResult } from './features/applyFeatures';
 

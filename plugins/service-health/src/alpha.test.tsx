@@ -18,7 +18,10 @@ describe('new frontend system plugin', () => {
 
   it('renders the Health tab on an entity with the annotations', async () => {
     renderTestApp({
-      extensions: [createTestEntityPage({ entity }), serviceHealthEntityContent],
+      extensions: [
+        createTestEntityPage({ entity }),
+        serviceHealthEntityContent,
+      ],
       apis: [[serviceHealthApiRef, mockApi()]],
     });
     expect(await screen.findByText('Healthy')).toBeInTheDocument();

@@ -46,6 +46,7 @@ export const serviceHealthEntityContent = EntityContentBlueprint.make({
  */
 export const serviceHealthEntityCard = EntityCardBlueprint.make({
   params: {
+    type: 'info',
     filter: isServiceHealthAvailable,
     loader: () =>
       import('./components/ServiceHealthCard').then(m => (
@@ -64,7 +65,11 @@ const serviceHealthPlugin = createFrontendPlugin({
   pluginId: 'service-health',
   title: 'Service health',
   info: { packageJson: () => import('../package.json') },
-  extensions: [serviceHealthApi, serviceHealthEntityContent, serviceHealthEntityCard],
+  extensions: [
+    serviceHealthApi,
+    serviceHealthEntityContent,
+    serviceHealthEntityCard,
+  ],
 });
 
 export default serviceHealthPlugin;

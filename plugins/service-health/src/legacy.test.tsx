@@ -1,6 +1,9 @@
 import { screen } from '@testing-library/react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
-import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import {
   EntityServiceHealthCard,
   EntityServiceHealthContent,
@@ -44,9 +47,9 @@ describe('legacy frontend system exports', () => {
 
   it('exports the plugin, its API factory and the entity predicate', () => {
     expect(serviceHealthLegacyPlugin.getId()).toBe('service-health');
-    expect([...serviceHealthLegacyPlugin.getApis()].map(f => f.api.id)).toEqual([
-      'plugin.service-health.api',
-    ]);
+    expect([...serviceHealthLegacyPlugin.getApis()].map(f => f.api.id)).toEqual(
+      ['plugin.service-health.api'],
+    );
     expect(isServiceHealthAvailable(entity)).toBe(true);
     expect(isServiceHealthAvailable(entityWithoutAnnotations)).toBe(false);
   });

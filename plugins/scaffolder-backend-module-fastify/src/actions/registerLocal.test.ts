@@ -31,7 +31,7 @@ describe('fastify:catalog:register-local', () => {
     const ctx = createMockActionContext({ input: { repoContentsUrl } });
     await action.handler(ctx);
     const target = `${repoContentsUrl}/catalog-info.yaml`;
-    expect(catalog.addLocation).toHaveBeenCalledWith({ type: 'local-git', target }, expect.anything());
+    expect(catalog.addLocation).toHaveBeenCalledWith({ type: 'local-git', target, onConflict: 'refresh' }, expect.anything());
     expect(catalog.addLocation).toHaveBeenCalledWith({ type: 'local-git', target, dryRun: true }, expect.anything());
     expect(ctx.output).toHaveBeenCalledWith('entityRef', 'component:default/orders-api');
     expect(ctx.output).toHaveBeenCalledWith('catalogInfoUrl', target);

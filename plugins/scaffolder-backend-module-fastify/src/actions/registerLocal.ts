@@ -26,6 +26,13 @@ export function pickEntity(entities: Entity[]): Entity | undefined {
  * for repositories made by `fastify:publish:local`. It registers a
  * `local-git` location (read by this package's catalog module from the bare
  * repository's branch) and outputs `entityRef` and `catalogInfoUrl`.
+ *
+ * The catalog module's LocalGitDiscoveryProvider emits the very same Location
+ * entity for `/catalog-info.yaml` (same type, target, name and location key),
+ * so the two never conflict: registering makes the service visible at once,
+ * discovery keeps it across restarts. A location that is already registered
+ * (e.g. a repository deleted and created again under the same name) is
+ * refreshed instead of failing with a conflict.
  */
 export function createRegisterLocalAction(options: {
   config: Config;
@@ -102,7 +109,7 @@ export function createRegisterLocalAction(options: {
       const credentials = await ctx.getInitiatorCredentials();
       const location = { type: LOCAL_GIT_LOCATION_TYPE, target: catalogInfoUrl };
       try {
-        await options.catalog.addLocation(location, { credentials });
+        await options.catalog.addLocation({ ...location, onConflict: 'refresh' }, { credentials });
       } catch (e) {
         if (!optional) throw e;
       }

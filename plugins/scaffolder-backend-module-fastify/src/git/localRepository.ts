@@ -157,3 +157,65 @@ export async function readLocalRepositoryFile(
   const { blob } = await git.readBlob({ fs, gitdir: repoPath, oid, filepath: filePath });
   return Buffer.from(blob);
 }
+
+/** A bare repository found under the local repository root. */
+export interface LocalRepositorySummary {
+  /** Repository name (`<root>/<name>.git`). */
+  name: string;
+  /** The branch HEAD points at: the branch fastify:publish:local committed to. */
+  defaultBranch: string;
+  location: LocalRepositoryLocation;
+}
+
+/**
+ * Lists the bare repositories directly under `root` (`<name>.git` directories
+ * whose HEAD names a branch that has a commit), sorted by name. A missing root
+ * holds no repositories. Directories that are not repositories the publisher
+ * could have made (other names, symbolic links, no HEAD branch, no commit, a
+ * branch name with '/') are skipped and reported through `onSkip`.
+ */
+export async function listLocalRepositories(
+  root: string,
+  onSkip: (dir: string, reason: string) => void = () => {},
+): Promise<LocalRepositorySummary[]> {
+  let entries: fs.Dirent[];
+  try {
+    entries = await fs.promises.readdir(root, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const out: LocalRepositorySummary[] = [];
+  for (const entry of entries) {
+    if (!entry.isDirectory() || !entry.name.endsWith('.git')) continue;
+    const name = entry.name.slice(0, -'.git'.length);
+    const gitdir = path.join(root, entry.name);
+    try {
+      const branch = await git.currentBranch({ fs, gitdir, fullname: false });
+      if (!branch) {
+        onSkip(gitdir, 'HEAD does not name a branch');
+        continue;
+      }
+      const location = localRepositoryLocation(root, name, branch);
+      await git.resolveRef({ fs, gitdir, ref: `refs/heads/${branch}` });
+      out.push({ name, defaultBranch: branch, location });
+    } catch (e) {
+      onSkip(gitdir, (e as Error).message);
+    }
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name, 'en'));
+}
+
+/** Whether a file exists on a branch of a local bare repository. */
+export async function localRepositoryHasFile(
+  repoPath: string,
+  branch: string,
+  filePath: string,
+): Promise<boolean> {
+  try {
+    await readLocalRepositoryFile(repoPath, branch, filePath);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -119,7 +119,11 @@ export class ServiceHealthClient implements ServiceHealthApi {
       }
     }
     const qs = search.toString();
-    const url = `${baseUrl}/entities/${[kind.toLocaleLowerCase('en-US'), namespace, name]
+    const url = `${baseUrl}/entities/${[
+      kind.toLocaleLowerCase('en-US'),
+      namespace,
+      name,
+    ]
       .map(encodeURIComponent)
       .join('/')}${path}${qs ? `?${qs}` : ''}`;
     const response = await this.fetchApi.fetch(url, { method });

@@ -2,7 +2,10 @@ import { act, renderHook } from '@testing-library/react';
 import { useAutoRefresh } from './useAutoRefresh';
 
 function setHidden(hidden: boolean) {
-  Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+  Object.defineProperty(document, 'hidden', {
+    configurable: true,
+    get: () => hidden,
+  });
   document.dispatchEvent(new Event('visibilitychange'));
 }
 

@@ -30,9 +30,7 @@ export function usePolledData<T>(
     const reset = lastKey.current !== resetKey;
     lastKey.current = resetKey;
     setState(prev =>
-      reset
-        ? { loading: true, fetching: true }
-        : { ...prev, fetching: true },
+      reset ? { loading: true, fetching: true } : { ...prev, fetching: true },
     );
     load().then(
       value => {

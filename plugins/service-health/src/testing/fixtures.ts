@@ -1,5 +1,6 @@
 import type {
   HealthHistory,
+  HealthHistoryPoint,
   HealthSnapshot,
   MetricsSeries,
   MetricsSummary,
@@ -101,6 +102,12 @@ export const down: HealthSnapshot = {
   checks: [],
 };
 
+function historyStatus(i: number): HealthHistoryPoint['status'] {
+  if (i === 40 || i === 41) return 'fail';
+  if (i === 90) return 'warn';
+  return 'pass';
+}
+
 export const history: HealthHistory = {
   entityRef: 'component:default/orders',
   environment: 'default',
@@ -109,7 +116,7 @@ export const history: HealthHistory = {
   uptimeRatio: 0.983,
   points: Array.from({ length: 120 }, (_, i) => ({
     checkedAt: iso(NOW - 3_600_000 + i * 30_000),
-    status: i === 40 || i === 41 ? 'fail' : i === 90 ? 'warn' : 'pass',
+    status: historyStatus(i),
     latencyMs: 2 + (i % 7),
   })),
 };
@@ -172,7 +179,10 @@ export const series: MetricsSeries = {
 
 const T0 = NOW - 60_000;
 
-const span = (s: Partial<Span> & Pick<Span, 'spanId' | 'operation' | 'startTime' | 'durationMs'>): Span => ({
+const span = (
+  s: Partial<Span> &
+    Pick<Span, 'spanId' | 'operation' | 'startTime' | 'durationMs'>,
+): Span => ({
   traceId: 'trace-1',
   serviceName: 'orders',
   kind: 'internal',
@@ -198,9 +208,19 @@ export const traceSpans: Span[] = [
     startTime: T0,
     durationMs: 100,
     status: 'error',
-    attributes: { 'http.method': 'POST', 'http.route': '/v1/orders', 'http.status_code': 502 },
+    attributes: {
+      'http.method': 'POST',
+      'http.route': '/v1/orders',
+      'http.status_code': 502,
+    },
   }),
-  span({ spanId: 'auth', parentSpanId: 'root', operation: 'auth.verify', startTime: T0 + 2, durationMs: 8 }),
+  span({
+    spanId: 'auth',
+    parentSpanId: 'root',
+    operation: 'auth.verify',
+    startTime: T0 + 2,
+    durationMs: 8,
+  }),
   span({
     spanId: 'db',
     parentSpanId: 'root',
@@ -208,9 +228,18 @@ export const traceSpans: Span[] = [
     kind: 'client',
     startTime: T0 + 12,
     durationMs: 28,
-    attributes: { 'db.system': 'postgresql', 'db.statement': 'SELECT * FROM items WHERE id = $1' },
+    attributes: {
+      'db.system': 'postgresql',
+      'db.statement': 'SELECT * FROM items WHERE id = $1',
+    },
   }),
-  span({ spanId: 'cache', parentSpanId: 'root', operation: 'cache.get', startTime: T0 + 14, durationMs: 6 }),
+  span({
+    spanId: 'cache',
+    parentSpanId: 'root',
+    operation: 'cache.get',
+    startTime: T0 + 14,
+    durationMs: 6,
+  }),
   span({
     spanId: 'charge',
     parentSpanId: 'root',
@@ -226,7 +255,8 @@ export const traceSpans: Span[] = [
         attributes: {
           'exception.type': 'UpstreamError',
           'exception.message': 'Bad gateway',
-          'exception.stacktrace': 'UpstreamError: Bad gateway\n    at charge (payments.ts:42)',
+          'exception.stacktrace':
+            'UpstreamError: Bad gateway\n    at charge (payments.ts:42)',
         },
       },
     ],

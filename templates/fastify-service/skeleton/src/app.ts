@@ -4,7 +4,7 @@ import autoload from '@fastify/autoload';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type RawRequestDefaultExpression } from 'fastify';
 import type { Config } from './config.ts';
-import { loggerOptions } from './lib/logger.ts';
+import { AccessLogController, loggerOptions } from './lib/logger.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -30,10 +30,9 @@ function requestId(request: RawRequestDefaultExpression): string {
 export async function buildApp(config: Config): Promise<App> {
   const app = Fastify({
     logger: loggerOptions(config),
-    // One access log line per request is written by plugins/app/request-log.ts instead of pino's two.
-    disableRequestLogging: true,
+    // One access log line per request (with reqId, trace_id, span_id) instead of Fastify's two.
+    logController: new AccessLogController(),
     genReqId: requestId,
-    requestIdLogLabel: 'reqId',
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,

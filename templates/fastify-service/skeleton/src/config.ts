@@ -99,6 +99,7 @@ type Env = Static<typeof EnvSchema>;
 
 /** Variables holding secrets: outside development and test they must not keep the `.env.example` placeholder. */
 const SECRET_KEYS: (keyof Env)[] = [
+  // Connection URLs can carry passwords.
   'REDIS_URL',
   // #region feature:database
   'DATABASE_URL',

@@ -3,7 +3,10 @@ import type { App } from '../src/app.ts';
 import { authSettings, mintToken } from '../src/auth/jwt.ts';
 
 /** A development token for the test app's issuer and audience. */
-export function testToken(app: App, claims: { sub?: string; roles?: string[]; ttlS?: number } = {}): Promise<string> {
+export function testToken(
+  app: App,
+  claims: { sub?: string; roles?: string[]; ttlS?: number } = {},
+): Promise<string> {
   return mintToken(authSettings(app.config), { sub: 'test-user', roles: ['items:write'], ...claims });
 }
 

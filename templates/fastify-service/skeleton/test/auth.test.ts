@@ -13,7 +13,13 @@ const AUDIENCE = 'auth-test-api';
 /** An app with two extra routes: one needing the `admin` role, one public. */
 async function authApp(env: Record<string, string>): Promise<App> {
   const app = await buildApp(
-    loadConfig({ NODE_ENV: 'test', AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE, RATE_LIMIT_MAX: '1000', ...env }),
+    loadConfig({
+      NODE_ENV: 'test',
+      AUTH_ISSUER: ISSUER,
+      AUTH_AUDIENCE: AUDIENCE,
+      RATE_LIMIT_MAX: '1000',
+      ...env,
+    }),
   );
   app.get('/test/me', async (request) => ({ sub: request.user?.sub, roles: request.user?.roles }));
   app.get('/test/admin', { preHandler: app.requireRole('admin') }, async () => ({ ok: true }));
@@ -30,7 +36,14 @@ const now = () => Math.floor(Date.now() / 1000);
 
 /** A token signed with `secret`; `claims` override the defaults (a valid admin token for 5 minutes). */
 function hs256(claims: Record<string, unknown>, secret = SECRET) {
-  const defaults = { sub: 'alice', iss: ISSUER, aud: AUDIENCE, iat: now(), exp: now() + 300, roles: ['admin'] };
+  const defaults = {
+    sub: 'alice',
+    iss: ISSUER,
+    aud: AUDIENCE,
+    iat: now(),
+    exp: now() + 300,
+    roles: ['admin'],
+  };
   return new SignJWT({ ...defaults, ...claims })
     .setProtectedHeader({ alg: 'HS256' })
     .sign(new TextEncoder().encode(secret));
@@ -138,7 +151,10 @@ describe('auth with a JWKS (RS256 and ES256)', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    app = await authApp({ AUTH_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`, AUTH_ROLES_CLAIM: 'realm_access.roles' });
+    app = await authApp({
+      AUTH_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`,
+      AUTH_ROLES_CLAIM: 'realm_access.roles',
+    });
   });
   afterAll(async () => {
     await app.close();
@@ -155,7 +171,8 @@ describe('auth with a JWKS (RS256 and ES256)', () => {
       .setExpirationTime('5m')
       .sign(key);
   }
-  const get = (url: string, token: string) => app.inject({ url, headers: { authorization: `Bearer ${token}` } });
+  const get = (url: string, token: string) =>
+    app.inject({ url, headers: { authorization: `Bearer ${token}` } });
 
   it('accepts RS256 and ES256 tokens from the identity provider, with roles from a nested claim', async () => {
     expect((await get('/test/admin', await signed('RS256', 'rsa-1'))).statusCode).toBe(200);

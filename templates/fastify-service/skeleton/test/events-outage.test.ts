@@ -57,7 +57,11 @@ type PrivateRedis = Awaited<ReturnType<typeof startPrivateRedis>>;
 
   it('keeps events in the outbox while Redis is down and delivers each exactly once in effect after', async () => {
     const before = await createItems('BEFORE', 10);
-    await waitFor(async () => (await activity()).length >= 5, 10_000, 'some events consumed before the outage');
+    await waitFor(
+      async () => (await activity()).length >= 5,
+      10_000,
+      'some events consumed before the outage',
+    );
 
     await redis.kill();
     const during = await createItems('DURING', 10);

@@ -57,21 +57,40 @@ export async function startPrivateRedis() {
   const start = async () => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes',
-        '--appendfsync', 'always', '--protected-mode', 'no'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--protected-mode',
+        'no',
+      ],
       { stdio: 'ignore' },
     );
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     try {
-      await waitFor(async () => {
-        try {
-          await probe.connect();
-        } catch {
-          probe.disconnect();
-          return false;
-        }
-        return (await probe.ping()) === 'PONG';
-      }, 10_000, 'redis-server to start');
+      await waitFor(
+        async () => {
+          try {
+            await probe.connect();
+          } catch {
+            probe.disconnect();
+            return false;
+          }
+          await probe.ping();
+          return true;
+        },
+        10_000,
+        'redis-server to start',
+      );
     } finally {
       probe.disconnect();
     }

@@ -34,7 +34,14 @@ describe('events', () => {
   const activityFor = (itemId: string) =>
     t.app.db.selectFrom('item_activity').selectAll().where('item_id', '=', itemId).execute();
   const outboxCount = async () =>
-    Number((await t.app.db.selectFrom('outbox').select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await t.app.db
+          .selectFrom('outbox')
+          .select(sql<string>`count(*)`.as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   it('delivers a state change to the consumer through the outbox', async () => {
     const response = await t.app.inject({
@@ -49,13 +56,26 @@ describe('events', () => {
       return found.length > 0 && found;
     });
     expect(rows).toEqual([expect.objectContaining({ event_type: 'item.created', item_id: item.id })]);
-    const outbox = await t.app.db.selectFrom('outbox').selectAll().where('id', '=', rows[0]?.event_id ?? '').executeTakeFirst();
+    const outbox = await t.app.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('id', '=', rows[0]?.event_id ?? '')
+      .executeTakeFirst();
     expect(outbox?.published_at).toBeInstanceOf(Date);
-    expect(outbox?.envelope).toMatchObject({ type: 'item.created', version: 1, source: t.app.config.serviceName, data: item });
+    expect(outbox?.envelope).toMatchObject({
+      type: 'item.created',
+      version: 1,
+      source: t.app.config.serviceName,
+      data: item,
+    });
   });
 
   it('writes no event when the state change rolls back', async () => {
-    await t.app.inject({ method: 'POST', url: '/v1/items', payload: { sku: 'EV-DUP', name: 'A', priceCents: 1 } });
+    await t.app.inject({
+      method: 'POST',
+      url: '/v1/items',
+      payload: { sku: 'EV-DUP', name: 'A', priceCents: 1 },
+    });
     const before = await outboxCount();
     const duplicate = await t.app.inject({
       method: 'POST',
@@ -69,7 +89,9 @@ describe('events', () => {
   it('validates event data against its schema on publish', async () => {
     const before = await outboxCount();
     await expect(
-      transaction(t.app.db, (trx) => writeEvent(trx, 'item.deleted', 1, { id: 42 } as unknown as { id: string })),
+      transaction(t.app.db, (trx) =>
+        writeEvent(trx, 'item.deleted', 1, { id: 42 } as unknown as { id: string }),
+      ),
     ).rejects.toBeInstanceOf(InvalidEventError);
     expect(await outboxCount()).toBe(before);
   });
@@ -80,11 +102,17 @@ describe('events', () => {
       const found = await activityFor(item.id);
       return found.length > 0 && found;
     });
-    const row = await t.app.db.selectFrom('outbox').select(['envelope']).where('id', '=', first?.event_id ?? '').executeTakeFirstOrThrow();
+    const row = await t.app.db
+      .selectFrom('outbox')
+      .select(['envelope'])
+      .where('id', '=', first?.event_id ?? '')
+      .executeTakeFirstOrThrow();
     // As if the relay crashed after publishing and published it again.
     await t.app.events.transport.publish(first?.event_id ?? '', 'item.created', JSON.stringify(row.envelope));
     await waitFor(async () =>
-      /events_duplicates_total\{consumer="item-activity"\} [1-9]/.test((await t.app.inject({ url: '/metrics' })).body),
+      /events_duplicates_total\{consumer="item-activity"\} [1-9]/.test(
+        (await t.app.inject({ url: '/metrics' })).body,
+      ),
     );
     expect(await activityFor(item.id)).toHaveLength(1);
   });
@@ -105,11 +133,19 @@ describe('events', () => {
     await t.app.events.transport.publish(poisonId, 'item.created', '{"this is": "not an envelope"');
     const item = await createItem(t.app.db, { sku: 'EV-FAIL', name: 'Doomed', priceCents: 1 });
 
-    const letters = await waitFor(async () => {
-      const all = await t.app.events.deadLetters(1_000);
-      const mine = all.filter((letter) => letter.group === failing.name);
-      return mine.some((letter) => letter.eventId === poisonId) && mine.some((letter) => letter.raw.includes(item.id)) && mine;
-    }, 15_000, 'dead letters');
+    const letters = await waitFor(
+      async () => {
+        const all = await t.app.events.deadLetters(1_000);
+        const mine = all.filter((letter) => letter.group === failing.name);
+        return (
+          mine.some((letter) => letter.eventId === poisonId) &&
+          mine.some((letter) => letter.raw.includes(item.id)) &&
+          mine
+        );
+      },
+      15_000,
+      'dead letters',
+    );
     const poisoned = letters.find((letter) => letter.eventId === poisonId);
     expect(poisoned).toMatchObject({ deliveries: 1, error: 'envelope is not JSON' });
     const failed = letters.find((letter) => letter.eventId !== poisonId && letter.raw.includes(item.id));
@@ -119,7 +155,9 @@ describe('events', () => {
     // The real consumer still processed the good event.
     await waitFor(async () => (await activityFor(item.id)).length === 1);
     const metrics = (await t.app.inject({ url: '/metrics' })).body;
-    expect(metrics).toMatch(new RegExp(`^events_dead_lettered_total\\{consumer="${failing.name}"\\} 2$`, 'm'));
+    expect(metrics).toMatch(
+      new RegExp(`^events_dead_lettered_total\\{consumer="${failing.name}"\\} 2$`, 'm'),
+    );
     expect(metrics).toMatch(/^outbox_published_total [1-9]/m);
     expect(metrics).toMatch(/^outbox_pending_events \d/m);
     expect(metrics).toMatch(/^outbox_lag_seconds \d/m);
@@ -140,9 +178,11 @@ describe('events', () => {
     };
     await t.app.events.subscribe(flaky);
     await createItem(t.app.db, { sku: 'EV-REPLAY', name: 'Later', priceCents: 1 });
-    await waitFor(async () =>
-      (await t.app.events.deadLetters(1_000)).some((letter) => letter.group === flaky.name),
-    15_000, 'the flaky consumer to give up');
+    await waitFor(
+      async () => (await t.app.events.deadLetters(1_000)).some((letter) => letter.group === flaky.name),
+      15_000,
+      'the flaky consumer to give up',
+    );
     fixed = true;
     await t.app.events.replay(flaky.name, from);
     await waitFor(async () => seen.includes('EV-REPLAY'), 15_000, 'the replayed event');
@@ -160,12 +200,15 @@ describe('events', () => {
       name: `traced-${randomUUID()}`,
       types: ['item.created'],
       handle: (event) => {
-        if ((event.data as Item).sku === 'EV-TRACE') seenTraceId = trace.getActiveSpan()?.spanContext().traceId;
+        if ((event.data as Item).sku === 'EV-TRACE')
+          seenTraceId = trace.getActiveSpan()?.spanContext().traceId;
         return Promise.resolve();
       },
     };
     await t.app.events.subscribe(traced);
-    await context.with(parent, () => createItem(t.app.db, { sku: 'EV-TRACE', name: 'Traced', priceCents: 1 }));
+    await context.with(parent, () =>
+      createItem(t.app.db, { sku: 'EV-TRACE', name: 'Traced', priceCents: 1 }),
+    );
     await waitFor(async () => seenTraceId !== undefined, 10_000, 'the traced event');
     expect(seenTraceId).toBe(traceId);
   });

@@ -40,7 +40,10 @@ async function isolatedDatabase(): Promise<{ url?: string; drop: () => Promise<v
 }
 // #endregion feature:database
 
-function redisIsolation(url: string | undefined): { env: Record<string, string>; clean: () => Promise<void> } {
+function redisIsolation(url: string | undefined): {
+  env: Record<string, string>;
+  clean: () => Promise<void>;
+} {
   if (url === undefined || url === '') return { env: {}, clean: () => Promise.resolve() };
   const prefix = `test-${randomUUID()}:`;
   return {

@@ -90,7 +90,9 @@ describe('Idempotency-Key', () => {
     const body = { sku: 'IDEM-CONCURRENT', name: 'Raced', priceCents: 500 };
     const responses = await Promise.all(Array.from({ length: 50 }, () => post('key-concurrent', body)));
     const statuses = responses.map((response) => response.statusCode);
-    const created = responses.filter((r) => r.statusCode === 201 && r.headers['idempotent-replayed'] === undefined);
+    const created = responses.filter(
+      (r) => r.statusCode === 201 && r.headers['idempotent-replayed'] === undefined,
+    );
     expect(created).toHaveLength(1);
     expect(statuses.every((status) => status === 201 || status === 409)).toBe(true);
     for (const response of responses.filter((r) => r.statusCode === 201)) {

@@ -16,9 +16,14 @@ function fakeUpstream() {
       response.statusCode = status;
       response.setHeader('content-type', 'application/json');
       const sku = decodeURIComponent(request.url?.split('/').pop() ?? '');
-      response.end(JSON.stringify(status === 200 ? { sku, priceCents: 990, currency: 'EUR' } : { error: status }));
+      response.end(
+        JSON.stringify(status === 200 ? { sku, priceCents: 990, currency: 'EUR' } : { error: status }),
+      );
     };
-    if (next === 'slow') setTimeout(() => answer(200), 2_000).unref();
+    if (next === 'slow')
+      setTimeout(() => {
+        answer(200);
+      }, 2_000).unref();
     else answer(next);
   });
   return {
@@ -66,7 +71,11 @@ describe('ResilientHttpClient', () => {
     );
 
   it('returns the validated typed body', async () => {
-    await expect(client().getPrice('SKU 1')).resolves.toEqual({ sku: 'SKU 1', priceCents: 990, currency: 'EUR' });
+    await expect(client().getPrice('SKU 1')).resolves.toEqual({
+      sku: 'SKU 1',
+      priceCents: 990,
+      currency: 'EUR',
+    });
   });
 
   it('retries 5xx and 429 with backoff, then succeeds', async () => {
@@ -128,13 +137,21 @@ describe('circuit breaker state in /metrics and /ready', () => {
 
   async function readiness() {
     const response = await t.app.inject({ url: '/ready' });
-    return { statusCode: response.statusCode, body: response.json<{ status: string; checks: Record<string, { status: string; output?: string }[]>; }>() };
+    return {
+      statusCode: response.statusCode,
+      body: response.json<{
+        status: string;
+        checks: Record<string, { status: string; output?: string }[]>;
+      }>(),
+    };
   }
 
   it('reports pass and 0 while closed, warn and 1 once open', async () => {
     const before = await readiness();
     expect(before.body.checks['pricing:circuit']?.[0]).toMatchObject({ status: 'pass', output: 'closed' });
-    expect((await t.app.inject({ url: '/metrics' })).body).toMatch(/^circuit_breaker_state\{name="pricing"\} 0$/m);
+    expect((await t.app.inject({ url: '/metrics' })).body).toMatch(
+      /^circuit_breaker_state\{name="pricing"\} 0$/m,
+    );
 
     const pricing = t.app.clients.pricing;
     if (pricing === undefined) throw new Error('pricing client not configured');
@@ -146,6 +163,8 @@ describe('circuit breaker state in /metrics and /ready', () => {
     expect(after.statusCode).toBe(200);
     expect(after.body.status).toBe('warn');
     expect(after.body.checks['pricing:circuit']?.[0]).toMatchObject({ status: 'warn', output: 'open' });
-    expect((await t.app.inject({ url: '/metrics' })).body).toMatch(/^circuit_breaker_state\{name="pricing"\} 1$/m);
+    expect((await t.app.inject({ url: '/metrics' })).body).toMatch(
+      /^circuit_breaker_state\{name="pricing"\} 1$/m,
+    );
   });
 });

@@ -1,8 +1,17 @@
 import { screen } from '@testing-library/react';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
-import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import { serviceHealthApiRef } from '../../api';
-import { down, entity, entityWithoutAnnotations, mockApi, ok } from '../../testing/fixtures';
+import {
+  down,
+  entity,
+  entityWithoutAnnotations,
+  mockApi,
+  ok,
+} from '../../testing/fixtures';
 import { ServiceHealthCard } from './ServiceHealthCard';
 
 const mountedRoutes = { '/catalog/:namespace/:kind/:name': entityRouteRef };
@@ -30,11 +39,18 @@ describe('ServiceHealthCard', () => {
         <ServiceHealthCard />
       </EntityProvider>,
       {
-        apis: [[serviceHealthApiRef, mockApi({ getHealth: jest.fn(async () => ok(down)) })]],
+        apis: [
+          [
+            serviceHealthApiRef,
+            mockApi({ getHealth: jest.fn(async () => ok(down)) }),
+          ],
+        ],
         mountedRoutes,
       },
     );
-    expect(await screen.findByRole('status', { name: 'Down' })).toBeInTheDocument();
+    expect(
+      await screen.findByRole('status', { name: 'Down' }),
+    ).toBeInTheDocument();
   });
 
   it('says when metrics are unreachable', async () => {

@@ -1,6 +1,10 @@
 import { useMemo, useState } from 'react';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { InfoCard, Progress, ResponseErrorPanel } from '@backstage/core-components';
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
 import { useApi, useRouteRef } from '@backstage/core-plugin-api';
 import {
   entityRouteParams,
@@ -17,7 +21,12 @@ import {
 import { serviceHealthApiRef } from '../../api';
 import { usePolledData } from '../../hooks/usePolledData';
 import { useAutoRefresh } from '../../hooks/useAutoRefresh';
-import { formatDuration, formatPercent, formatRate, formatRelative } from '../shared/format';
+import {
+  formatDuration,
+  formatPercent,
+  formatRate,
+  formatRelative,
+} from '../shared/format';
 import { Stat } from '../shared/Stat';
 import { errorRateColor, StatusBadge } from '../shared/status';
 import { sourceName } from '../shared/SectionState';
@@ -53,7 +62,9 @@ export interface ServiceHealthCardProps {
 export function ServiceHealthCard(props: ServiceHealthCardProps) {
   const { entity } = useEntity();
   const entityRoute = useRouteRef(entityRouteRef);
-  const link = `${entityRoute(entityRouteParams(entity))}/${props.tabPath ?? 'health'}`;
+  const link = `${entityRoute(entityRouteParams(entity))}/${
+    props.tabPath ?? 'health'
+  }`;
   if (!isServiceHealthAvailable(entity)) {
     return (
       <InfoCard title="Service health">
@@ -80,7 +91,11 @@ function CardBody(props: { entityRef: string; link: string }) {
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [token]);
-  const health = usePolledData(() => api.getHealth(entityRef), [token], entityRef);
+  const health = usePolledData(
+    () => api.getHealth(entityRef),
+    [token],
+    entityRef,
+  );
   const metrics = usePolledData(
     () => api.getMetricsSummary(entityRef, window),
     [window],
@@ -109,7 +124,11 @@ function CardBody(props: { entityRef: string; link: string }) {
     <InfoCard title="Service health" deepLink={deepLink} subheader="Last hour">
       <div className={classes.top}>
         {snapshot ? (
-          <StatusBadge status={snapshot.status} variant="overall" size="large" />
+          <StatusBadge
+            status={snapshot.status}
+            variant="overall"
+            size="large"
+          />
         ) : (
           <StatusBadge status="unknown" size="large" label="Not probed yet" />
         )}
@@ -129,10 +148,18 @@ function CardBody(props: { entityRef: string; link: string }) {
         <Stat label="Traffic" value={formatRate(summary?.requestRate)} />
       </div>
       {metricsSource &&
-        (metricsSource.status === 'unreachable' || metricsSource.status === 'error') && (
-          <Typography variant="caption" component="div" className={classes.note}>
+        (metricsSource.status === 'unreachable' ||
+          metricsSource.status === 'error') && (
+          <Typography
+            variant="caption"
+            component="div"
+            className={classes.note}
+          >
             Metrics unavailable: {sourceName(metricsSource.source)}{' '}
-            {metricsSource.status === 'unreachable' ? 'is unreachable' : 'reported an error'}.
+            {metricsSource.status === 'unreachable'
+              ? 'is unreachable'
+              : 'reported an error'}
+            .
           </Typography>
         )}
       {metrics.error && (

@@ -17,7 +17,12 @@ import type {
 import { serviceHealthApiRef } from '../../api';
 import { PolledData, usePolledData } from '../../hooks/usePolledData';
 import { Banner } from '../shared/Banner';
-import { formatDuration, formatObserved, formatRelative, formatTime } from '../shared/format';
+import {
+  formatDuration,
+  formatObserved,
+  formatRelative,
+  formatTime,
+} from '../shared/format';
 import { NoData, SectionState } from '../shared/SectionState';
 import { StatusBadge } from '../shared/status';
 import { RANGES, useServiceHealthContext } from './context';
@@ -88,9 +93,20 @@ function ProbeRow(props: { name: string; probe: EndpointProbe }) {
         {probe.httpStatus ? `HTTP ${probe.httpStatus} · ` : ''}
         {formatDuration(probe.latencyMs)}
       </Typography>
-      {probe.error && <span className={classes.error}>{probe.error}</span>}
+      {probe.error && (
+        <span className={classes.error}>
+          {probe.error.split(`${probe.url}: `).join('')}
+        </span>
+      )}
     </>
   );
+}
+
+/** "GET /ready: connect ECONNREFUSED", without repeating the URL. */
+function probeProblem(p: EndpointProbe): string {
+  const path = p.url.replace(/^https?:\/\/[^/]+/, '') || p.url;
+  const why = p.error ?? (p.httpStatus ? `HTTP ${p.httpStatus}` : p.status);
+  return `${path}: ${why.split(`${p.url}: `).join('')}`;
 }
 
 /** The red banner on top of the tab when the service does not answer. */
@@ -98,12 +114,14 @@ export function ServiceDownBanner(props: { snapshot: HealthSnapshot }) {
   const { snapshot } = props;
   const reasons = [snapshot.liveness, snapshot.readiness]
     .filter(p => p.status === 'down' || p.status === 'fail')
-    .map(p => `${p.url}: ${p.error ?? (p.httpStatus ? `HTTP ${p.httpStatus}` : p.status)}`);
+    .map(probeProblem);
   return (
     <Banner
       severity="down"
       data-testid="service-down"
-      title={`Service is down (since at least ${formatRelative(snapshot.checkedAt)})`}
+      title={`Service is down (since at least ${formatRelative(
+        snapshot.checkedAt,
+      )})`}
     >
       {reasons.length > 0
         ? reasons.map(r => <div key={r}>{r}</div>)
@@ -131,8 +149,8 @@ function HealthHistoryBlock() {
       isEmpty={h => h.points.length === 0}
       noData={
         <Typography variant="body2" color="textSecondary">
-          No probes in this window yet: the uptime strip fills in as the
-          portal probes the service.
+          No probes in this window yet: the uptime strip fills in as the portal
+          probes the service.
         </Typography>
       }
     >
@@ -171,11 +189,16 @@ export function HealthSection(props: {
             {data => (
               <>
                 <div className={classes.overview}>
-                  <StatusBadge status={data.status} variant="overall" size="large" />
+                  <StatusBadge
+                    status={data.status}
+                    variant="overall"
+                    size="large"
+                  />
                   <Typography variant="body2" className={classes.meta}>
                     {data.version && <>v{data.version} · </>}
                     <span title={data.checkedAt}>
-                      checked {formatRelative(data.checkedAt)} ({formatTime(data.checkedAt)})
+                      checked {formatRelative(data.checkedAt)} (
+                      {formatTime(data.checkedAt)})
                     </span>
                   </Typography>
                 </div>
@@ -197,7 +220,11 @@ export function HealthSection(props: {
           noPadding
         >
           {snapshot && snapshot.checks.length > 0 ? (
-            <Table size="small" className={classes.table} aria-label="Dependency checks">
+            <Table
+              size="small"
+              className={classes.table}
+              aria-label="Dependency checks"
+            >
               <TableHead>
                 <TableRow>
                   <TableCell>Check</TableCell>
@@ -214,10 +241,16 @@ export function HealthSection(props: {
                       <TableCell className={classes.checkName}>
                         {component}
                         {measurement && (
-                          <span className={classes.measurement}>:{measurement}</span>
+                          <span className={classes.measurement}>
+                            :{measurement}
+                          </span>
                         )}
                         {check.componentType && (
-                          <Typography variant="caption" display="block" color="textSecondary">
+                          <Typography
+                            variant="caption"
+                            display="block"
+                            color="textSecondary"
+                          >
                             {check.componentType}
                           </Typography>
                         )}
@@ -226,7 +259,10 @@ export function HealthSection(props: {
                         <StatusBadge status={check.status} />
                       </TableCell>
                       <TableCell align="right" className={classes.num}>
-                        {formatObserved(check.observedValue, check.observedUnit)}
+                        {formatObserved(
+                          check.observedValue,
+                          check.observedUnit,
+                        )}
                       </TableCell>
                       <TableCell className={classes.output}>
                         {check.output ?? '–'}

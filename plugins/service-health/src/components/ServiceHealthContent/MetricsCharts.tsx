@@ -40,6 +40,7 @@ const useStyles = makeStyles((theme: Theme) => ({
     alignItems: 'baseline',
     padding: theme.spacing(0, 0.5, 0.5, 2),
   },
+  since: { marginBottom: theme.spacing(1) },
   current: {
     fontWeight: 600,
     fontVariantNumeric: 'tabular-nums',
@@ -49,7 +50,10 @@ const useStyles = makeStyles((theme: Theme) => ({
 
 const HEIGHT = 170;
 
-function last<T>(points: MetricsPoint[], pick: (p: MetricsPoint) => T | undefined) {
+function last<T>(
+  points: MetricsPoint[],
+  pick: (p: MetricsPoint) => T | undefined,
+) {
   for (let i = points.length - 1; i >= 0; i--) {
     const v = pick(points[i]);
     if (v !== undefined && v !== null) return v;
@@ -87,16 +91,27 @@ export default function MetricsCharts(props: {
   from: number;
   to: number;
 }) {
-  const { points, from, to } = props;
+  const { points, to } = props;
   const classes = useStyles();
   const theme = useTheme();
+  // A service that started recently has data for a sliver of the window:
+  // zoom to where the data is instead of drawing a flat line at the edge.
+  const firstT = points.length ? points[0].t : props.from;
+  const sparse = firstT - props.from > 0.75 * (to - props.from);
+  const from = sparse
+    ? Math.max(props.from, firstT - Math.max(60_000, (to - firstT) * 0.1))
+    : props.from;
   const range = to - from;
   const axis = {
     stroke: theme.palette.text.secondary,
     fontSize: 11,
   };
   const grid = (
-    <CartesianGrid stroke={theme.palette.divider} strokeDasharray="3 3" vertical={false} />
+    <CartesianGrid
+      stroke={theme.palette.divider}
+      strokeDasharray="3 3"
+      vertical={false}
+    />
   );
   const xAxis = (
     <XAxis
@@ -125,123 +140,154 @@ export default function MetricsCharts(props: {
   }));
 
   return (
-    <div className={classes.grid}>
-      <ChartBox
-        title="Request rate"
-        current={formatRate(last(points, p => p.requestRate))}
-        testId="chart-request-rate"
-      >
-        <AreaChart data={data} margin={{ top: 4, right: 12, left: 0, bottom: 0 }}>
-          {grid}
-          {xAxis}
-          <YAxis
-            tick={axis}
-            width={48}
-            stroke={theme.palette.divider}
-            tickFormatter={v => (v >= 1000 ? `${v / 1000}k` : `${+Number(v).toFixed(2)}`)}
-            unit=""
-          />
-          <Tooltip {...tooltipStyle} formatter={(v: any) => [formatRate(Number(v)), 'Requests']} />
-          <Area
-            type="monotone"
-            dataKey="requestRate"
-            stroke={seriesColors.rate}
-            fill={seriesColors.rate}
-            fillOpacity={0.15}
-            strokeWidth={2}
-            isAnimationActive={false}
-            connectNulls
-          />
-        </AreaChart>
-      </ChartBox>
-      <ChartBox
-        title="Error rate (5xx)"
-        current={formatPercent(last(points, p => p.errorRate))}
-        testId="chart-error-rate"
-      >
-        <AreaChart data={data} margin={{ top: 4, right: 12, left: 0, bottom: 0 }}>
-          {grid}
-          {xAxis}
-          <YAxis
-            tick={axis}
-            width={48}
-            stroke={theme.palette.divider}
-            domain={[0, (max: number) => Math.max(1, Math.ceil(max))]}
-            tickFormatter={v => `${+Number(v).toFixed(1)} %`}
-          />
-          <Tooltip
-            {...tooltipStyle}
-            formatter={(v: any) => [formatPercent(Number(v) / 100), 'Errors']}
-          />
-          <Area
-            type="monotone"
-            dataKey="errorPct"
-            stroke={seriesColors.error}
-            fill={seriesColors.error}
-            fillOpacity={0.12}
-            strokeWidth={2}
-            isAnimationActive={false}
-            connectNulls
-          />
-        </AreaChart>
-      </ChartBox>
-      <ChartBox
-        title="Latency"
-        current={`p95 ${formatDuration(last(points, p => p.p95Ms))}`}
-        testId="chart-latency"
-      >
-        <LineChart data={data} margin={{ top: 4, right: 12, left: 0, bottom: 0 }}>
-          {grid}
-          {xAxis}
-          <YAxis
-            tick={axis}
-            width={48}
-            stroke={theme.palette.divider}
-            tickFormatter={v => formatDuration(Number(v))}
-          />
-          <Tooltip
-            {...tooltipStyle}
-            formatter={(v: any, name: any) => [formatDuration(Number(v)), name]}
-          />
-          <Legend
-            iconType="plainline"
-            iconSize={14}
-            height={20}
-            wrapperStyle={{ fontSize: 12 }}
-          />
-          <Line
-            type="monotone"
-            dataKey="p50Ms"
-            name="p50"
-            stroke={seriesColors.p50}
-            dot={false}
-            strokeWidth={2}
-            isAnimationActive={false}
-            connectNulls
-          />
-          <Line
-            type="monotone"
-            dataKey="p95Ms"
-            name="p95"
-            stroke={seriesColors.p95}
-            dot={false}
-            strokeWidth={2}
-            isAnimationActive={false}
-            connectNulls
-          />
-          <Line
-            type="monotone"
-            dataKey="p99Ms"
-            name="p99"
-            stroke={seriesColors.p99}
-            dot={false}
-            strokeWidth={2}
-            strokeDasharray="4 2"
-            isAnimationActive={false}
-            connectNulls
-          />
-        </LineChart>
-      </ChartBox>
-    </div>
+    <>
+      {sparse && (
+        <Typography
+          variant="caption"
+          color="textSecondary"
+          component="div"
+          className={classes.since}
+        >
+          Data since {formatTime(firstT)}; charts zoomed to it.
+        </Typography>
+      )}
+      <div className={classes.grid}>
+        <ChartBox
+          title="Request rate"
+          current={formatRate(last(points, p => p.requestRate))}
+          testId="chart-request-rate"
+        >
+          <AreaChart
+            data={data}
+            margin={{ top: 4, right: 12, left: 0, bottom: 0 }}
+          >
+            {grid}
+            {xAxis}
+            <YAxis
+              tick={axis}
+              width={48}
+              stroke={theme.palette.divider}
+              tickFormatter={v =>
+                v >= 1000 ? `${v / 1000}k` : `${+Number(v).toFixed(2)}`
+              }
+              unit=""
+            />
+            <Tooltip
+              {...tooltipStyle}
+              formatter={(v: any) => [formatRate(Number(v)), 'Requests']}
+            />
+            <Area
+              type="monotone"
+              dataKey="requestRate"
+              stroke={seriesColors.rate}
+              fill={seriesColors.rate}
+              fillOpacity={0.15}
+              strokeWidth={2}
+              isAnimationActive={false}
+              connectNulls
+            />
+          </AreaChart>
+        </ChartBox>
+        <ChartBox
+          title="Error rate (5xx)"
+          current={formatPercent(last(points, p => p.errorRate))}
+          testId="chart-error-rate"
+        >
+          <AreaChart
+            data={data}
+            margin={{ top: 4, right: 12, left: 0, bottom: 0 }}
+          >
+            {grid}
+            {xAxis}
+            <YAxis
+              tick={axis}
+              width={48}
+              stroke={theme.palette.divider}
+              domain={[0, (max: number) => Math.max(1, Math.ceil(max))]}
+              tickFormatter={v => `${+Number(v).toFixed(1)} %`}
+            />
+            <Tooltip
+              {...tooltipStyle}
+              formatter={(v: any) => [formatPercent(Number(v) / 100), 'Errors']}
+            />
+            <Area
+              type="monotone"
+              dataKey="errorPct"
+              stroke={seriesColors.error}
+              fill={seriesColors.error}
+              fillOpacity={0.12}
+              strokeWidth={2}
+              isAnimationActive={false}
+              connectNulls
+            />
+          </AreaChart>
+        </ChartBox>
+        <ChartBox
+          title="Latency"
+          current={`p95 ${formatDuration(last(points, p => p.p95Ms))}`}
+          testId="chart-latency"
+        >
+          <LineChart
+            data={data}
+            margin={{ top: 4, right: 12, left: 0, bottom: 0 }}
+          >
+            {grid}
+            {xAxis}
+            <YAxis
+              tick={axis}
+              width={48}
+              stroke={theme.palette.divider}
+              tickFormatter={v =>
+                Number(v) === 0 ? '0' : formatDuration(Number(v))
+              }
+            />
+            <Tooltip
+              {...tooltipStyle}
+              formatter={(v: any, name: any) => [
+                formatDuration(Number(v)),
+                name,
+              ]}
+            />
+            <Legend
+              iconType="plainline"
+              iconSize={14}
+              height={20}
+              wrapperStyle={{ fontSize: 12 }}
+            />
+            <Line
+              type="monotone"
+              dataKey="p50Ms"
+              name="p50"
+              stroke={seriesColors.p50}
+              dot={false}
+              strokeWidth={2}
+              isAnimationActive={false}
+              connectNulls
+            />
+            <Line
+              type="monotone"
+              dataKey="p95Ms"
+              name="p95"
+              stroke={seriesColors.p95}
+              dot={false}
+              strokeWidth={2}
+              isAnimationActive={false}
+              connectNulls
+            />
+            <Line
+              type="monotone"
+              dataKey="p99Ms"
+              name="p99"
+              stroke={seriesColors.p99}
+              dot={false}
+              strokeWidth={2}
+              strokeDasharray="4 2"
+              isAnimationActive={false}
+              connectNulls
+            />
+          </LineChart>
+        </ChartBox>
+      </div>
+    </>
   );
 }

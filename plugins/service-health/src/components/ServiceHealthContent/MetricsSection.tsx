@@ -1,5 +1,10 @@
 import { lazy, Suspense, useMemo } from 'react';
-import { InfoCard, Progress, Table, TableColumn } from '@backstage/core-components';
+import {
+  InfoCard,
+  Progress,
+  Table,
+  TableColumn,
+} from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Grid from '@material-ui/core/Grid';
 import { makeStyles, Theme } from '@material-ui/core/styles';
@@ -56,66 +61,80 @@ const noRoutes = (
 function RouteTable(props: { routes: RouteMetrics[] }) {
   const classes = useStyles();
   // Stable props: material-table remounts its rows when columns change.
-  const columns = useMemo<TableColumn<RouteMetrics>[]>(() => [
-    {
-      title: 'Route',
-      field: 'route',
-      highlight: true,
-      render: r => (
-        <>
-          <span className={classes.method}>{r.method}</span>
-          <span className={classes.route}>{r.route}</span>
-        </>
-      ),
-    },
-    {
-      title: 'Rate',
-      field: 'requestRate',
-      type: 'numeric',
-      defaultSort: 'desc',
-      render: r => <span className={classes.num}>{formatRate(r.requestRate)}</span>,
-    },
-    {
-      title: 'Requests',
-      field: 'requests',
-      type: 'numeric',
-      render: r => <span className={classes.num}>{formatCount(r.requests)}</span>,
-    },
-    {
-      title: 'Errors',
-      field: 'errorRate',
-      type: 'numeric',
-      render: r => (
-        <span
-          className={classes.num}
-          style={{
-            color: r.errorRate >= 0.01 ? errorRateColor(r.errorRate) : undefined,
-            fontWeight: r.errorRate >= 0.01 ? 600 : undefined,
-          }}
-        >
-          {formatPercent(r.errorRate)}
-        </span>
-      ),
-    },
-    {
-      title: 'p50',
-      field: 'p50Ms',
-      type: 'numeric',
-      render: r => <span className={classes.num}>{formatDuration(r.p50Ms)}</span>,
-    },
-    {
-      title: 'p95',
-      field: 'p95Ms',
-      type: 'numeric',
-      render: r => <span className={classes.num}>{formatDuration(r.p95Ms)}</span>,
-    },
-    {
-      title: 'p99',
-      field: 'p99Ms',
-      type: 'numeric',
-      render: r => <span className={classes.num}>{formatDuration(r.p99Ms)}</span>,
-    },
-  ], [classes]);
+  const columns = useMemo<TableColumn<RouteMetrics>[]>(
+    () => [
+      {
+        title: 'Route',
+        field: 'route',
+        highlight: true,
+        render: r => (
+          <>
+            <span className={classes.method}>{r.method}</span>
+            <span className={classes.route}>{r.route}</span>
+          </>
+        ),
+      },
+      {
+        title: 'Rate',
+        field: 'requestRate',
+        type: 'numeric',
+        defaultSort: 'desc',
+        render: r => (
+          <span className={classes.num}>{formatRate(r.requestRate)}</span>
+        ),
+      },
+      {
+        title: 'Requests',
+        field: 'requests',
+        type: 'numeric',
+        render: r => (
+          <span className={classes.num}>{formatCount(r.requests)}</span>
+        ),
+      },
+      {
+        title: 'Errors',
+        field: 'errorRate',
+        type: 'numeric',
+        render: r => (
+          <span
+            className={classes.num}
+            style={{
+              color:
+                r.errorRate >= 0.01 ? errorRateColor(r.errorRate) : undefined,
+              fontWeight: r.errorRate >= 0.01 ? 600 : undefined,
+            }}
+          >
+            {formatPercent(r.errorRate)}
+          </span>
+        ),
+      },
+      {
+        title: 'p50',
+        field: 'p50Ms',
+        type: 'numeric',
+        render: r => (
+          <span className={classes.num}>{formatDuration(r.p50Ms)}</span>
+        ),
+      },
+      {
+        title: 'p95',
+        field: 'p95Ms',
+        type: 'numeric',
+        render: r => (
+          <span className={classes.num}>{formatDuration(r.p95Ms)}</span>
+        ),
+      },
+      {
+        title: 'p99',
+        field: 'p99Ms',
+        type: 'numeric',
+        render: r => (
+          <span className={classes.num}>{formatDuration(r.p99Ms)}</span>
+        ),
+      },
+    ],
+    [classes],
+  );
   const many = props.routes.length > 10;
   const options = useMemo(
     () => ({
@@ -138,6 +157,13 @@ function RouteTable(props: { routes: RouteMetrics[] }) {
   );
 }
 
+function lagColor(lagMs: number | undefined) {
+  if (lagMs === undefined) return undefined;
+  if (lagMs >= 200) return statusColors.fail;
+  if (lagMs >= 50) return statusColors.warn;
+  return undefined;
+}
+
 function ProcessStats(props: { process: ProcessMetrics }) {
   const classes = useStyles();
   const { process: p } = props;
@@ -156,15 +182,7 @@ function ProcessStats(props: { process: ProcessMetrics }) {
           label="Event-loop lag"
           value={formatDuration(lag)}
           hint="p99"
-          color={
-            lag === undefined
-              ? undefined
-              : lag >= 200
-              ? statusColors.fail
-              : lag >= 50
-              ? statusColors.warn
-              : undefined
-          }
+          color={lagColor(lag)}
         />
       </div>
     </InfoCard>
@@ -176,16 +194,32 @@ function SummaryStats(props: { summary: MetricsSummary }) {
   const s = props.summary;
   return (
     <div className={classes.stats}>
-      <Stat label="Requests" value={formatRate(s.requestRate)} color={seriesColors.rate} />
+      <Stat
+        label="Requests"
+        value={formatRate(s.requestRate)}
+        color={seriesColors.rate}
+      />
       <Stat
         label="Error rate"
         value={formatPercent(s.errorRate)}
         color={errorRateColor(s.errorRate)}
         hint="5xx responses"
       />
-      <Stat label="p50" value={formatDuration(s.p50Ms)} color={seriesColors.p50} />
-      <Stat label="p95" value={formatDuration(s.p95Ms)} color={seriesColors.p95} />
-      <Stat label="p99" value={formatDuration(s.p99Ms)} color={seriesColors.p99} />
+      <Stat
+        label="p50"
+        value={formatDuration(s.p50Ms)}
+        color={seriesColors.p50}
+      />
+      <Stat
+        label="p95"
+        value={formatDuration(s.p95Ms)}
+        color={seriesColors.p95}
+      />
+      <Stat
+        label="p99"
+        value={formatDuration(s.p99Ms)}
+        color={seriesColors.p99}
+      />
     </div>
   );
 }

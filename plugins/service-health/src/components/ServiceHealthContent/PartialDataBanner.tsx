@@ -28,8 +28,21 @@ function problem(report: SectionReport): string | undefined {
  */
 export function PartialDataBanner(props: {
   reports: Partial<Record<SectionKey, SectionReport>>;
+  /** The service is down: its own endpoints failing is no news then. */
+  serviceDown?: boolean;
 }) {
-  const entries = Object.entries(props.reports) as Array<[SectionKey, SectionReport | undefined]>;
+  const entries = (
+    Object.entries(props.reports) as Array<
+      [SectionKey, SectionReport | undefined]
+    >
+  ).filter(
+    ([, r]) =>
+      !(
+        props.serviceDown &&
+        r?.kind === 'source' &&
+        r.source.source === 'direct'
+      ),
+  );
   const missing = entries.flatMap(([key, report]) => {
     const why = report && problem(report);
     return why ? [`${sectionNames[key]}: ${why}`] : [];
@@ -47,8 +60,8 @@ export function PartialDataBanner(props: {
         data-testid="partial-data"
         title="Partial data: some monitoring sources did not answer"
       >
-        {missing.join(' · ')}. Showing what is available; the service itself
-        may be fine.
+        {missing.join(' · ')}. Showing what is available; the service itself may
+        be fine.
       </Banner>
     </Grid>
   );

@@ -44,7 +44,9 @@ describe('ServiceHealthContent', () => {
     expect(
       screen.getAllByText(/service-health\.io\/base-url/).length,
     ).toBeGreaterThan(0);
-    expect(screen.getAllByText(/service-health\.io\/otel-service-name/).length).toBeGreaterThan(0);
+    expect(
+      screen.getAllByText(/service-health\.io\/otel-service-name/).length,
+    ).toBeGreaterThan(0);
     expect(api.getEnvironments).not.toHaveBeenCalled();
   });
 
@@ -62,17 +64,27 @@ describe('ServiceHealthContent', () => {
     const checks = screen.getByRole('table', { name: 'Dependency checks' });
     expect(within(checks).getByText('postgres')).toBeInTheDocument();
     expect(within(checks).getByText('3.2 ms')).toBeInTheDocument();
-    expect(within(checks).getByText('circuit open after 5 failures')).toBeInTheDocument();
-    expect(within(checks).getAllByRole('status', { name: 'Pass' })).toHaveLength(2);
-    expect(within(checks).getByRole('status', { name: 'Warn' })).toBeInTheDocument();
+    expect(
+      within(checks).getByText('circuit open after 5 failures'),
+    ).toBeInTheDocument();
+    expect(
+      within(checks).getAllByRole('status', { name: 'Pass' }),
+    ).toHaveLength(2);
+    expect(
+      within(checks).getByRole('status', { name: 'Warn' }),
+    ).toBeInTheDocument();
 
     // uptime strip from history
     const strip = await screen.findByTestId('uptime-strip');
     expect(within(strip).getByText('98 %')).toBeInTheDocument();
-    expect(strip.querySelectorAll('[data-status="fail"]').length).toBeGreaterThan(0);
+    expect(
+      strip.querySelectorAll('[data-status="fail"]').length,
+    ).toBeGreaterThan(0);
 
     // metrics: figures with units, lazy charts, routes, process
-    expect(await screen.findByTestId('stat-Requests')).toHaveTextContent('42.7 req/s');
+    expect(await screen.findByTestId('stat-Requests')).toHaveTextContent(
+      '42.7 req/s',
+    );
     expect(screen.getByTestId('stat-Error rate')).toHaveTextContent('1.2 %');
     expect(screen.getByTestId('stat-p95')).toHaveTextContent('87.4 ms');
     expect(screen.getByTestId('stat-p99')).toHaveTextContent('312 ms');
@@ -80,7 +92,9 @@ describe('ServiceHealthContent', () => {
     expect(screen.getByTestId('chart-error-rate')).toBeInTheDocument();
     expect(screen.getByTestId('chart-latency')).toBeInTheDocument();
     expect(screen.getByText('/v1/items/:id')).toBeInTheDocument();
-    expect(screen.getByTestId('stat-Memory (RSS)')).toHaveTextContent('142 MiB');
+    expect(screen.getByTestId('stat-Memory (RSS)')).toHaveTextContent(
+      '142 MiB',
+    );
     expect(screen.getByTestId('stat-CPU')).toHaveTextContent('23 %');
 
     // traces
@@ -97,7 +111,9 @@ describe('ServiceHealthContent', () => {
     const banner = await screen.findByTestId('service-down');
     expect(banner).toHaveTextContent('Service is down');
     expect(banner).toHaveTextContent('connect ECONNREFUSED 127.0.0.1:8080');
-    expect(screen.getAllByRole('status', { name: 'Down' }).length).toBeGreaterThan(0);
+    expect(
+      screen.getAllByRole('status', { name: 'Down' }).length,
+    ).toBeGreaterThan(0);
     expect(screen.getByText('No dependency checks')).toBeInTheDocument();
   });
 
@@ -113,7 +129,9 @@ describe('ServiceHealthContent', () => {
     });
     render(api);
     const unreachable = await screen.findByTestId('source-unreachable');
-    expect(unreachable).toHaveTextContent("Monitoring source unreachable: can't reach Prometheus");
+    expect(unreachable).toHaveTextContent(
+      "Monitoring source unreachable: can't reach Prometheus",
+    );
     expect(unreachable).toHaveTextContent('ECONNREFUSED 127.0.0.1:9090');
     expect(screen.queryByTestId('service-down')).not.toBeInTheDocument();
     expect(await screen.findByText('Healthy')).toBeInTheDocument();
@@ -134,7 +152,9 @@ describe('ServiceHealthContent', () => {
     });
     render(api);
     const notice = await screen.findByTestId('source-error');
-    expect(notice).toHaveTextContent('Showing partial data: Prometheus reported an error');
+    expect(notice).toHaveTextContent(
+      'Showing partial data: Prometheus reported an error',
+    );
     expect(notice).toHaveTextContent('query timed out for routes');
     expect(screen.getByTestId('stat-Requests')).toHaveTextContent('42.7 req/s');
     expect(await screen.findByTestId('partial-data')).toBeInTheDocument();
@@ -142,7 +162,9 @@ describe('ServiceHealthContent', () => {
 
   it('says "no data yet" when the sources have nothing', async () => {
     const api = mockApi({
-      getHealthHistory: jest.fn(async () => ok({ ...history, points: [], uptimeRatio: undefined })),
+      getHealthHistory: jest.fn(async () =>
+        ok({ ...history, points: [], uptimeRatio: undefined }),
+      ),
       getMetricsSummary: jest.fn(async () => ({
         source: { source: 'direct', status: 'no-data' as const },
       })),
@@ -152,9 +174,15 @@ describe('ServiceHealthContent', () => {
       listTraces: jest.fn(async () => ok([], 'embedded')),
     });
     render(api);
-    expect(await screen.findByText(/No metrics for this window/)).toBeInTheDocument();
-    expect(await screen.findByText(/No traces in this window/)).toBeInTheDocument();
-    expect(await screen.findByText(/No probes in this window yet/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/No metrics for this window/),
+    ).toBeInTheDocument();
+    expect(
+      await screen.findByText(/No traces in this window/),
+    ).toBeInTheDocument();
+    expect(
+      await screen.findByText(/No probes in this window yet/),
+    ).toBeInTheDocument();
     expect(screen.queryByTestId('partial-data')).not.toBeInTheDocument();
   });
 
@@ -165,22 +193,41 @@ describe('ServiceHealthContent', () => {
       }),
     });
     render(api);
-    expect((await screen.findAllByText(/backend exploded/)).length).toBeGreaterThan(0);
+    expect(
+      (await screen.findAllByText(/backend exploded/)).length,
+    ).toBeGreaterThan(0);
   });
 
   it('switches environment when the entity has several', async () => {
     const api = mockApi({
       getEnvironments: jest.fn(async () => [
-        { name: 'default', title: 'Local', baseUrl: 'http://localhost:8080', metricsSource: 'direct', tracesSource: 'embedded' },
-        { name: 'staging', title: 'Staging', baseUrl: 'http://staging:8080', metricsSource: 'prometheus', tracesSource: 'tempo' },
+        {
+          name: 'default',
+          title: 'Local',
+          baseUrl: 'http://localhost:8080',
+          metricsSource: 'direct',
+          tracesSource: 'embedded',
+        },
+        {
+          name: 'staging',
+          title: 'Staging',
+          baseUrl: 'http://staging:8080',
+          metricsSource: 'prometheus',
+          tracesSource: 'tempo',
+        },
       ]),
     });
     render(api);
     await screen.findByText('Healthy');
-    expect(api.getHealth).toHaveBeenLastCalledWith('component:default/orders', { environment: 'default' });
+    expect(api.getHealth).toHaveBeenLastCalledWith('component:default/orders', {
+      environment: 'default',
+    });
     await selectOption('Environment', 'Staging');
     await waitFor(() =>
-      expect(api.getHealth).toHaveBeenLastCalledWith('component:default/orders', { environment: 'staging' }),
+      expect(api.getHealth).toHaveBeenLastCalledWith(
+        'component:default/orders',
+        { environment: 'staging' },
+      ),
     );
     await waitFor(() =>
       expect(api.listTraces).toHaveBeenLastCalledWith(
@@ -197,7 +244,9 @@ describe('ServiceHealthContent', () => {
   it('has no environment switcher with one environment', async () => {
     render(mockApi());
     await screen.findByText('Healthy');
-    expect(screen.queryByRole('button', { name: 'Environment' })).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Environment' }),
+    ).not.toBeInTheDocument();
   });
 
   it('reloads every section for another time range', async () => {
@@ -207,10 +256,14 @@ describe('ServiceHealthContent', () => {
     await selectOption('Time range', 'Last 24 hours');
     await waitFor(() => {
       const [, window] = api.getMetricsSummary.mock.calls.at(-1)!;
-      expect(Date.parse(window!.to!) - Date.parse(window!.from!)).toBe(24 * 3_600_000);
+      expect(Date.parse(window!.to!) - Date.parse(window!.from!)).toBe(
+        24 * 3_600_000,
+      );
     });
     const [, query] = api.listTraces.mock.calls.at(-1)!;
-    expect(Date.parse(query!.to!) - Date.parse(query!.from!)).toBe(24 * 3_600_000);
+    expect(Date.parse(query!.to!) - Date.parse(query!.from!)).toBe(
+      24 * 3_600_000,
+    );
     const [, series] = api.getMetricsSeries.mock.calls.at(-1)!;
     expect(series!.stepSeconds).toBe(900);
   });
@@ -219,7 +272,9 @@ describe('ServiceHealthContent', () => {
     const api = mockApi();
     render(api);
     await screen.findByText('POST /v1/orders');
-    await userEvent.click(screen.getByRole('checkbox', { name: 'Errors only' }));
+    await userEvent.click(
+      screen.getByRole('checkbox', { name: 'Errors only' }),
+    );
     await waitFor(() =>
       expect(api.listTraces).toHaveBeenLastCalledWith(
         'component:default/orders',
@@ -240,21 +295,34 @@ describe('ServiceHealthContent', () => {
     render(api);
     await screen.findByText('POST /v1/orders');
     api.listTraces.mockResolvedValue(ok([], 'embedded'));
-    await userEvent.click(screen.getByRole('checkbox', { name: 'Errors only' }));
-    expect(await screen.findByText('No traces match these filters')).toBeInTheDocument();
+    await userEvent.click(
+      screen.getByRole('checkbox', { name: 'Errors only' }),
+    );
+    expect(
+      await screen.findByText('No traces match these filters'),
+    ).toBeInTheDocument();
   });
 
   it('opens a trace as a waterfall with the critical path and error spans highlighted', async () => {
     const api = mockApi();
     render(api);
     await userEvent.click(await screen.findByText('POST /v1/orders'));
-    const waterfall = await screen.findByTestId('trace-waterfall', {}, { timeout: 5000 });
-    expect(api.getTrace).toHaveBeenCalledWith('component:default/orders', 'trace-1', {
-      environment: 'default',
-    });
+    const waterfall = await screen.findByTestId(
+      'trace-waterfall',
+      {},
+      { timeout: 5000 },
+    );
+    expect(api.getTrace).toHaveBeenCalledWith(
+      'component:default/orders',
+      'trace-1',
+      {
+        environment: 'default',
+      },
+    );
 
-    const row = (id: string) => waterfall.querySelector(`[data-span-id="${id}"]`)!;
-    expect(waterfall.querySelectorAll('[role="listitem"]')).toHaveLength(6);
+    const row = (id: string) =>
+      waterfall.querySelector(`[data-span-id="${id}"]`)!;
+    expect(waterfall.querySelectorAll('[role="option"]')).toHaveLength(6);
     for (const id of ['root', 'auth', 'db', 'charge', 'http']) {
       expect(row(id)).toHaveAttribute('data-critical', 'true');
     }
@@ -265,10 +333,9 @@ describe('ServiceHealthContent', () => {
     expect(within(waterfall).getByText('2 errors')).toBeInTheDocument();
 
     // deep link to the trace backend
-    expect(within(waterfall).getByRole('link', { name: /Open in Jaeger/ })).toHaveAttribute(
-      'href',
-      'http://localhost:16686/trace/trace-1',
-    );
+    expect(
+      within(waterfall).getByRole('link', { name: /Open in Jaeger/ }),
+    ).toHaveAttribute('href', 'http://localhost:16686/trace/trace-1');
 
     // span details: status, events, attributes
     await userEvent.click(row('charge'));
@@ -283,7 +350,9 @@ describe('ServiceHealthContent', () => {
       'SELECT * FROM items WHERE id = $1',
     );
 
-    await userEvent.click(within(waterfall).getByRole('button', { name: 'Close trace' }));
+    await userEvent.click(
+      within(waterfall).getByRole('button', { name: 'Close trace' }),
+    );
     expect(screen.queryByTestId('trace-waterfall')).not.toBeInTheDocument();
   });
 
@@ -293,7 +362,10 @@ describe('ServiceHealthContent', () => {
     await screen.findByText('Healthy');
     await userEvent.click(screen.getByRole('button', { name: 'Probe now' }));
     await waitFor(() =>
-      expect(api.refreshHealth).toHaveBeenCalledWith('component:default/orders', { environment: 'default' }),
+      expect(api.refreshHealth).toHaveBeenCalledWith(
+        'component:default/orders',
+        { environment: 'default' },
+      ),
     );
     await waitFor(() => expect(api.getHealth).toHaveBeenCalledTimes(2));
   });

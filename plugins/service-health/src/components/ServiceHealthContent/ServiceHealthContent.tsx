@@ -204,7 +204,10 @@ function Dashboard(
             <ServiceDownBanner snapshot={snapshot} />
           </Grid>
         )}
-        <PartialDataBanner reports={reports} />
+        <PartialDataBanner
+          reports={reports}
+          serviceDown={snapshot?.status === 'down'}
+        />
         <HealthSection
           health={health}
           onRefresh={refreshNow}

@@ -60,7 +60,11 @@ export function Toolbar(props: {
   return (
     <div className={classes.root} data-testid="service-health-toolbar">
       {props.environments.length > 1 && (
-        <FormControl variant="outlined" size="small" className={classes.control}>
+        <FormControl
+          variant="outlined"
+          size="small"
+          className={classes.control}
+        >
           <InputLabel id="sh-env-label">Environment</InputLabel>
           <Select
             labelId="sh-env-label"

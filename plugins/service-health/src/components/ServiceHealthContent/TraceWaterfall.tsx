@@ -75,7 +75,11 @@ const useStyles = makeStyles((theme: Theme) => ({
     borderBottom: `1px solid ${theme.palette.divider}`,
     fontVariantNumeric: 'tabular-nums',
   },
-  axisLabel: { width: LABEL_WIDTH, flexShrink: 0, padding: theme.spacing(0.5, 1.5) },
+  axisLabel: {
+    width: LABEL_WIDTH,
+    flexShrink: 0,
+    padding: theme.spacing(0.5, 1.5),
+  },
   axisTrack: { position: 'relative', flex: 1, height: 22, marginRight: 56 },
   tick: {
     position: 'absolute',
@@ -92,7 +96,10 @@ const useStyles = makeStyles((theme: Theme) => ({
     cursor: 'pointer',
     borderBottom: `1px solid ${theme.palette.divider}40`,
     '&:hover': { background: theme.palette.action.hover },
-    '&:focus-visible': { outline: `2px solid ${waterfallColors.critical}`, outlineOffset: -2 },
+    '&:focus-visible': {
+      outline: `2px solid ${waterfallColors.critical}`,
+      outlineOffset: -2,
+    },
   },
   selected: {
     background: `${theme.palette.action.selected} !important`,
@@ -185,11 +192,34 @@ const useStyles = makeStyles((theme: Theme) => ({
   },
 }));
 
+const statusLabels = { error: 'Error', ok: 'OK', unset: 'Unset' } as const;
+
+function barColor(isError: boolean, isCritical: boolean) {
+  if (isError) return waterfallColors.error;
+  return isCritical ? waterfallColors.critical : waterfallColors.other;
+}
+
+function durationLabelStyle(left: number, width: number, color: string) {
+  if (width > 25) {
+    return {
+      left: `${left}%`,
+      marginLeft: 6,
+      fontWeight: 600,
+      color: color === waterfallColors.other ? '#1E3A8A' : '#fff',
+    };
+  }
+  if (left + width > 80) {
+    return { right: `${100 - left}%`, marginRight: 4 };
+  }
+  return { left: `${left + width}%`, marginLeft: 4 };
+}
+
 function deepLinkLabel(url: string) {
   const lower = url.toLowerCase();
   if (lower.includes('grafana')) return 'Open in Grafana';
   if (lower.includes('tempo')) return 'Open in Tempo';
-  if (lower.includes('jaeger') || lower.includes(':16686')) return 'Open in Jaeger';
+  if (lower.includes('jaeger') || lower.includes(':16686'))
+    return 'Open in Jaeger';
   return 'Open trace';
 }
 
@@ -197,22 +227,35 @@ function formatAttr(value: AttributeValue): string {
   return Array.isArray(value) ? value.map(String).join(', ') : String(value);
 }
 
-function SpanDetails(props: { span: Span; traceStart: number; critical: boolean }) {
+function SpanDetails(props: {
+  span: Span;
+  traceStart: number;
+  critical: boolean;
+}) {
   const { span, traceStart, critical } = props;
   const classes = useStyles();
-  const attributes = Object.entries(span.attributes).sort(([a], [b]) => a.localeCompare(b));
+  const attributes = Object.entries(span.attributes).sort(([a], [b]) =>
+    a.localeCompare(b),
+  );
   return (
     <div className={classes.details} data-testid="span-details">
       <div>
         <Typography variant="subtitle1" style={{ fontWeight: 600 }}>
           {span.operation}
         </Typography>
-        <div style={{ display: 'flex', gap: 6, flexWrap: 'wrap', margin: '4px 0 12px' }}>
+        <div
+          style={{
+            display: 'flex',
+            gap: 6,
+            flexWrap: 'wrap',
+            margin: '4px 0 12px',
+          }}
+        >
           <Chip size="small" label={span.serviceName} />
           <Chip size="small" variant="outlined" label={span.kind} />
           <Chip
             size="small"
-            label={span.status === 'error' ? 'Error' : span.status === 'ok' ? 'OK' : 'Unset'}
+            label={statusLabels[span.status]}
             style={
               span.status === 'error'
                 ? { background: statusColors.fail, color: '#fff' }
@@ -249,27 +292,37 @@ function SpanDetails(props: { span: Span; traceStart: number; critical: boolean 
         </dl>
         {span.events.length > 0 && (
           <>
-            <Typography className={classes.sectionTitle} style={{ marginTop: 16 }}>
+            <Typography
+              className={classes.sectionTitle}
+              style={{ marginTop: 16 }}
+            >
               Events ({span.events.length})
             </Typography>
             {span.events.map((event, i) => {
               const isError = event.name === 'exception';
-              const { 'exception.stacktrace': stack, ...rest } = event.attributes;
+              const { 'exception.stacktrace': stack, ...rest } =
+                event.attributes;
               return (
                 <div
                   key={`${event.name}-${i}`}
-                  className={`${classes.event} ${isError ? classes.eventError : ''}`}
+                  className={`${classes.event} ${
+                    isError ? classes.eventError : ''
+                  }`}
                 >
                   <Typography variant="body2">
                     <strong>{event.name}</strong>{' '}
-                    <span style={{ opacity: 0.7 }}>+{formatDuration(event.time - span.startTime)}</span>
+                    <span style={{ opacity: 0.7 }}>
+                      +{formatDuration(event.time - span.startTime)}
+                    </span>
                   </Typography>
                   <dl className={classes.kv}>
                     {Object.entries(rest).map(([k, v]) => (
                       <FragmentKv key={k} k={k} v={formatAttr(v)} />
                     ))}
                   </dl>
-                  {stack && <pre className={classes.pre}>{formatAttr(stack)}</pre>}
+                  {stack && (
+                    <pre className={classes.pre}>{formatAttr(stack)}</pre>
+                  )}
                 </div>
               );
             })}
@@ -311,7 +364,9 @@ export function TraceWaterfall(props: { trace: Trace; onClose?: () => void }) {
   const classes = useStyles();
   const rows = useMemo(() => flattenTrace(trace.spans), [trace.spans]);
   const critical = useMemo(() => criticalPath(trace.spans), [trace.spans]);
-  const traceStart = rows.length ? Math.min(...trace.spans.map(s => s.startTime)) : 0;
+  const traceStart = rows.length
+    ? Math.min(...trace.spans.map(s => s.startTime))
+    : 0;
   const traceEnd = rows.length
     ? Math.max(...trace.spans.map(s => s.startTime + s.durationMs))
     : 0;
@@ -341,7 +396,11 @@ export function TraceWaterfall(props: { trace: Trace; onClose?: () => void }) {
           <span>
             {trace.spans.length} span{trace.spans.length === 1 ? '' : 's'}
           </span>
-          <span style={errors ? { color: statusColors.fail, fontWeight: 600 } : undefined}>
+          <span
+            style={
+              errors ? { color: statusColors.fail, fontWeight: 600 } : undefined
+            }
+          >
             {errors} error{errors === 1 ? '' : 's'}
           </span>
           <span>{services.join(', ')}</span>
@@ -349,15 +408,24 @@ export function TraceWaterfall(props: { trace: Trace; onClose?: () => void }) {
         <div className={classes.spacer} />
         <div className={classes.legend}>
           <span>
-            <span className={classes.swatch} style={{ background: waterfallColors.critical }} />
+            <span
+              className={classes.swatch}
+              style={{ background: waterfallColors.critical }}
+            />
             Critical path
           </span>
           <span>
-            <span className={classes.swatch} style={{ background: waterfallColors.other }} />
+            <span
+              className={classes.swatch}
+              style={{ background: waterfallColors.other }}
+            />
             Other spans
           </span>
           <span>
-            <span className={classes.swatch} style={{ background: waterfallColors.error }} />
+            <span
+              className={classes.swatch}
+              style={{ background: waterfallColors.error }}
+            />
             Error
           </span>
         </div>
@@ -384,36 +452,38 @@ export function TraceWaterfall(props: { trace: Trace; onClose?: () => void }) {
         <div className={classes.axisLabel}>Span</div>
         <div className={classes.axisTrack}>
           {[0, 0.25, 0.5, 0.75, 1].map(f => (
-            <span key={f} className={classes.tick} style={{ left: `${f * 100}%` }}>
-              {formatDuration(total * f)}
+            <span
+              key={f}
+              className={classes.tick}
+              style={{ left: `${f * 100}%` }}
+            >
+              {f === 0 ? '0' : formatDuration(total * f)}
             </span>
           ))}
         </div>
       </div>
-      <div className={classes.rows} role="list" aria-label="Spans">
+      <div className={classes.rows} role="listbox" aria-label="Spans">
         {rows.map(({ span, depth, offsetMs }) => {
           const isError = span.status === 'error';
           const isCritical = critical.has(span.spanId);
           const left = (offsetMs / total) * 100;
           const width = (span.durationMs / total) * 100;
-          const color = isError
-            ? waterfallColors.error
-            : isCritical
-            ? waterfallColors.critical
-            : waterfallColors.other;
-          const labelInside = width > 25;
-          const labelOnLeft = !labelInside && left + width > 80;
+          const color = barColor(isError, isCritical);
           return (
             <div
               key={span.spanId}
-              role="listitem"
+              role="option"
               tabIndex={0}
-              aria-label={`${span.operation} ${formatDuration(span.durationMs)}`}
+              aria-label={`${span.operation} ${formatDuration(
+                span.durationMs,
+              )}`}
               aria-selected={span.spanId === selectedId}
               data-span-id={span.spanId}
               data-critical={isCritical ? 'true' : 'false'}
               data-error={isError ? 'true' : 'false'}
-              className={`${classes.row} ${span.spanId === selectedId ? classes.selected : ''}`}
+              className={`${classes.row} ${
+                span.spanId === selectedId ? classes.selected : ''
+              }`}
               onClick={() => setSelectedId(span.spanId)}
               onKeyDown={e => {
                 if (e.key === 'Enter' || e.key === ' ') {
@@ -422,8 +492,13 @@ export function TraceWaterfall(props: { trace: Trace; onClose?: () => void }) {
                 }
               }}
             >
-              <div className={classes.label} style={{ paddingLeft: 12 + depth * 14 }}>
-                {isError && <ErrorIcon className={classes.errorIcon} aria-label="error" />}
+              <div
+                className={classes.label}
+                style={{ paddingLeft: 12 + depth * 14 }}
+              >
+                {isError && (
+                  <ErrorIcon className={classes.errorIcon} aria-label="error" />
+                )}
                 <span className={classes.op} title={span.operation}>
                   {span.operation}
                 </span>
@@ -433,23 +508,18 @@ export function TraceWaterfall(props: { trace: Trace; onClose?: () => void }) {
               </div>
               <div className={classes.track}>
                 <span
-                  className={`${classes.bar} ${isCritical && !isError ? classes.barCritical : ''}`}
-                  style={{ left: `${left}%`, width: `${width}%`, background: color }}
+                  className={`${classes.bar} ${
+                    isCritical && !isError ? classes.barCritical : ''
+                  }`}
+                  style={{
+                    left: `${left}%`,
+                    width: `${width}%`,
+                    background: color,
+                  }}
                 />
                 <span
                   className={classes.duration}
-                  style={
-                    labelInside
-                      ? {
-                          left: `${left}%`,
-                          marginLeft: 6,
-                          fontWeight: 600,
-                          color: color === waterfallColors.other ? '#1E3A8A' : '#fff',
-                        }
-                      : labelOnLeft
-                      ? { right: `${100 - left}%`, marginRight: 4 }
-                      : { left: `${left + width}%`, marginLeft: 4 }
-                  }
+                  style={durationLabelStyle(left, width, color)}
                 >
                   {formatDuration(span.durationMs)}
                 </span>

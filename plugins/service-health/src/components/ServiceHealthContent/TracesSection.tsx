@@ -20,12 +20,13 @@ import ErrorIcon from '@material-ui/icons/Error';
 import type { TraceSummary } from '@internal/plugin-service-health-common';
 import { serviceHealthApiRef } from '../../api';
 import { usePolledData } from '../../hooks/usePolledData';
+import { formatDuration, formatRelative, formatTime } from '../shared/format';
 import {
-  formatDuration,
-  formatRelative,
-  formatTime,
-} from '../shared/format';
-import { NoData, SectionState, SourceBanner, sourceName } from '../shared/SectionState';
+  NoData,
+  SectionState,
+  SourceBanner,
+  sourceName,
+} from '../shared/SectionState';
 import { statusColors } from '../shared/status';
 import { useServiceHealthContext } from './context';
 import { TraceWaterfall, waterfallColors } from './TraceWaterfall';
@@ -74,7 +75,10 @@ function SelectedTrace(props: { traceId: string; onClose(): void }) {
   const api = useApi(serviceHealthApiRef);
   const ctx = useServiceHealthContext();
   const trace = usePolledData(
-    () => api.getTrace(ctx.entityRef, props.traceId, { environment: ctx.environment }),
+    () =>
+      api.getTrace(ctx.entityRef, props.traceId, {
+        environment: ctx.environment,
+      }),
     [props.traceId],
     ctx.resetKey,
   );
@@ -82,7 +86,8 @@ function SelectedTrace(props: { traceId: string; onClose(): void }) {
   if (trace.error) return <ResponseErrorPanel error={trace.error} />;
   const response = trace.value!;
   if (!response.data) {
-    return response.source.status === 'ok' || response.source.status === 'no-data' ? (
+    return response.source.status === 'ok' ||
+      response.source.status === 'no-data' ? (
       <NoData title="Trace not found">
         It may have expired from {sourceName(response.source.source)}.
       </NoData>
@@ -178,7 +183,11 @@ export function TracesSection() {
       >
         {list => (
           <>
-            <TraceList traces={list} selected={selected} onSelect={setSelected} />
+            <TraceList
+              traces={list}
+              selected={selected}
+              onSelect={setSelected}
+            />
             {selected && (
               <div className={classes.waterfall}>
                 <SelectedTrace
@@ -203,70 +212,83 @@ function TraceList(props: {
   const classes = useStyles();
   const max = Math.max(...traces.map(t => t.durationMs), 0.001);
   // Stable props: material-table remounts its rows when columns change.
-  const columns = useMemo<TableColumn<TraceSummary>[]>(() => [
-    {
-      title: 'Operation',
-      field: 'rootOperation',
-      highlight: true,
-      render: t => (
-        <span className={classes.op}>
-          {t.errorCount > 0 && <ErrorIcon className={classes.errorIcon} aria-label="has errors" />}
-          {t.rootOperation}
-        </span>
-      ),
-    },
-    {
-      title: 'Duration',
-      field: 'durationMs',
-      render: t => (
-        <span className={classes.durationCell}>
-          <span className={classes.num} style={{ minWidth: 56 }}>
-            {formatDuration(t.durationMs)}
+  const columns = useMemo<TableColumn<TraceSummary>[]>(
+    () => [
+      {
+        title: 'Operation',
+        field: 'rootOperation',
+        highlight: true,
+        render: t => (
+          <span className={classes.op}>
+            {t.errorCount > 0 && (
+              <ErrorIcon
+                className={classes.errorIcon}
+                aria-label="has errors"
+              />
+            )}
+            {t.rootOperation}
           </span>
-          <span
-            className={classes.durationBar}
-            style={{
-              width: `${Math.max(2, (t.durationMs / max) * 80)}px`,
-              background: t.errorCount > 0 ? waterfallColors.error : waterfallColors.critical,
-              opacity: 0.75,
-            }}
-          />
-        </span>
-      ),
-    },
-    {
-      title: 'Spans',
-      field: 'spanCount',
-      type: 'numeric',
-      render: t => <span className={classes.num}>{t.spanCount}</span>,
-    },
-    {
-      title: 'Errors',
-      field: 'errorCount',
-      type: 'numeric',
-      render: t =>
-        t.errorCount > 0 ? (
-          <span className={classes.errors}>{t.errorCount}</span>
-        ) : (
-          <span className={classes.muted}>0</span>
         ),
-    },
-    {
-      title: 'Services',
-      field: 'services',
-      render: t => <span className={classes.muted}>{t.services.join(', ')}</span>,
-    },
-    {
-      title: 'Started',
-      field: 'startTime',
-      defaultSort: 'desc',
-      render: t => (
-        <Tooltip title={formatTime(t.startTime)}>
-          <span className={classes.num}>{formatRelative(t.startTime)}</span>
-        </Tooltip>
-      ),
-    },
-  ], [classes, max]);
+      },
+      {
+        title: 'Duration',
+        field: 'durationMs',
+        render: t => (
+          <span className={classes.durationCell}>
+            <span className={classes.num} style={{ minWidth: 56 }}>
+              {formatDuration(t.durationMs)}
+            </span>
+            <span
+              className={classes.durationBar}
+              style={{
+                width: `${Math.max(2, (t.durationMs / max) * 80)}px`,
+                background:
+                  t.errorCount > 0
+                    ? waterfallColors.error
+                    : waterfallColors.critical,
+                opacity: 0.75,
+              }}
+            />
+          </span>
+        ),
+      },
+      {
+        title: 'Spans',
+        field: 'spanCount',
+        type: 'numeric',
+        render: t => <span className={classes.num}>{t.spanCount}</span>,
+      },
+      {
+        title: 'Errors',
+        field: 'errorCount',
+        type: 'numeric',
+        render: t =>
+          t.errorCount > 0 ? (
+            <span className={classes.errors}>{t.errorCount}</span>
+          ) : (
+            <span className={classes.muted}>0</span>
+          ),
+      },
+      {
+        title: 'Services',
+        field: 'services',
+        render: t => (
+          <span className={classes.muted}>{t.services.join(', ')}</span>
+        ),
+      },
+      {
+        title: 'Started',
+        field: 'startTime',
+        defaultSort: 'desc',
+        render: t => (
+          <Tooltip title={formatTime(t.startTime)}>
+            <span className={classes.num}>{formatRelative(t.startTime)}</span>
+          </Tooltip>
+        ),
+      },
+    ],
+    [classes, max],
+  );
   const options = useMemo(
     () => ({
       toolbar: false,

@@ -106,10 +106,11 @@ export function UptimeStrip(props: { history: HealthHistory; label: string }) {
             title={
               bucket.probes === 0
                 ? `${formatTime(bucket.from)}: no probes`
-                : `${formatTime(bucket.from)} – ${formatTime(bucket.to)}: ${statusLabel(
-                    bucket.status,
-                    'overall',
-                  )} (${bucket.probes} probe${bucket.probes === 1 ? '' : 's'}${
+                : `${formatTime(bucket.from)} – ${formatTime(
+                    bucket.to,
+                  )}: ${statusLabel(bucket.status, 'overall')} (${
+                    bucket.probes
+                  } probe${bucket.probes === 1 ? '' : 's'}${
                     bucket.worstLatencyMs !== undefined
                       ? `, slowest ${formatDuration(bucket.worstLatencyMs)}`
                       : ''

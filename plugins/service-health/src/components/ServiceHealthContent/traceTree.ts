@@ -16,7 +16,11 @@ function childrenIndex(spans: Span[]) {
   const children = new Map<string, Span[]>();
   const roots: Span[] = [];
   for (const span of spans) {
-    if (span.parentSpanId && ids.has(span.parentSpanId) && span.parentSpanId !== span.spanId) {
+    if (
+      span.parentSpanId &&
+      ids.has(span.parentSpanId) &&
+      span.parentSpanId !== span.spanId
+    ) {
       const list = children.get(span.parentSpanId) ?? [];
       list.push(span);
       children.set(span.parentSpanId, list);
@@ -24,7 +28,8 @@ function childrenIndex(spans: Span[]) {
       roots.push(span);
     }
   }
-  const byStart = (a: Span, b: Span) => a.startTime - b.startTime || end(b) - end(a);
+  const byStart = (a: Span, b: Span) =>
+    a.startTime - b.startTime || end(b) - end(a);
   roots.sort(byStart);
   children.forEach(list => list.sort(byStart));
   return { roots, children };
@@ -41,7 +46,12 @@ export function flattenTrace(spans: Span[]): SpanRow[] {
     if (seen.has(span.spanId)) return;
     seen.add(span.spanId);
     const kids = children.get(span.spanId) ?? [];
-    rows.push({ span, depth, offsetMs: span.startTime - traceStart, hasChildren: kids.length > 0 });
+    rows.push({
+      span,
+      depth,
+      offsetMs: span.startTime - traceStart,
+      hasChildren: kids.length > 0,
+    });
     kids.forEach(k => visit(k, depth + 1));
   };
   roots.forEach(r => visit(r, 0));

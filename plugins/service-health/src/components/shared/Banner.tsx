@@ -58,7 +58,11 @@ export function Banner(props: {
       variant="outlined"
       className={classes.root}
       style={{ borderLeftColor: color, background: `${color}0F` }}
-      role={props.severity === 'down' || props.severity === 'error' ? 'alert' : 'note'}
+      role={
+        props.severity === 'down' || props.severity === 'error'
+          ? 'alert'
+          : 'note'
+      }
       data-testid={props['data-testid']}
     >
       <Icon className={classes.icon} style={{ color }} />

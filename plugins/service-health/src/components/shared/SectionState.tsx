@@ -15,7 +15,7 @@ import {
 } from '../ServiceHealthContent/context';
 
 const sourceNames: Record<string, string> = {
-  direct: "the service's own endpoints",
+  direct: "the service's /metrics endpoint",
   prometheus: 'Prometheus',
   embedded: 'the embedded trace receiver',
   jaeger: 'Jaeger',
@@ -65,6 +65,22 @@ export function NoData(props: { title?: string; children?: ReactNode }) {
 export function SourceBanner(props: { source: SourceState; partial: boolean }) {
   const { source, partial } = props;
   const name = sourceName(source.source);
+  if (source.status === 'unreachable' && source.source === 'direct') {
+    return (
+      <Banner
+        severity="offline"
+        data-testid="source-unreachable"
+        title={
+          partial
+            ? "Showing partial data: can't scrape the service's /metrics endpoint"
+            : "No metrics: can't scrape the service's /metrics endpoint"
+        }
+      >
+        {source.message ??
+          'Metrics are read from the service itself; they come back with the service.'}
+      </Banner>
+    );
+  }
   if (source.status === 'unreachable') {
     return (
       <Banner
@@ -136,7 +152,11 @@ export function SectionState<T>(props: {
   const source = response?.source ?? { source: 'unknown', status: 'ok' };
   const problem = source.status === 'unreachable' || source.status === 'error';
   if (!hasData) {
-    return problem ? <SourceBanner source={source} partial={false} /> : <>{noData}</>;
+    return problem ? (
+      <SourceBanner source={source} partial={false} />
+    ) : (
+      <>{noData}</>
+    );
   }
   return (
     <div className={classes.stack}>

@@ -20,7 +20,11 @@ export function formatDuration(ms: number | undefined | null): string {
 
 /** Requests per second: "12.4 req/s", "0.05 req/s", "1.2k req/s". */
 export function formatRate(perSecond: number | undefined | null): string {
-  if (perSecond === undefined || perSecond === null || !Number.isFinite(perSecond))
+  if (
+    perSecond === undefined ||
+    perSecond === null ||
+    !Number.isFinite(perSecond)
+  )
     return '–';
   if (perSecond === 0) return '0 req/s';
   if (perSecond >= 1000) return `${nf(1).format(perSecond / 1000)}k req/s`;
@@ -32,7 +36,8 @@ export function formatRate(perSecond: number | undefined | null): string {
 
 /** A ratio 0..1 as a percentage: 0 → "0 %", 0.00042 → "0.04 %", 0.5 → "50 %". */
 export function formatPercent(ratio: number | undefined | null): string {
-  if (ratio === undefined || ratio === null || !Number.isFinite(ratio)) return '–';
+  if (ratio === undefined || ratio === null || !Number.isFinite(ratio))
+    return '–';
   const pct = ratio * 100;
   if (pct === 0) return '0 %';
   if (pct < 0.01) return '< 0.01 %';
@@ -43,7 +48,8 @@ export function formatPercent(ratio: number | undefined | null): string {
 
 /** Bytes in binary units: "512 KiB", "128 MiB", "1.2 GiB". */
 export function formatBytes(bytes: number | undefined | null): string {
-  if (bytes === undefined || bytes === null || !Number.isFinite(bytes)) return '–';
+  if (bytes === undefined || bytes === null || !Number.isFinite(bytes))
+    return '–';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;
   let unit = 0;
@@ -91,7 +97,10 @@ export function formatTime(time: string | number | undefined): string {
   });
   return sameDay
     ? clock
-    : `${d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short' })} ${clock}`;
+    : `${d.toLocaleDateString('en-GB', {
+        day: 'numeric',
+        month: 'short',
+      })} ${clock}`;
 }
 
 /** Axis tick for a chart's time axis. */

@@ -42,7 +42,9 @@ export function authSettings(config: Config): AuthSettings {
   let secret = config.AUTH_JWT_SECRET;
   if (jwksUrl === undefined && secret === undefined) {
     if (config.NODE_ENV === 'production') {
-      throw new ConfigError('Invalid environment:\n  AUTH_JWKS_URL or AUTH_JWT_SECRET: one is required in production');
+      throw new ConfigError(
+        'Invalid environment:\n  AUTH_JWKS_URL or AUTH_JWT_SECRET: one is required in production',
+      );
     }
     secret = DEVELOPMENT_SECRET;
   }
@@ -59,7 +61,8 @@ export function authSettings(config: Config): AuthSettings {
 export function readRoles(payload: JWTPayload, claim: string): string[] {
   let value: unknown = payload;
   for (const part of claim.split('.')) {
-    value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[part] : undefined;
+    value =
+      typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[part] : undefined;
   }
   if (typeof value === 'string') return value.split(' ').filter((role) => role.length > 0);
   if (Array.isArray(value)) return value.filter((role): role is string => typeof role === 'string');
@@ -124,7 +127,9 @@ export async function mintToken(
   claims: { sub: string; roles?: string[]; ttlS?: number; [claim: string]: unknown },
 ): Promise<string> {
   if (settings.secret === undefined) {
-    throw new Error('Minting needs AUTH_JWT_SECRET (or the development secret); JWKS tokens come from the identity provider');
+    throw new Error(
+      'Minting needs AUTH_JWT_SECRET (or the development secret); JWKS tokens come from the identity provider',
+    );
   }
   const { sub, roles = [], ttlS = 3_600, ...extra } = claims;
   const body: Record<string, unknown> = { ...extra };

@@ -91,7 +91,10 @@ export class ResilientHttpClient {
       breaker: new ConsecutiveBreaker(options.breakerThreshold),
     });
     const { onStateChange } = options;
-    if (onStateChange) this.breaker.onStateChange((state) => onStateChange(STATE_NAMES[state]));
+    if (onStateChange)
+      this.breaker.onStateChange((state) => {
+        onStateChange(STATE_NAMES[state]);
+      });
     const retries = retry(failures, {
       maxAttempts: options.retries,
       backoff: new ExponentialBackoff({

@@ -26,8 +26,8 @@ export interface IdempotencyKeysTable {
   created_at: ColumnType<Date, Date | undefined, never>;
   expires_at: ColumnType<Date, Date, Date>;
 }
-
 // #region feature:events
+
 /** The transactional outbox: events written with the state change, published by the relay (src/events). */
 export interface OutboxTable {
   id: string;

@@ -133,7 +133,7 @@ export class OutboxRelay {
       .selectFrom('outbox')
       .select([
         sql<string>`count(*)`.as('pending'),
-        sql<number | null>`extract(epoch from now() - min(created_at))`.as('lag'),
+        sql<string | number | null>`extract(epoch from now() - min(created_at))`.as('lag'),
       ])
       .where('published_at', 'is', null)
       .executeTakeFirstOrThrow();
@@ -173,7 +173,8 @@ export class OutboxRelay {
         if (failed) {
           failures++;
           delay = Math.min(this.options.pollIntervalMs * 2 ** Math.min(failures, 5), 5_000);
-          if (failures === 1) this.options.log.warn({}, 'outbox relay cannot publish, events wait in the outbox');
+          if (failures === 1)
+            this.options.log.warn({}, 'outbox relay cannot publish, events wait in the outbox');
         } else {
           if (failures > 0) this.options.log.info({}, 'outbox relay publishing again');
           failures = 0;
@@ -188,7 +189,7 @@ export class OutboxRelay {
         delay = Math.min(this.options.pollIntervalMs * 2 ** Math.min(failures, 5), 5_000);
         this.options.log.warn({ err: error }, 'outbox relay failed');
       }
-      if (delay > 0 && !this.stopped) {
+      if (delay > 0 && this.running()) {
         const controller = new AbortController();
         this.wakeUp = () => {
           controller.abort();
@@ -197,6 +198,10 @@ export class OutboxRelay {
         this.wakeUp = undefined;
       }
     }
+  }
+
+  private running(): boolean {
+    return !this.stopped;
   }
 
   async stop(): Promise<void> {

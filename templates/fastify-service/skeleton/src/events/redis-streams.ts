@@ -81,7 +81,15 @@ export class RedisStreamsTransport implements EventTransport {
     const connection = createRedis(this.options.url, this.options.log, `events:${group}`);
     let stopped = false;
     let processing: Promise<void> = Promise.resolve();
-    const loop = this.consume(group, handler, connection, () => stopped, (p) => (processing = p));
+    const loop = this.consume(
+      group,
+      handler,
+      connection,
+      () => stopped,
+      (p) => {
+        processing = p;
+      },
+    );
     const subscription: Subscription = {
       close: async () => {
         stopped = true;
@@ -268,7 +276,13 @@ export class RedisStreamsTransport implements EventTransport {
   }
 
   async deadLetters(limit = 100): Promise<DeadLetter[]> {
-    const entries = (await this.publisher.xrange(this.deadLetterStream, '-', '+', 'COUNT', limit)) as StreamEntry[];
+    const entries = (await this.publisher.xrange(
+      this.deadLetterStream,
+      '-',
+      '+',
+      'COUNT',
+      limit,
+    )) as StreamEntry[];
     return entries.map(([id, fields]) => ({
       id,
       eventId: field(fields, 'id') ?? '',

@@ -16,9 +16,10 @@ export const eventSchemas = {
 
 export type EventType = keyof typeof eventSchemas;
 export type EventVersion<T extends EventType> = keyof (typeof eventSchemas)[T] & number;
-type SchemaOf<T extends EventType, V extends EventVersion<T>> = (typeof eventSchemas)[T][V] extends infer S extends TSchema
-  ? S
-  : never;
+type SchemaOf<
+  T extends EventType,
+  V extends EventVersion<T>,
+> = (typeof eventSchemas)[T][V] extends infer S extends TSchema ? S : never;
 export type EventData<T extends EventType, V extends EventVersion<T>> = Static<SchemaOf<T, V>>;
 
 /** An event that can never be processed (unparsable, unknown, or not matching its schema): dead-lettered at once. */

@@ -25,11 +25,13 @@ function canonical(value: unknown): string {
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
-  return JSON.stringify(value) ?? 'null';
+  return value === undefined ? 'null' : JSON.stringify(value);
 }
 
 export function fingerprint(method: string, url: string, body: unknown): string {
-  return createHash('sha256').update(`${method} ${url}\n${canonical(body)}`).digest('base64url');
+  return createHash('sha256')
+    .update(`${method} ${url}\n${canonical(body)}`)
+    .digest('base64url');
 }
 
 /**
@@ -67,7 +69,6 @@ export async function claim(
         'status_code',
         'response_headers',
         'response_body',
-        'locked_at',
         sql<boolean>`expires_at < now()`.as('expired'),
         sql<boolean>`locked_at < now() - make_interval(secs => ${options.lockTimeoutMs / 1000})`.as('stale'),
       ])
@@ -102,7 +103,8 @@ export async function claim(
         .where('principal', '=', ref.principal)
         .where('key', '=', ref.key)
         .where('status_code', 'is', null)
-        .where('locked_at', '=', row.locked_at)
+        // Re-checked in the UPDATE: of concurrent takeovers only the first still sees a stale lock.
+        .where(sql<boolean>`locked_at < now() - make_interval(secs => ${options.lockTimeoutMs / 1000})`)
         .returning('key')
         .executeTakeFirst();
       if (taken !== undefined) return { outcome: 'new' };

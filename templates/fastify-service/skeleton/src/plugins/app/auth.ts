@@ -1,4 +1,9 @@
-import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify';
+import type {
+  FastifyReply,
+  FastifyRequest,
+  onRequestAsyncHookHandler,
+  preHandlerAsyncHookHandler,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import { AuthError, type Principal, authSettings, createVerifier } from '../../auth/jwt.ts';
 import { HttpProblem } from '../../lib/problem.ts';
@@ -55,7 +60,8 @@ export default fp(
     };
 
     app.addHook('onRoute', (route) => {
-      if (route.config?.probe === true || route.config?.auth === false || route.url.startsWith('/docs')) return;
+      if (route.config?.probe === true || route.config?.auth === false || route.url.startsWith('/docs'))
+        return;
       // Route-level onRequest hooks run in order: rate limiting (registered earlier) comes first.
       const existing = route.onRequest;
       route.onRequest = [...(existing === undefined ? [] : [existing].flat()), authenticate];

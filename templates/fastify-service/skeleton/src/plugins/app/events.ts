@@ -37,7 +37,11 @@ export default fp(
     const { config } = app;
     setEventSource(config.serviceName);
     const registers = [app.metrics];
-    const published = new Counter({ name: 'outbox_published_total', help: 'Events published from the outbox', registers });
+    const published = new Counter({
+      name: 'outbox_published_total',
+      help: 'Events published from the outbox',
+      registers,
+    });
     const publishFailures = new Counter({
       name: 'outbox_publish_failures_total',
       help: 'Failed attempts to publish from the outbox (events stay in the outbox)',
@@ -105,7 +109,8 @@ export default fp(
       },
     });
 
-    const backlog = async () => relay.backlog().catch(() => ({ pending: Number.NaN, lagSeconds: Number.NaN }));
+    const backlog = async () =>
+      relay.backlog().catch(() => ({ pending: Number.NaN, lagSeconds: Number.NaN }));
     new Gauge({
       name: 'outbox_pending_events',
       help: 'Events in the outbox not yet published',
@@ -140,7 +145,10 @@ export default fp(
       relay,
       subscribe: async (consumer) => {
         subscriptions.push(
-          await transport.subscribe(consumer.name, consumerHandler(app.db, consumer, transport.kind, consumerHooks)),
+          await transport.subscribe(
+            consumer.name,
+            consumerHandler(app.db, consumer, transport.kind, consumerHooks),
+          ),
         );
       },
       flush: () => relay.flush(),

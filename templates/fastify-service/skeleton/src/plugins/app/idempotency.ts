@@ -1,7 +1,19 @@
-import type { FastifyReply, FastifyRequest, onSendAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify';
+import type {
+  FastifyReply,
+  FastifyRequest,
+  onSendAsyncHookHandler,
+  preHandlerAsyncHookHandler,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter } from 'prom-client';
-import { type KeyRef, claim, complete, deleteExpired, fingerprint, release } from '../../idempotency/store.ts';
+import {
+  type KeyRef,
+  claim,
+  complete,
+  deleteExpired,
+  fingerprint,
+  release,
+} from '../../idempotency/store.ts';
 import { HttpProblem } from '../../lib/problem.ts';
 
 declare module 'fastify' {
@@ -118,7 +130,9 @@ export default fp(
 
     const cleanup = setInterval(() => {
       deleteExpired(db).then(
-        (count) => expired.inc(count),
+        (count) => {
+          expired.inc(count);
+        },
         (error: unknown) => {
           app.log.warn({ err: error }, 'idempotency key cleanup failed');
         },
