@@ -35,6 +35,8 @@ export function options(env = process.env) {
     sampler: env.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on',
     samplerArg: env.OTEL_TRACES_SAMPLER_ARG ?? '',
     dir: env.BENCH_DIR,
+    /** Also GET /v1/items/:id at this fixed total rate (open loop) on the same connections: latency at a given load. */
+    itemsRate: Number(env.ITEMS_RATE ?? 1000),
     // Another rendered+built service (e.g. before a change) measured in the same rounds, for before/after.
     baselineDir: env.BASELINE_DIR,
     profile: env.PROFILE,
@@ -109,9 +111,11 @@ async function waitFor(url, headers = {}) {
   throw new Error(`${url} did not come up`);
 }
 
-function load(url, connections, duration, headers) {
+function load(url, connections, duration, headers, overallRate) {
   return new Promise((done, fail) => {
-    autocannon({ url, connections, duration, pipelining: 1, headers }, (err, result) => (err ? fail(err) : done(result)));
+    autocannon({ url, connections, duration, pipelining: 1, headers, ...(overallRate ? { overallRate } : {}) }, (err, result) =>
+      err ? fail(err) : done(result),
+    );
   });
 }
 
@@ -242,6 +246,10 @@ export async function runServiceVsFastify(opts = options()) {
     await waitFor(`http://${LOOPBACK}:${servicePort}/ready`);
     await waitFor(`http://${LOOPBACK}:${barePort}/v1/info`);
     if (baseline) await waitFor(`http://${LOOPBACK}:${baselinePort}/ready`);
+    // The service must be on PostgreSQL, not on the embedded PGlite fallback.
+    const ready = await (await fetch(`http://${LOOPBACK}:${servicePort}/ready`)).json();
+    const database = ready.checks?.['postgres:connection']?.[0]?.output;
+    if (database !== 'postgres') throw new Error(`service database is ${database}, expected postgres`);
 
     const createItem = async (port) => {
       const created = await fetch(`http://${LOOPBACK}:${port}/v1/items`, {
@@ -260,6 +268,9 @@ export async function runServiceVsFastify(opts = options()) {
       'service GET /v1/info': `http://${LOOPBACK}:${servicePort}/v1/info`,
       'service GET /v1/items/:id (PostgreSQL)': `http://${LOOPBACK}:${servicePort}/v1/items/${await createItem(servicePort)}`,
     };
+    if (opts.itemsRate > 0) {
+      targets[`service GET /v1/items/:id @ ${opts.itemsRate} req/s`] = targets['service GET /v1/items/:id (PostgreSQL)'];
+    }
     if (baseline) {
       targets['baseline GET /v1/info'] = `http://${LOOPBACK}:${baselinePort}/v1/info`;
       targets['baseline GET /v1/items/:id (PostgreSQL)'] =
@@ -269,14 +280,15 @@ export async function runServiceVsFastify(opts = options()) {
       for (const name of Object.keys(targets)) if (name !== 'bare Fastify GET /v1/info' && !opts.only.test(name)) delete targets[name];
     }
     // Warm up the JIT and the pools.
-    for (const url of Object.values(targets)) await load(url, opts.connections, 2, headers);
+    for (const url of new Set(Object.values(targets))) await load(url, opts.connections, 2, headers);
 
     const results = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
     for (let round = 1; round <= opts.rounds; round++) {
       for (const [name, url] of Object.entries(targets)) {
         const pid = serverOf(url).pid;
         const cpuBefore = cpuSeconds(pid);
-        const r = await load(url, opts.connections, opts.duration, headers);
+        const rate = name.includes(' @ ') ? opts.itemsRate : undefined;
+        const r = await load(url, opts.connections, opts.duration, headers, rate);
         const cpuAfter = cpuSeconds(pid);
         // CPU time per request is far less sensitive to other load on the machine than req/s.
         r.cpuUsPerRequest =
@@ -309,6 +321,8 @@ export async function runServiceVsFastify(opts = options()) {
       'CPU/req: bare / this': name === bareName ? 1 : Number(cpuRatio(name).toFixed(2)),
     }));
     const p99 = results[itemsName] ? median(results[itemsName].map((r) => r.latency.p99)) : NaN;
+    const ratedName = `service GET /v1/items/:id @ ${opts.itemsRate} req/s`;
+    const ratedP99 = results[ratedName] ? median(results[ratedName].map((r) => r.latency.p99)) : NaN;
     const summary = {
       ratio: median(ratios),
       ratios,
@@ -316,7 +330,7 @@ export async function runServiceVsFastify(opts = options()) {
       note:
         `sampler=${opts.sampler}${opts.samplerArg ? `(${opts.samplerArg})` : ''}, ${opts.connections} connections, ` +
         `${opts.rounds} interleaved rounds of ${opts.duration}s, pinned=${haveTaskset}, auth=${withAuth ? 'on (bearer token)' : 'off'}; ` +
-        `ratio per round ${ratios.map((r) => r.toFixed(2)).join(' ')} (target >= 0.60); items p99 ${p99} ms (target < 20); ` +
+        `ratio per round ${ratios.map((r) => r.toFixed(2)).join(' ')} (target >= 0.60); items p99 ${p99} ms at full load, ${ratedP99} ms at ${opts.itemsRate} req/s (target < 20); ` +
         `OTLP exports ${sink.stats.requests} (${Math.round(sink.stats.bytes / 1024)} KiB); log ${join(dir, 'service.log')}`,
     };
     return { rows, summary };
@@ -334,7 +348,10 @@ export function printTable(rows) {
   const cells = rows.map((row) => columns.map((c) => String(row[c] ?? '')));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
   const line = (values) =>
-    values.map((v, i) => (typeof rows[0][columns[i]] === 'number' || i >= 2 ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ');
+    values
+      .map((v, i) => (['benchmark', 'target', 'note'].includes(columns[i]) ? v.padEnd(widths[i]) : v.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   console.log(line(columns));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of cells) console.log(line(r));

@@ -139,13 +139,18 @@ function CardBody(props: { entityRef: string; link: string }) {
         )}
       </div>
       <div className={classes.stats}>
-        <Stat label="p95 latency" value={formatDuration(summary?.p95Ms)} />
         <Stat
+          dense
+          label="p95 latency"
+          value={formatDuration(summary?.p95Ms)}
+        />
+        <Stat
+          dense
           label="Error rate"
           value={formatPercent(summary?.errorRate)}
           color={errorRateColor(summary?.errorRate)}
         />
-        <Stat label="Traffic" value={formatRate(summary?.requestRate)} />
+        <Stat dense label="Traffic" value={formatRate(summary?.requestRate)} />
       </div>
       {metricsSource &&
         (metricsSource.status === 'unreachable' ||

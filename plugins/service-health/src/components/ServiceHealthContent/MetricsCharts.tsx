@@ -96,7 +96,13 @@ export default function MetricsCharts(props: {
   const theme = useTheme();
   // A service that started recently has data for a sliver of the window:
   // zoom to where the data is instead of drawing a flat line at the edge.
-  const firstT = points.length ? points[0].t : props.from;
+  const firstData = points.find(
+    p =>
+      p.requestRate !== undefined &&
+      p.requestRate !== null &&
+      p.requestRate > 0,
+  );
+  const firstT = firstData ? firstData.t : props.from;
   const sparse = firstT - props.from > 0.75 * (to - props.from);
   const from = sparse
     ? Math.max(props.from, firstT - Math.max(60_000, (to - firstT) * 0.1))
@@ -119,6 +125,7 @@ export default function MetricsCharts(props: {
       type="number"
       scale="time"
       domain={[from, to]}
+      allowDataOverflow
       tickFormatter={t => formatClock(t, range)}
       tick={axis}
       stroke={theme.palette.divider}
@@ -134,10 +141,12 @@ export default function MetricsCharts(props: {
     },
     labelFormatter: (t: any) => formatTime(Number(t)),
   };
-  const data = points.map(p => ({
-    ...p,
-    errorPct: p.errorRate === undefined ? undefined : p.errorRate * 100,
-  }));
+  const data = points
+    .filter(p => p.t >= from)
+    .map(p => ({
+      ...p,
+      errorPct: p.errorRate === undefined ? undefined : p.errorRate * 100,
+    }));
 
   return (
     <>

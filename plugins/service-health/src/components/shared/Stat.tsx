@@ -27,6 +27,8 @@ const useStyles = makeStyles((theme: Theme) => ({
     fontVariantNumeric: 'tabular-nums',
     whiteSpace: 'nowrap',
   },
+  dense: { padding: theme.spacing(0.75, 1) },
+  denseValue: { fontSize: '1.125rem' },
   hint: { color: theme.palette.text.secondary, fontSize: '0.75rem' },
 }));
 
@@ -37,16 +39,21 @@ export function Stat(props: {
   hint?: ReactNode;
   /** Accent colour (left border); e.g. a status colour when over a threshold. */
   color?: string;
+  /** Smaller figures, for narrow places like the overview card. */
+  dense?: boolean;
 }) {
   const classes = useStyles();
   return (
     <div
-      className={classes.root}
+      className={`${classes.root} ${props.dense ? classes.dense : ''}`}
       style={{ borderLeftColor: props.color ?? 'transparent' }}
       data-testid={`stat-${props.label}`}
     >
       <span className={classes.label}>{props.label}</span>
-      <Typography component="span" className={classes.value}>
+      <Typography
+        component="span"
+        className={`${classes.value} ${props.dense ? classes.denseValue : ''}`}
+      >
         {props.value}
       </Typography>
       {props.hint && <span className={classes.hint}>{props.hint}</span>}

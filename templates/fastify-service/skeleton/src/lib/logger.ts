@@ -1,4 +1,4 @@
-import { trace } from '@opentelemetry/api';
+import { type Context, trace } from '@opentelemetry/api';
 import { type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from 'fastify';
 import { pino } from 'pino';
 import type { Config } from '../config.ts';
@@ -24,7 +24,9 @@ export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
 }
 
 // Present only when telemetry.ts registered @fastify/otel (not in unit tests).
-type OtelRequest = FastifyRequest & { opentelemetry?: () => { context: unknown } };
+type OtelRequest = Omit<FastifyRequest, 'opentelemetry'> & {
+  opentelemetry?: () => { context: Context | null };
+};
 
 /**
  * Fastify's request logging, replaced by ONE access-log line per request (Fastify's default writes two: incoming
@@ -39,7 +41,11 @@ export class AccessLogController extends LogController {
 
   override incomingRequest(): void {}
 
-  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
     if (request.routeOptions.config.probe === true) return;
     const line: Record<string, unknown> = {
       method: request.method,
@@ -52,7 +58,7 @@ export class AccessLogController extends LogController {
     // come from the context @fastify/otel kept on the request.
     if (trace.getActiveSpan() === undefined) {
       const context = (request as OtelRequest).opentelemetry?.().context;
-      const span = context ? trace.getSpan(context as Parameters<typeof trace.getSpan>[0]) : undefined;
+      const span = context ? trace.getSpan(context) : undefined;
       if (span !== undefined) {
         const { traceId, spanId } = span.spanContext();
         line.trace_id = traceId;
