@@ -28,14 +28,26 @@ const haveTaskset = (() => {
 /** Runs a node script with a hard time limit; resolves with its stdout. */
 function runScript(script, args, timeoutS, cwd) {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [script, ...args], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
+    child.stdout.on('data', chunk => (out += chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutS * 1000);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) done(out);
-      else fail(new Error(`${script} ${signal ? `killed (${signal}, over ${timeoutS}s)` : `exited ${code}`}`));
+      else
+        fail(
+          new Error(
+            `${script} ${
+              signal
+                ? `killed (${signal}, over ${timeoutS}s)`
+                : `exited ${code}`
+            }`,
+          ),
+        );
     });
   });
 }
@@ -44,12 +56,19 @@ async function pollerRows() {
   const services = process.env.POLL_SERVICES ?? '500';
   const out = await runScript(
     join(here, 'service-health-poll.mjs'),
-    ['--services', services, '--cycles', process.env.POLL_CYCLES ?? '3', '--concurrency', '16,64'],
+    [
+      '--services',
+      services,
+      '--cycles',
+      process.env.POLL_CYCLES ?? '3',
+      '--concurrency',
+      '16,64',
+    ],
     600,
     join(here, '..'),
   );
   const summary = JSON.parse(out.slice(out.lastIndexOf('\n{') + 1));
-  return summary.results.map((r) => ({
+  return summary.results.map(r => ({
     benchmark: 'service-health-poll',
     target: `poll cycle, ${r.services} services, concurrency ${r.concurrency}`,
     'req/s': Math.round((3 * r.services * 1000) / r.medianCycleMs),
@@ -64,13 +83,15 @@ async function pollerRows() {
 }
 
 async function main() {
-  const { options, printTable, runServiceVsFastify } = await import('./service-vs-fastify.mjs');
+  const { options, printTable, runServiceVsFastify } = await import(
+    './service-vs-fastify.mjs'
+  );
   const rows = [];
   const notes = [];
   if (!only || only === 'service-vs-fastify') {
     try {
       const { rows: r, summary } = await runServiceVsFastify(options());
-      rows.push(...r.map((row) => ({ ...row, note: '' })));
+      rows.push(...r.map(row => ({ ...row, note: '' })));
       notes.push(`service-vs-fastify: ${summary.note}`);
     } catch (error) {
       notes.push(`service-vs-fastify FAILED: ${error.message}`);
@@ -79,23 +100,29 @@ async function main() {
   if (!only || only === 'service-health-poll') {
     try {
       rows.push(...(await pollerRows()));
-      notes.push('service-health-poll: req/s = 3 HTTP requests per service per cycle / median cycle time');
+      notes.push(
+        'service-health-poll: req/s = 3 HTTP requests per service per cycle / median cycle time',
+      );
     } catch (error) {
       notes.push(`service-health-poll FAILED: ${error.message}`);
     }
   }
   if (rows.length > 0) printTable(rows);
   console.log(`\n${notes.join('\n')}`);
-  if (notes.some((n) => n.includes('FAILED'))) process.exitCode = 1;
+  if (notes.some(n => n.includes('FAILED'))) process.exitCode = 1;
 }
 
 // The load generators run on CPU 1; service-vs-fastify pins its servers to CPU 0.
 if (haveTaskset && process.env.BENCH_PINNED !== '1') {
-  const child = spawn('taskset', ['-c', '1', process.execPath, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, BENCH_PINNED: '1' },
-  });
-  child.on('exit', (code) => process.exit(code ?? 1));
+  const child = spawn(
+    'taskset',
+    ['-c', '1', process.execPath, ...process.argv.slice(1)],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, BENCH_PINNED: '1' },
+    },
+  );
+  child.on('exit', code => process.exit(code ?? 1));
 } else {
   await main();
 }

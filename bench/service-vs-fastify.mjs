@@ -31,7 +31,8 @@ export function options(env = process.env) {
     connections: Number(env.CONNECTIONS ?? 100),
     // Unset: a fresh database bench_<pid> is created next to ADMIN_DATABASE_URL's and dropped afterwards.
     databaseUrl: env.DATABASE_URL,
-    adminDatabaseUrl: env.ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    adminDatabaseUrl:
+      env.ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     sampler: env.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on',
     samplerArg: env.OTEL_TRACES_SAMPLER_ARG ?? '',
     dir: env.BENCH_DIR,
@@ -61,7 +62,11 @@ const haveTaskset = (() => {
 })();
 
 function sh(cmd, args, cwd, timeoutS = 600) {
-  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'ignore', 'inherit'], timeout: timeoutS * 1000 });
+  execFileSync(cmd, args, {
+    cwd,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: timeoutS * 1000,
+  });
 }
 
 async function prepareService(dir) {
@@ -80,20 +85,28 @@ async function prepareService(dir) {
 function startOtlpSink() {
   const stats = { requests: 0, bytes: 0 };
   const server = createServer((req, res) => {
-    req.on('data', (chunk) => (stats.bytes += chunk.length));
+    req.on('data', chunk => (stats.bytes += chunk.length));
     req.on('end', () => {
       stats.requests += 1;
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
-  return new Promise((done) => server.listen(0, LOOPBACK, () => done({ server, port: server.address().port, stats })));
+  return new Promise(done =>
+    server.listen(0, LOOPBACK, () =>
+      done({ server, port: server.address().port, stats }),
+    ),
+  );
 }
 
 function startServer(name, args, cwd, env, logFile) {
   const out = logFile ? openSync(logFile, 'w') : 'ignore';
   const command = haveTaskset ? 'taskset' : process.execPath;
   const argv = haveTaskset ? ['-c', '0', process.execPath, ...args] : args;
-  const child = spawn(command, argv, { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', out, out] });
+  const child = spawn(command, argv, {
+    cwd,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', out, out],
+  });
   child.name = name;
   return child;
 }
@@ -106,15 +119,23 @@ async function waitFor(url, headers = {}) {
     } catch {
       // not up yet
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise(r => setTimeout(r, 200));
   }
   throw new Error(`${url} did not come up`);
 }
 
 function load(url, connections, duration, headers, overallRate) {
   return new Promise((done, fail) => {
-    autocannon({ url, connections, duration, pipelining: 1, headers, ...(overallRate ? { overallRate } : {}) }, (err, result) =>
-      err ? fail(err) : done(result),
+    autocannon(
+      {
+        url,
+        connections,
+        duration,
+        pipelining: 1,
+        headers,
+        ...(overallRate ? { overallRate } : {}),
+      },
+      (err, result) => (err ? fail(err) : done(result)),
     );
   });
 }
@@ -122,21 +143,23 @@ function load(url, connections, duration, headers, overallRate) {
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
 function cpuSeconds(pid) {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .split(') ')[1]
+      .split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
   } catch {
     return undefined;
   }
 }
 
-const median = (values) => {
+const median = values => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
 function stop(child) {
-  return new Promise((done) => {
+  return new Promise(done => {
     if (child.exitCode !== null) return done();
     const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
     child.on('exit', () => {
@@ -151,7 +174,7 @@ function stop(child) {
 async function scratchDatabase(dir, adminUrl, suffix = '') {
   const pg = createRequire(join(dir, 'package.json'))('pg');
   const name = `bench_${process.pid}${suffix}`;
-  const admin = async (sql) => {
+  const admin = async sql => {
     const client = new pg.Client({ connectionString: adminUrl });
     await client.connect();
     try {
@@ -164,12 +187,15 @@ async function scratchDatabase(dir, adminUrl, suffix = '') {
   await admin(`create database ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
+  return {
+    url: url.toString(),
+    drop: () => admin(`drop database if exists ${name} with (force)`),
+  };
 }
 
 /** HS256 token for the skeleton's development auth (only used when the render kept the auth feature). */
 function devToken(secret, audience) {
-  const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const b64 = value => Buffer.from(JSON.stringify(value)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({
     sub: 'bench',
@@ -179,7 +205,9 @@ function devToken(secret, audience) {
     iat: now,
     exp: now + 3600,
   })}`;
-  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
+  return `${body}.${createHmac('sha256', secret)
+    .update(body)
+    .digest('base64url')}`;
 }
 
 /**
@@ -188,18 +216,26 @@ function devToken(secret, audience) {
  */
 export async function runServiceVsFastify(opts = options()) {
   const dir = await prepareService(opts.dir);
-  const packageName = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name;
+  const packageName = JSON.parse(
+    readFileSync(join(dir, 'package.json'), 'utf8'),
+  ).name;
   const withAuth = existsSync(join(dir, 'dist', 'auth'));
   const secret = randomBytes(32).toString('hex');
-  const headers = withAuth ? { authorization: `Bearer ${devToken(secret, packageName)}` } : {};
-  const scratch = opts.databaseUrl ? undefined : await scratchDatabase(dir, opts.adminDatabaseUrl);
+  const headers = withAuth
+    ? { authorization: `Bearer ${devToken(secret, packageName)}` }
+    : {};
+  const scratch = opts.databaseUrl
+    ? undefined
+    : await scratchDatabase(dir, opts.adminDatabaseUrl);
   const databaseUrl = opts.databaseUrl ?? scratch.url;
   const sink = await startOtlpSink();
   const servicePort = 18080;
   const barePort = 18081;
   const nodeArgs = ['--import', './dist/telemetry.js'];
-  if (opts.profile) nodeArgs.unshift('--cpu-prof', `--cpu-prof-dir=${opts.profile}`);
-  if (opts.baselineEnv && !opts.baselineDir) opts = { ...opts, baselineDir: dir };
+  if (opts.profile)
+    nodeArgs.unshift('--cpu-prof', `--cpu-prof-dir=${opts.profile}`);
+  if (opts.baselineEnv && !opts.baselineDir)
+    opts = { ...opts, baselineDir: dir };
   const serviceEnv = (port, url, extra = {}) => ({
     NODE_ENV: 'production',
     HOST: LOOPBACK,
@@ -225,17 +261,24 @@ export async function runServiceVsFastify(opts = options()) {
     join(dir, 'service.log'),
   );
   const baselinePort = 18082;
-  const baselineScratch = opts.baselineDir ? await scratchDatabase(opts.baselineDir, opts.adminDatabaseUrl, 'b') : undefined;
+  const baselineScratch = opts.baselineDir
+    ? await scratchDatabase(opts.baselineDir, opts.adminDatabaseUrl, 'b')
+    : undefined;
   const baseline = opts.baselineDir
     ? startServer(
         'baseline',
         ['--import', './dist/telemetry.js', 'dist/server.js'],
         opts.baselineDir,
         serviceEnv(baselinePort, baselineScratch.url, opts.baselineEnv),
-        join(opts.baselineDir, opts.baselineDir === dir ? 'baseline.log' : 'service.log'),
+        join(
+          opts.baselineDir,
+          opts.baselineDir === dir ? 'baseline.log' : 'service.log',
+        ),
       )
     : undefined;
-  const bare = startServer('bare', [join(here, 'bare-fastify.mjs')], here, { PORT: String(barePort) });
+  const bare = startServer('bare', [join(here, 'bare-fastify.mjs')], here, {
+    PORT: String(barePort),
+  });
   const watchdog = setTimeout(() => {
     console.error(`benchmark exceeded ${opts.maxSeconds}s, stopping`);
     for (const child of [service, bare, baseline]) child?.kill('SIGKILL');
@@ -247,57 +290,94 @@ export async function runServiceVsFastify(opts = options()) {
     await waitFor(`http://${LOOPBACK}:${barePort}/v1/info`);
     if (baseline) await waitFor(`http://${LOOPBACK}:${baselinePort}/ready`);
     // The service must be on PostgreSQL, not on the embedded PGlite fallback.
-    const ready = await (await fetch(`http://${LOOPBACK}:${servicePort}/ready`)).json();
+    const ready = await (
+      await fetch(`http://${LOOPBACK}:${servicePort}/ready`)
+    ).json();
     const database = ready.checks?.['postgres:connection']?.[0]?.output;
-    if (database !== 'postgres') throw new Error(`service database is ${database}, expected postgres`);
+    if (database !== 'postgres')
+      throw new Error(`service database is ${database}, expected postgres`);
 
-    const createItem = async (port) => {
+    const createItem = async port => {
       const created = await fetch(`http://${LOOPBACK}:${port}/v1/items`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({ sku: `BENCH-${Date.now()}`, name: 'bench', priceCents: 1 }),
+        body: JSON.stringify({
+          sku: `BENCH-${Date.now()}`,
+          name: 'bench',
+          priceCents: 1,
+        }),
       });
-      if (created.status !== 201) throw new Error(`POST /v1/items: ${created.status} ${await created.text()}`);
+      if (created.status !== 201)
+        throw new Error(
+          `POST /v1/items: ${created.status} ${await created.text()}`,
+        );
       return (await created.json()).id;
     };
 
-    const serverOf = (url) =>
-      url.includes(`:${barePort}/`) ? bare : url.includes(`:${baselinePort}/`) ? baseline : service;
+    const serverOf = url =>
+      url.includes(`:${barePort}/`)
+        ? bare
+        : url.includes(`:${baselinePort}/`)
+        ? baseline
+        : service;
     const targets = {
       'bare Fastify GET /v1/info': `http://${LOOPBACK}:${barePort}/v1/info`,
       'service GET /v1/info': `http://${LOOPBACK}:${servicePort}/v1/info`,
-      'service GET /v1/items/:id (PostgreSQL)': `http://${LOOPBACK}:${servicePort}/v1/items/${await createItem(servicePort)}`,
+      'service GET /v1/items/:id (PostgreSQL)': `http://${LOOPBACK}:${servicePort}/v1/items/${await createItem(
+        servicePort,
+      )}`,
     };
     if (opts.itemsRate > 0) {
-      targets[`service GET /v1/items/:id @ ${opts.itemsRate} req/s`] = targets['service GET /v1/items/:id (PostgreSQL)'];
+      targets[`service GET /v1/items/:id @ ${opts.itemsRate} req/s`] =
+        targets['service GET /v1/items/:id (PostgreSQL)'];
     }
     if (baseline) {
-      targets['baseline GET /v1/info'] = `http://${LOOPBACK}:${baselinePort}/v1/info`;
-      targets['baseline GET /v1/items/:id (PostgreSQL)'] =
-        `http://${LOOPBACK}:${baselinePort}/v1/items/${await createItem(baselinePort)}`;
+      targets[
+        'baseline GET /v1/info'
+      ] = `http://${LOOPBACK}:${baselinePort}/v1/info`;
+      targets[
+        'baseline GET /v1/items/:id (PostgreSQL)'
+      ] = `http://${LOOPBACK}:${baselinePort}/v1/items/${await createItem(
+        baselinePort,
+      )}`;
     }
     if (opts.only) {
-      for (const name of Object.keys(targets)) if (name !== 'bare Fastify GET /v1/info' && !opts.only.test(name)) delete targets[name];
+      for (const name of Object.keys(targets))
+        if (name !== 'bare Fastify GET /v1/info' && !opts.only.test(name))
+          delete targets[name];
     }
     // Warm up the JIT and the pools.
-    for (const url of new Set(Object.values(targets))) await load(url, opts.connections, 2, headers);
+    for (const url of new Set(Object.values(targets)))
+      await load(url, opts.connections, 2, headers);
 
-    const results = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
+    const results = Object.fromEntries(Object.keys(targets).map(k => [k, []]));
     for (let round = 1; round <= opts.rounds; round++) {
       for (const [name, url] of Object.entries(targets)) {
         const pid = serverOf(url).pid;
         const cpuBefore = cpuSeconds(pid);
         const rate = name.includes(' @ ') ? opts.itemsRate : undefined;
-        const r = await load(url, opts.connections, opts.duration, headers, rate);
+        const r = await load(
+          url,
+          opts.connections,
+          opts.duration,
+          headers,
+          rate,
+        );
         const cpuAfter = cpuSeconds(pid);
         // CPU time per request is far less sensitive to other load on the machine than req/s.
         r.cpuUsPerRequest =
-          cpuBefore === undefined || cpuAfter === undefined ? NaN : ((cpuAfter - cpuBefore) * 1e6) / r.requests.total;
+          cpuBefore === undefined || cpuAfter === undefined
+            ? NaN
+            : ((cpuAfter - cpuBefore) * 1e6) / r.requests.total;
         results[name].push(r);
         if (opts.verbose) {
           console.error(
-            `round ${round} ${name}: ${Math.round(r.requests.average)} req/s p50 ${r.latency.p50} ms p99 ${r.latency.p99} ms` +
-              ` errors ${r.errors + r.non2xx} cpu ${Math.round(r.cpuUsPerRequest)} us/req`,
+            `round ${round} ${name}: ${Math.round(
+              r.requests.average,
+            )} req/s p50 ${r.latency.p50} ms p99 ${r.latency.p99} ms` +
+              ` errors ${r.errors + r.non2xx} cpu ${Math.round(
+                r.cpuUsPerRequest,
+              )} us/req`,
           );
         }
       }
@@ -305,33 +385,61 @@ export async function runServiceVsFastify(opts = options()) {
     const bareName = 'bare Fastify GET /v1/info';
     const infoName = 'service GET /v1/info';
     const itemsName = 'service GET /v1/items/:id (PostgreSQL)';
-    const ratioOf = (name) => results[name].map((r, i) => r.requests.average / results[bareName][i].requests.average);
+    const ratioOf = name =>
+      results[name].map(
+        (r, i) => r.requests.average / results[bareName][i].requests.average,
+      );
     const ratios = results[infoName] ? ratioOf(infoName) : [];
-    const cpuRatio = (name) =>
-      median(results[bareName].map((r) => r.cpuUsPerRequest)) / median(results[name].map((r) => r.cpuUsPerRequest));
+    const cpuRatio = name =>
+      median(results[bareName].map(r => r.cpuUsPerRequest)) /
+      median(results[name].map(r => r.cpuUsPerRequest));
     const rows = Object.entries(results).map(([name, rs]) => ({
       benchmark: 'service-vs-fastify',
       target: name,
-      'req/s': Math.round(median(rs.map((r) => r.requests.average))),
-      'p50 ms': median(rs.map((r) => r.latency.p50)),
-      'p99 ms': median(rs.map((r) => r.latency.p99)),
-      'CPU us/req': Math.round(median(rs.map((r) => r.cpuUsPerRequest))),
+      'req/s': Math.round(median(rs.map(r => r.requests.average))),
+      'p50 ms': median(rs.map(r => r.latency.p50)),
+      'p99 ms': median(rs.map(r => r.latency.p99)),
+      'CPU us/req': Math.round(median(rs.map(r => r.cpuUsPerRequest))),
       errors: rs.reduce((s, r) => s + r.errors + r.non2xx + r.timeouts, 0),
-      'req/s vs bare': name === bareName ? 1 : name.endsWith('/v1/info') ? Number(median(ratioOf(name)).toFixed(2)) : '',
-      'CPU/req: bare / this': name === bareName ? 1 : Number(cpuRatio(name).toFixed(2)),
+      'req/s vs bare':
+        name === bareName
+          ? 1
+          : name.endsWith('/v1/info')
+          ? Number(median(ratioOf(name)).toFixed(2))
+          : '',
+      'CPU/req: bare / this':
+        name === bareName ? 1 : Number(cpuRatio(name).toFixed(2)),
     }));
-    const p99 = results[itemsName] ? median(results[itemsName].map((r) => r.latency.p99)) : NaN;
+    const p99 = results[itemsName]
+      ? median(results[itemsName].map(r => r.latency.p99))
+      : NaN;
     const ratedName = `service GET /v1/items/:id @ ${opts.itemsRate} req/s`;
-    const ratedP99 = results[ratedName] ? median(results[ratedName].map((r) => r.latency.p99)) : NaN;
+    const ratedP99 = results[ratedName]
+      ? median(results[ratedName].map(r => r.latency.p99))
+      : NaN;
     const summary = {
       ratio: median(ratios),
       ratios,
       itemsP99: p99,
       note:
-        `sampler=${opts.sampler}${opts.samplerArg ? `(${opts.samplerArg})` : ''}, ${opts.connections} connections, ` +
-        `${opts.rounds} interleaved rounds of ${opts.duration}s, pinned=${haveTaskset}, auth=${withAuth ? 'on (bearer token)' : 'off'}; ` +
-        `ratio per round ${ratios.map((r) => r.toFixed(2)).join(' ')} (target >= 0.60); items p99 ${p99} ms at full load, ${ratedP99} ms at ${opts.itemsRate} req/s (target < 20); ` +
-        `OTLP exports ${sink.stats.requests} (${Math.round(sink.stats.bytes / 1024)} KiB); log ${join(dir, 'service.log')}`,
+        `sampler=${opts.sampler}${
+          opts.samplerArg ? `(${opts.samplerArg})` : ''
+        }, ${opts.connections} connections, ` +
+        `${opts.rounds} interleaved rounds of ${
+          opts.duration
+        }s, pinned=${haveTaskset}, auth=${
+          withAuth ? 'on (bearer token)' : 'off'
+        }; ` +
+        `ratio per round ${ratios
+          .map(r => r.toFixed(2))
+          .join(
+            ' ',
+          )} (target >= 0.60); items p99 ${p99} ms at full load, ${ratedP99} ms at ${
+          opts.itemsRate
+        } req/s (target < 20); ` +
+        `OTLP exports ${sink.stats.requests} (${Math.round(
+          sink.stats.bytes / 1024,
+        )} KiB); log ${join(dir, 'service.log')}`,
     };
     return { rows, summary };
   } finally {
@@ -345,15 +453,21 @@ export async function runServiceVsFastify(opts = options()) {
 
 export function printTable(rows) {
   const columns = Object.keys(rows[0]);
-  const cells = rows.map((row) => columns.map((c) => String(row[c] ?? '')));
-  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
-  const line = (values) =>
+  const cells = rows.map(row => columns.map(c => String(row[c] ?? '')));
+  const widths = columns.map((c, i) =>
+    Math.max(c.length, ...cells.map(r => r[i].length)),
+  );
+  const line = values =>
     values
-      .map((v, i) => (['benchmark', 'target', 'note'].includes(columns[i]) ? v.padEnd(widths[i]) : v.padStart(widths[i])))
+      .map((v, i) =>
+        ['benchmark', 'target', 'note'].includes(columns[i])
+          ? v.padEnd(widths[i])
+          : v.padStart(widths[i]),
+      )
       .join('  ')
       .trimEnd();
   console.log(line(columns));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  console.log(widths.map(w => '-'.repeat(w)).join('  '));
   for (const r of cells) console.log(line(r));
 }
 
@@ -367,11 +481,15 @@ async function main() {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   // Pin the load generator to CPU 1 (re-exec once); the servers go to CPU 0.
   if (haveTaskset && process.env.BENCH_PINNED !== '1') {
-    const child = spawn('taskset', ['-c', '1', process.execPath, ...process.argv.slice(1)], {
-      stdio: 'inherit',
-      env: { ...process.env, BENCH_PINNED: '1' },
-    });
-    child.on('exit', (code) => process.exit(code ?? 1));
+    const child = spawn(
+      'taskset',
+      ['-c', '1', process.execPath, ...process.argv.slice(1)],
+      {
+        stdio: 'inherit',
+        env: { ...process.env, BENCH_PINNED: '1' },
+      },
+    );
+    child.on('exit', code => process.exit(code ?? 1));
   } else {
     await main();
   }

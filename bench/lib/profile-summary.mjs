@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 const [file, topArg] = process.argv.slice(2);
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 const top = Number(topArg ?? 25);
-const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const byId = new Map(profile.nodes.map(n => [n.id, n]));
 const self = new Map();
 const dt = profile.timeDeltas;
 for (let i = 0; i < profile.samples.length; i++) {
@@ -34,25 +34,34 @@ for (const [id, t] of self) {
 }
 // Inclusive time: a sample counts once for every distinct function on its stack.
 const parent = new Map();
-for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+for (const n of profile.nodes)
+  for (const c of n.children ?? []) parent.set(c, n.id);
 const inclusive = new Map();
 for (const [id, t] of self) {
   const seen = new Set();
   for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
     const { url, functionName, lineNumber } = byId.get(cur).callFrame;
     if (!url) continue;
-    const key = `${functionName || '(anon)'} ${area(url, functionName)}:${lineNumber + 1}`;
+    const key = `${functionName || '(anon)'} ${area(url, functionName)}:${
+      lineNumber + 1
+    }`;
     if (seen.has(key)) continue;
     seen.add(key);
     inclusive.set(key, (inclusive.get(key) ?? 0) + t);
   }
 }
 const pattern = process.env.MATCH ? new RegExp(process.env.MATCH) : undefined;
-const pct = (t) => ((100 * t) / total).toFixed(1).padStart(5) + '%';
+const pct = t => ((100 * t) / total).toFixed(1).padStart(5) + '%';
 console.log(`total ${(total / 1e6).toFixed(1)} s sampled`);
 console.log('\nself time by area:');
-for (const [a, t] of [...areas].sort((x, y) => y[1] - x[1]).slice(0, top)) console.log(`${pct(t)}  ${a}`);
+for (const [a, t] of [...areas].sort((x, y) => y[1] - x[1]).slice(0, top))
+  console.log(`${pct(t)}  ${a}`);
 console.log('\ntop functions (self):');
-for (const [f, t] of [...fns].sort((x, y) => y[1] - x[1]).slice(0, top)) console.log(`${pct(t)}  ${f}`);
+for (const [f, t] of [...fns].sort((x, y) => y[1] - x[1]).slice(0, top))
+  console.log(`${pct(t)}  ${f}`);
 console.log(`\ninclusive${pattern ? ` (matching ${pattern})` : ''}:`);
-for (const [f, t] of [...inclusive].filter(([f]) => !pattern || pattern.test(f)).sort((x, y) => y[1] - x[1]).slice(0, top)) console.log(`${pct(t)}  ${f}`);
+for (const [f, t] of [...inclusive]
+  .filter(([f]) => !pattern || pattern.test(f))
+  .sort((x, y) => y[1] - x[1])
+  .slice(0, top))
+  console.log(`${pct(t)}  ${f}`);

@@ -9,10 +9,18 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export const DEFAULT_CHOICES = { database: 'postgres', events: 'none', auth: 'none' };
+export const DEFAULT_CHOICES = {
+  database: 'postgres',
+  events: 'none',
+  auth: 'none',
+};
 
 function naive(dir) {
-  execFileSync(process.execPath, [join(root, 'scripts', 'render-skeleton-naive.mjs'), dir], { stdio: 'ignore' });
+  execFileSync(
+    process.execPath,
+    [join(root, 'scripts', 'render-skeleton-naive.mjs'), dir],
+    { stdio: 'ignore' },
+  );
   // The skeleton's lockfile makes the install reproducible (and faster); applyFeatures prunes it.
   const lock = join(root, 'skeleton', 'package-lock.json');
   if (existsSync(lock)) copyFileSync(lock, join(dir, 'package-lock.json'));
@@ -28,7 +36,11 @@ export async function renderSkeleton(dir, choices = DEFAULT_CHOICES) {
     return await applyChoices(dir, choices);
   } catch (error) {
     naive(dir);
-    return { enabled: ['all'], disabled: [], warning: `feature removal failed, all features on: ${error.message}` };
+    return {
+      enabled: ['all'],
+      disabled: [],
+      warning: `feature removal failed, all features on: ${error.message}`,
+    };
   }
 }
 
@@ -39,7 +51,9 @@ async function applyChoices(dir, choices) {
   const { applyFeatures } = require('./src/features/applyFeatures.ts');
   // Only the features this skeleton's manifest declares (others are always on until they get an entry).
   const manifest = JSON.parse(readFileSync(join(dir, 'features.json'), 'utf8'));
-  const known = Object.fromEntries(Object.entries(choices).filter(([name]) => name in manifest));
+  const known = Object.fromEntries(
+    Object.entries(choices).filter(([name]) => name in manifest),
+  );
   return applyFeatures({ dir, choices: known });
 }
 
@@ -49,7 +63,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.error('usage: node bench/lib/render.mjs <dir> [choices-json]');
     process.exit(2);
   }
-  const result = await renderSkeleton(dir, json ? JSON.parse(json) : DEFAULT_CHOICES);
-  console.log(`rendered into ${dir}: enabled ${result.enabled.join(',')} disabled ${result.disabled.join(',')}`);
+  const result = await renderSkeleton(
+    dir,
+    json ? JSON.parse(json) : DEFAULT_CHOICES,
+  );
+  console.log(
+    `rendered into ${dir}: enabled ${result.enabled.join(
+      ',',
+    )} disabled ${result.disabled.join(',')}`,
+  );
   if (result.warning) console.log(result.warning);
 }

@@ -3,6 +3,8 @@
 export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
+  // *.outage.test.ts kill and restart a Redis of their own: `npm run test:outage`.
+  testPathIgnorePatterns: ['/node_modules/', '\\.outage\\.test\\.ts$'],
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': [

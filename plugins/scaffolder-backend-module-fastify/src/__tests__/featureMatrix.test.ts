@@ -4,12 +4,13 @@
  * publish/register steps in dry-run mode) for every valid combination of
  * features; each result is checked against features.json, then installed
  * (`npm install`, one shared npm cache), built, linted and tested, sequentially.
- * The all-features project is also tested against real PostgreSQL.
+ * The all-features project is also tested against the real PostgreSQL and Redis, and
+ * runs its Redis outage test.
  *
  * Environment:
  *   FASTIFY_MATRIX=render-only          only render and check the files (fast)
- *   FASTIFY_MATRIX_DATABASE_URL=<url>   PostgreSQL for the extra run
- *                                       (default postgres://postgres@127.0.0.1:5432/test; 'skip' skips it)
+ *   FASTIFY_MATRIX_DATABASE_URL=<url>   PostgreSQL for the extra run (default postgres://postgres@127.0.0.1:5432/test)
+ *   FASTIFY_MATRIX_REDIS_URL=<url>      Redis for the extra run (default redis://127.0.0.1:6379)
  *   FASTIFY_MATRIX_NPM_CACHE=<dir>      npm cache (default: npm's own, shared by all combinations)
  *   FASTIFY_MATRIX_KEEP=1               keep the rendered projects (their folder is logged)
  */
@@ -23,6 +24,7 @@ import { dryRunDirectoryContents, SKELETON_DIR } from '../__testUtils__/template
 
 const RENDER_ONLY = process.env.FASTIFY_MATRIX === 'render-only';
 const DATABASE_URL = process.env.FASTIFY_MATRIX_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env.FASTIFY_MATRIX_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 jest.setTimeout(RENDER_ONLY ? 120_000 : 20 * 60_000);
 
@@ -181,8 +183,10 @@ describe('feature matrix', () => {
     await run(dir, 'npm run build', 'npm', ['run', 'build']);
     await run(dir, 'npm run lint', 'npm', ['run', 'lint']);
     await run(dir, 'npm test (PGlite)', 'npm', ['test']);
-    if (combination.database === 'postgres' && combination.events !== 'none' && combination.auth !== 'none' && DATABASE_URL !== 'skip') {
-      await run(dir, 'npm test (PostgreSQL)', 'npm', ['test'], childEnv({ DATABASE_URL }));
+    if (combination.database === 'postgres' && combination.events !== 'none' && combination.auth !== 'none') {
+      // Everything on: once more against the real PostgreSQL and Redis, then the Redis outage test.
+      await run(dir, 'npm test (PostgreSQL, Redis)', 'npm', ['test'], childEnv({ DATABASE_URL, REDIS_URL }));
+      await run(dir, 'npm run test:outage', 'npm', ['run', 'test:outage'], childEnv({ DATABASE_URL }));
     }
   });
 });

@@ -47,7 +47,7 @@ const useStyles = makeStyles((theme: Theme) => ({
   num: { fontVariantNumeric: 'tabular-nums', whiteSpace: 'nowrap' },
   process: {
     display: 'grid',
-    gridTemplateColumns: '1fr 1fr',
+    gridTemplateColumns: 'repeat(auto-fit, minmax(160px, 1fr))',
     gap: theme.spacing(1.5),
   },
 }));
@@ -67,11 +67,12 @@ function RouteTable(props: { routes: RouteMetrics[] }) {
         title: 'Route',
         field: 'route',
         highlight: true,
+        width: '32%',
         render: r => (
-          <>
+          <span style={{ whiteSpace: 'nowrap' }}>
             <span className={classes.method}>{r.method}</span>
             <span className={classes.route}>{r.route}</span>
-          </>
+          </span>
         ),
       },
       {
@@ -169,7 +170,7 @@ function ProcessStats(props: { process: ProcessMetrics }) {
   const { process: p } = props;
   const lag = p.eventLoopLagP99Ms;
   return (
-    <InfoCard title="Process" variant="gridItem">
+    <InfoCard title="Process">
       <div className={classes.process}>
         <Stat
           label="CPU"
@@ -300,10 +301,10 @@ export function MetricsSection() {
             <Grid item xs={12}>
               <Charts />
             </Grid>
-            <Grid item xs={12} lg={8}>
+            <Grid item xs={12}>
               <RouteTable routes={data.routes} />
             </Grid>
-            <Grid item xs={12} lg={4}>
+            <Grid item xs={12}>
               <ProcessStats process={data.process} />
             </Grid>
           </Grid>

@@ -5,11 +5,15 @@ import { hasRedisServer, startPrivateRedis, waitFor } from './events-support.ts'
 
 type PrivateRedis = Awaited<ReturnType<typeof startPrivateRedis>>;
 
-// Needs redis-server on PATH: the test kills and restarts its own Redis, never a shared one.
-(hasRedisServer() ? describe : describe.skip)('events across a Redis outage', () => {
+// Run by `npm run test:outage`, not `npm test`: it needs redis-server on PATH, because it kills
+// and restarts a Redis of its own (never a shared one).
+describe('events across a Redis outage', () => {
   let redis: PrivateRedis;
   let t: TestApp;
   beforeAll(async () => {
+    if (!hasRedisServer()) {
+      throw new Error('redis-server is not on PATH: install Redis (e.g. apt-get install redis-server) to run the outage test');
+    }
     redis = await startPrivateRedis();
     t = await createTestApp({
       REDIS_URL: redis.url,
