@@ -24,7 +24,7 @@ type SdkSpan = {
 
 /**
  * Runs the real OpenTelemetry SDK and OTLP exporter in a child process
- * (__fixtures__/sdk-exporter.cjs) against the receiver.
+ * (__testUtils__/sdk-exporter.cjs) against the receiver.
  */
 async function runSdk(input: {
   url: string;
@@ -39,7 +39,7 @@ async function runSdk(input: {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [
-      path.join(__dirname, '__fixtures__', 'sdk-exporter.cjs'),
+      path.join(__dirname, '__testUtils__', 'sdk-exporter.cjs'),
       JSON.stringify(input),
     ],
     { cwd: path.resolve(__dirname, '../..'), timeout: 30_000 },

@@ -46,11 +46,13 @@ export class AccessLogController extends LogController {
     request: FastifyRequest,
     reply: FastifyReply,
   ): void {
-    if (request.routeOptions.config.probe === true) return;
+    // Fastify builds a new routeOptions object on every access: read it once.
+    const { config, url } = request.routeOptions;
+    if (config.probe === true) return;
     const line: Record<string, unknown> = {
       method: request.method,
       url: request.url,
-      route: request.routeOptions.url,
+      route: url,
       statusCode: reply.statusCode,
       responseTime: reply.elapsedTime,
     };

@@ -61,14 +61,14 @@ export default fp(
     });
 
     app.addHook('onResponse', (request, reply, done) => {
-      if (request.routeOptions.config.probe === true) {
+      // Fastify builds a new routeOptions object on every access: read it once.
+      const { config, url } = request.routeOptions;
+      if (config.probe === true) {
         done();
         return;
       }
       inFlight.dec();
-      child(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode).observe(
-        reply.elapsedTime / 1000,
-      );
+      child(request.method, url ?? 'unmatched', reply.statusCode).observe(reply.elapsedTime / 1000);
       done();
     });
   },
