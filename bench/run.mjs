@@ -1,15 +1,20 @@
 #!/usr/bin/env node
-// Runs the benchmarks in bench/ and prints ONE table:
+// Runs the benchmarks in bench/ and prints ONE table (name, figure, unit, notes):
 //   - service-vs-fastify.mjs: bare Fastify hello vs the rendered service's GET /v1/info (ratio) and its
 //     GET /v1/items/:id on PostgreSQL (p99), interleaved rounds on loopback;
-//   - service-health-poll.mjs: one poll cycle of the service-health plugin over simulated services.
+//   - service-health-poll.mjs: one poll cycle of the service-health plugin over simulated services;
+//   - journey.mjs: template task time, the rendered project's npm install / npm test, service start-up to ready
+//     (PGlite, PostgreSQL, npm run dev) and the Health tab API latency with 1,000 catalog services (starts the
+//     portal on 3100/7107, so it waits while an e2e run holds those ports).
 // Every benchmark is bounded (durations, a watchdog per benchmark) and stops by itself; everything is on 127.0.0.1.
 //
 //   npm run bench                        # from the repository root (needs `npm install` in bench/ once)
 //   ONLY_BENCH=service-vs-fastify npm run bench
 //   Environment of service-vs-fastify.mjs applies (DURATION, ROUNDS, CONNECTIONS, BENCH_DIR, BASELINE_DIR, ...);
-//   POLL_SERVICES (default 500), POLL_CYCLES (default 3) size the poller benchmark.
+//   POLL_SERVICES (default 500), POLL_CYCLES (default 3) size the poller benchmark;
+//   environment of journey.mjs applies too (REPS, TEST_REPS, SERVICES, LATENCY_*, PORT_WAIT_SECONDS).
 import { execFileSync, spawn } from 'node:child_process';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,17 +31,24 @@ const haveTaskset = (() => {
 })();
 
 /** Runs a node script with a hard time limit; resolves with its stdout. */
-function runScript(script, args, timeoutS, cwd) {
+function runScript(script, args, timeoutS, cwd, prefix = []) {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [script, ...args], {
+    const argv = [...prefix, process.execPath, script, ...args];
+    const child = spawn(argv[0], argv.slice(1), {
       cwd,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
     child.stdout.on('data', chunk => (out += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutS * 1000);
+    let kill;
+    const timer = setTimeout(() => {
+      // SIGTERM first: the script stops what it started; SIGKILL if it does not exit.
+      child.kill('SIGTERM');
+      kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    }, timeoutS * 1000);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
+      clearTimeout(kill);
       if (code === 0) done(out);
       else
         fail(
@@ -69,29 +81,111 @@ async function pollerRows() {
   );
   const summary = JSON.parse(out.slice(out.lastIndexOf('\n{') + 1));
   return summary.results.map(r => ({
-    benchmark: 'service-health-poll',
-    target: `poll cycle, ${r.services} services, concurrency ${r.concurrency}`,
-    'req/s': Math.round((3 * r.services * 1000) / r.medianCycleMs),
-    'p50 ms': r.medianCycleMs,
-    'p99 ms': r.maxCycleMs,
-    'CPU us/req': '',
-    errors: '',
-    'req/s vs bare': '',
-    'CPU/req: bare / this': '',
-    note: `cycle median/max ms; peak RSS ${r.peakRssMb} MB`,
+    name: `service-health-poll: poll cycle, ${r.services} services, concurrency ${r.concurrency}`,
+    figure: r.medianCycleMs,
+    unit: 'ms',
+    notes: `min ${r.minCycleMs}, max ${r.maxCycleMs}, n=${r.cycles}; ${Math.round(
+      (3 * r.services * 1000) / r.medianCycleMs,
+    )} req/s (3 per service); peak RSS ${r.peakRssMb} MB`,
   }));
 }
 
+/** service-vs-fastify's rows (one per target, several columns) as name/figure/unit/notes rows. */
+function serviceVsFastifyRows(rows) {
+  const out = [];
+  for (const r of rows) {
+    const name = `service-vs-fastify: ${r.target}`;
+    const cpu = `CPU ${r['CPU us/req']} us/req, errors ${r.errors}`;
+    if (r.target.includes(' @ ')) {
+      out.push({
+        name: `${name} p99`,
+        figure: r['p99 ms'],
+        unit: 'ms',
+        notes: `fixed rate; p50 ${r['p50 ms']} ms, ${r['req/s']} req/s, ${cpu}`,
+      });
+      continue;
+    }
+    out.push({
+      name,
+      figure: r['req/s'],
+      unit: 'req/s',
+      notes: `median of rounds; p50 ${r['p50 ms']} ms, p99 ${r['p99 ms']} ms, ${cpu}`,
+    });
+    if (r.target.startsWith('service GET /v1/items'))
+      out.push({
+        name: `${name} p99`,
+        figure: r['p99 ms'],
+        unit: 'ms',
+        notes: 'full load (100 connections), median of rounds',
+      });
+    if (r['req/s vs bare'] !== '' && r['req/s vs bare'] !== 1)
+      out.push({
+        name: `service-vs-fastify: ${r.target} / bare Fastify`,
+        figure: r['req/s vs bare'],
+        unit: 'ratio',
+        notes: `req/s ratio, median of per-round ratios (target >= 0.6); CPU/req bare/this ${r['CPU/req: bare / this']}`,
+      });
+  }
+  return out;
+}
+
+async function journeyRows() {
+  // run.mjs pins itself to CPU 1 for the load generators; the journey (portal, npm, services) gets every CPU.
+  const prefix = haveTaskset ? ['taskset', '-c', `0-${cpus().length - 1}`] : [];
+  const maxSeconds = Number(process.env.MAX_SECONDS ?? 2400);
+  const out = await runScript(
+    join(here, 'journey.mjs'),
+    [],
+    maxSeconds + 60,
+    join(here, '..'),
+    prefix,
+  );
+  const summary = JSON.parse(out.slice(out.lastIndexOf('\n{') + 1));
+  return {
+    rows: summary.rows.map(r => ({ ...r, name: `journey: ${r.name}` })),
+    notes: summary.notes,
+  };
+}
+
+function printTable(rows) {
+  const columns = ['name', 'figure', 'unit', 'notes'];
+  const cells = rows.map(row => columns.map(c => String(row[c] ?? '')));
+  const widths = columns.map((c, i) =>
+    Math.max(c.length, ...cells.map(r => r[i].length)),
+  );
+  const line = values =>
+    values
+      .map((v, i) =>
+        columns[i] === 'figure' ? v.padStart(widths[i]) : v.padEnd(widths[i]),
+      )
+      .join('  ')
+      .trimEnd();
+  console.log(line(columns));
+  console.log(widths.map(w => '-'.repeat(w)).join('  '));
+  for (const r of cells) console.log(line(r));
+}
+
+function machine() {
+  const gb = b => (b / 1024 ** 3).toFixed(1);
+  return `${new Date().toISOString()}; nproc ${cpus().length} (${
+    cpus()[0]?.model ?? '?'
+  }), memory ${gb(totalmem())} GB (${gb(freemem())} GB free), node ${
+    process.version
+  }, load average ${loadavg()
+    .map(v => v.toFixed(2))
+    .join(' ')}`;
+}
+
 async function main() {
-  const { options, printTable, runServiceVsFastify } = await import(
+  const { options, runServiceVsFastify } = await import(
     './service-vs-fastify.mjs'
   );
   const rows = [];
-  const notes = [];
+  const notes = [`start: ${machine()}`];
   if (!only || only === 'service-vs-fastify') {
     try {
       const { rows: r, summary } = await runServiceVsFastify(options());
-      rows.push(...r.map(row => ({ ...row, note: '' })));
+      rows.push(...serviceVsFastifyRows(r));
       notes.push(`service-vs-fastify: ${summary.note}`);
     } catch (error) {
       notes.push(`service-vs-fastify FAILED: ${error.message}`);
@@ -107,6 +201,16 @@ async function main() {
       notes.push(`service-health-poll FAILED: ${error.message}`);
     }
   }
+  if (!only || only === 'journey') {
+    try {
+      const { rows: r, notes: n } = await journeyRows();
+      rows.push(...r);
+      notes.push(...n.map(line => `journey: ${line}`));
+    } catch (error) {
+      notes.push(`journey FAILED: ${error.message}`);
+    }
+  }
+  notes.push(`end: ${machine()}`);
   if (rows.length > 0) printTable(rows);
   console.log(`\n${notes.join('\n')}`);
   if (notes.some(n => n.includes('FAILED'))) process.exitCode = 1;

@@ -3,7 +3,7 @@
 // by the returned `stop()`.
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -30,7 +30,10 @@ async function waitFor(url, { timeoutMs, isReady = r => r.ok }) {
   throw new Error(`Timed out waiting for ${url}: ${lastError?.message}`);
 }
 
-/** Starts `backstage-cli repo start` with the e2e config; resolves when both ports answer. */
+/**
+ * Starts `backstage-cli repo start` with the e2e config (plus `extraConfig` files, relative to
+ * the repository or absolute); resolves when both ports answer.
+ */
 export async function startPortal({ extraConfig = [], env = {} } = {}) {
   const configs = ['app-config.yaml', 'e2e/app-config.e2e.yaml', ...extraConfig];
   const child = spawn(
@@ -39,7 +42,8 @@ export async function startPortal({ extraConfig = [], env = {} } = {}) {
       join(ROOT, 'node_modules/@backstage/cli/bin/backstage-cli'),
       'repo',
       'start',
-      ...configs.flatMap(c => ['--config', join(ROOT, c)]),
+      // Relative paths are the repository's; absolute ones (e.g. a test's temp file) stay as they are.
+      ...configs.flatMap(c => ['--config', resolve(ROOT, c)]),
     ],
     {
       cwd: ROOT,

@@ -142,24 +142,29 @@ export function startService(service, { backendUrl = 'http://localhost:7007', en
   });
 }
 
-/** A development token from the service's own `npm run token`, when it has auth. */
-async function mintToken(service) {
-  try {
-    const { stdout } = await exec('npm', ['run', '--silent', 'token', '--', '--roles', 'admin'], {
-      cwd: service.dir,
-    });
-    return stdout.trim().split('\n').pop();
-  } catch {
-    return undefined;
+/**
+ * A development token from the service's own `npm run token` (scripts/token.ts), when it has
+ * auth. Writes need the `items:write` role (src/routes/v1/items); reads need any valid token.
+ */
+export async function mintToken(service) {
+  if (!existsSync(join(service.dir, 'scripts', 'token.ts'))) return undefined; // auth: none
+  const { stdout } = await exec('npm', ['run', '--silent', 'token', '--', '--roles', 'items:write'], {
+    cwd: service.dir,
+  });
+  const token = stdout.trim().split('\n').pop();
+  if (!/^[\w-]+\.[\w-]+\.[\w-]*$/.test(token ?? '')) {
+    throw new Error(`npm run token printed no token: ${stdout}`);
   }
+  return token;
 }
 
 /**
- * A small steady load (about 5 requests a second): creates, reads, lists and sometimes asks
- * for something missing, so the Health tab has rates, latencies, a few 404s and traces.
- * Returns a function that stops it.
+ * A small steady load: creates, reads, lists and sometimes asks for something missing, so the
+ * Health tab has rates, latencies, a few 404s and traces. The default rate (1.5 a second, 90 a
+ * minute) stays under the service's default rate limit (RATE_LIMIT_MAX=100 per minute and
+ * client IP), so the load shows no 429s. Returns a function that stops it.
  */
-export async function runSyntheticLoad(service, { log = () => {}, perSecond = 5 } = {}) {
+export async function runSyntheticLoad(service, { log = () => {}, perSecond = 1.5 } = {}) {
   await waitForUrl(`${service.url}/health`, { timeoutMs: 120_000 });
   const token = await mintToken(service);
   const headers = { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) };

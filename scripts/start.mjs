@@ -5,7 +5,6 @@
 //
 // EXAMPLE_SERVICE=false starts the portal alone.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createExampleService, runSyntheticLoad, startService } from './example-service.mjs';
 
@@ -42,8 +41,11 @@ portal.on('exit', code => stopAll(code ?? 1));
 if (withExample) {
   try {
     const service = await createExampleService({ backendUrl: BACKEND_URL, log: console.log });
-    const child = startService(service, { stdio: 'ignore' });
+    // The service's output goes to .local/<name>.log (npm run dev logs every request at debug).
+    const logFile = join(ROOT, '.local', `${service.name}.log`);
+    const child = startService(service, { backendUrl: BACKEND_URL, logFile });
     children.push(child);
+    console.log(`Starting ${service.name} (npm run dev; log: ${logFile})...`);
     await runSyntheticLoad(service, { log: console.log });
     console.log(
       `\nExample service ${service.name} runs at ${service.url}; its Health tab: http://localhost:3000/catalog/default/component/${service.name}/health\n`,

@@ -34,17 +34,15 @@ export async function listSkeletonFiles(dir = SKELETON_DIR): Promise<string[]> {
 }
 
 /**
- * Copies the template and a clean skeleton into dest as a self-contained
- * template folder: `<dest>/templates/fastify-service/{template.yaml,skeleton/}`
- * with fetch:template's url `./skeleton`. The scaffolder reads `file`
- * templates only from inside the template's folder (see template.test.ts),
- * so this is the layout in which a file-registered template can work.
+ * Copies the template and a clean skeleton (as a fresh clone has them) into
+ * `<dest>/templates/fastify-service/{template.yaml,skeleton/}`, so tests run the
+ * template from a file location without a developer's node_modules or dist.
  */
 export async function copyTemplateSources(dest: string): Promise<string> {
   const templateDir = path.join(dest, 'templates/fastify-service');
   const templateDest = path.join(templateDir, 'template.yaml');
   fs.mkdirSync(templateDir, { recursive: true });
-  fs.writeFileSync(templateDest, selfContainedTemplateYaml());
+  fs.copyFileSync(TEMPLATE_FILE, templateDest);
   for (const rel of await listSkeletonFiles()) {
     const target = path.join(templateDir, 'skeleton', rel);
     fs.mkdirSync(path.dirname(target), { recursive: true });
@@ -60,31 +58,19 @@ export function skeletonUrl(): string {
   return template.spec.steps.find((s: any) => s.action === 'fetch:template').input.url;
 }
 
-/** template.yaml with its skeleton url pointing at ./skeleton (text edit: keeps comments and layout). */
-export function selfContainedTemplateYaml(): string {
-  const text = fs.readFileSync(TEMPLATE_FILE, 'utf8');
-  const url = skeletonUrl();
-  return text.replace(/^([ \t]+url:[ \t]*)(\S+)[ \t]*$/m, (line, prefix, value) =>
-    value === url ? `${prefix}./skeleton` : line,
-  );
-}
-
 export function loadTemplate(): any {
   return parse(fs.readFileSync(TEMPLATE_FILE, 'utf8'));
 }
 
 /**
- * The body of a dry-run request: the template with its skeleton moved next to
- * it (the dry-run API only sees the files it is sent, so `../../skeleton`
- * becomes `./skeleton`), plus the clean skeleton files.
+ * The body of a dry-run request: the template and its clean skeleton files
+ * (the dry-run API only sees the files it is sent).
  */
 export async function dryRunDirectoryContents(): Promise<{
   template: any;
   directoryContents: Array<{ path: string; base64Content: string }>;
 }> {
   const template = loadTemplate();
-  const fetchStep = template.spec.steps.find((s: any) => s.action === 'fetch:template');
-  fetchStep.input.url = './skeleton';
   const directoryContents = (await listSkeletonFiles()).map(rel => ({
     path: `skeleton/${rel}`,
     base64Content: fs.readFileSync(path.join(SKELETON_DIR, rel)).toString('base64'),

@@ -131,13 +131,7 @@ describe('templates/fastify-service/template.yaml', () => {
     // folder fails with "Relative path is not allowed to refer to a directory outside its parent".
     const url = skeletonUrl();
     const resolved = path.resolve(path.dirname(TEMPLATE_FILE), url);
-    const inside = !path.relative(path.dirname(TEMPLATE_FILE), resolved).startsWith('..');
-    if (!inside) {
-      throw new Error(
-        `fetch:template url '${url}' points outside ${path.relative(REPO_ROOT, path.dirname(TEMPLATE_FILE))}/; ` +
-          'the local portal (file location) cannot render it. Move skeleton/ to templates/fastify-service/skeleton/ and use url ./skeleton.',
-      );
-    }
+    expect(path.relative(path.dirname(TEMPLATE_FILE), resolved)).not.toMatch(/^\.\./);
     expect(fs.existsSync(path.join(resolved, 'package.json'))).toBe(true);
   });
 });
