@@ -1,6 +1,6 @@
 /**
  * OpenTelemetry tracing. Loaded with `node --import ./dist/telemetry.js` so that it runs before any
- * instrumented module (pg, http, undici) is imported.
+ * instrumented module (http, undici) is imported.
  *
  * What is instrumented, and why (measured with --cpu-prof, see README "Performance"):
  * - @fastify/otel creates the SERVER span (named "METHOD /route/template", with http.route), extracts the
@@ -8,7 +8,11 @@
  *   are off: they multiply the span count without telling more than the server span.
  * - The http instrumentation covers OUTGOING requests only (client spans + traceparent injection). Its
  *   incoming side would create a second server span for every request, which cost more than the whole app.
- * - undici covers fetch(); pg covers queries (one span per query, no pool-connect spans).
+ * - undici covers fetch().
+ * #region feature:database
+ * - Database queries are traced by the Kysely dialect wrapper in src/db/tracing.ts (one CLIENT span per query,
+ *   for `pg` and the embedded PGlite alike), not by a driver instrumentation.
+ * #endregion feature:database
  * - /health, /ready and /metrics opt out of tracing through their route config.
  * Sampling is the SDK's standard env: OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG.
  * Export: OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT (+ /v1/traces) when set; otherwise spans still exist (ids in
@@ -20,16 +24,13 @@
 import { readFileSync } from 'node:fs';
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-// #region feature:database
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-// #endregion feature:database
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { NodeSDK, type tracing } from '@opentelemetry/sdk-node';
 import { register } from 'import-in-the-middle/register-hooks.mjs';
 
 // Modules imported from ESM can only be patched through a loader hook. This one is synchronous
 // (module.registerHooks) and intercepts only the modules we instrument.
-register({ include: ['pg', 'pg-pool', 'http', 'https', 'node:http', 'node:https'] });
+register({ include: ['http', 'https', 'node:http', 'node:https'] });
 
 const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   name: string;
@@ -65,9 +66,6 @@ const sdk = new NodeSDK({
     }),
     new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
     new UndiciInstrumentation(),
-    // #region feature:database
-    new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
-    // #endregion feature:database
   ],
 });
 

@@ -12,7 +12,9 @@ describe('events across a Redis outage', () => {
   let t: TestApp;
   beforeAll(async () => {
     if (!hasRedisServer()) {
-      throw new Error('redis-server is not on PATH: install Redis (e.g. apt-get install redis-server) to run the outage test');
+      throw new Error(
+        'redis-server is not on PATH: install Redis (e.g. apt-get install redis-server) to run the outage test',
+      );
     }
     redis = await startPrivateRedis();
     t = await createTestApp({

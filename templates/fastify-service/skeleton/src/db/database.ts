@@ -3,6 +3,7 @@ import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.ts';
 import type { Database } from './schema.ts';
+import { serverOf, withTracing } from './tracing.ts';
 
 export type Db = Kysely<Database>;
 
@@ -22,7 +23,8 @@ type Logger = { warn(object: object, message: string): void };
 /**
  * Opens the database: PostgreSQL through a `pg` pool when DATABASE_URL is set, otherwise an embedded PGlite
  * (in memory, or in PGLITE_DATA_DIR) so the service runs with no setup. Retries connection errors with
- * exponential backoff, because at start-up the database is often still booting next to the service.
+ * exponential backoff, because at start-up the database is often still booting next to the service. Both drivers
+ * are traced the same way (a client span per query, see tracing.ts).
  */
 export async function openDatabase(config: Config, log: Logger): Promise<DatabaseHandle> {
   const handle =
@@ -54,7 +56,9 @@ function openPostgres(config: Config, connectionString: string): DatabaseHandle 
   });
   // An idle client losing its connection emits 'error' on the pool; without a listener it would crash the process.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({
+    dialect: withTracing(new PostgresDialect({ pool }), serverOf(connectionString)),
+  });
   return {
     db,
     kind: 'postgres',
@@ -68,7 +72,7 @@ function openPostgres(config: Config, connectionString: string): DatabaseHandle 
 
 function openPglite(config: Config): DatabaseHandle {
   const pglite = new PGlite(config.PGLITE_DATA_DIR || undefined);
-  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+  const db = new Kysely<Database>({ dialect: withTracing(new PGliteDialect({ pglite })) });
   return {
     db,
     kind: 'pglite',

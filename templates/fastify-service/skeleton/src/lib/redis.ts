@@ -4,8 +4,10 @@ type Logger = { warn(object: object, message: string): void; info(object: object
 
 /**
  * A Redis connection that fails fast instead of queueing: while Redis is unreachable, commands reject at once
- * (rate limiting then fails open, the outbox relay keeps events in PostgreSQL) and the client keeps
- * reconnecting in the background with capped backoff.
+ * (rate limiting then fails open) and the client keeps reconnecting in the background with capped backoff.
+ * #region feature:events
+ * The outbox relay keeps events in PostgreSQL meanwhile.
+ * #endregion feature:events
  */
 export function createRedis(url: string, log: Logger, connectionName: string): Redis {
   const redis = new Redis(url, {

@@ -12,9 +12,12 @@ declare module 'fastify' {
 }
 
 /**
- * Redis is optional: with REDIS_URL set, rate-limit counters are shared by all replicas (and events flow through
- * Redis Streams). It is reported by /ready as `redis:connection`, with `warn` rather than `fail` when it is
- * unreachable: the service still serves (rate limiting fails open, events wait in the outbox).
+ * Redis is optional: with REDIS_URL set, rate-limit counters are shared by all replicas. It is reported by /ready
+ * as `redis:connection`, with `warn` rather than `fail` when it is unreachable: the service still serves (rate
+ * limiting fails open).
+ * #region feature:events
+ * Events flow through Redis Streams when it is set; while it is unreachable they wait in the outbox.
+ * #endregion feature:events
  */
 export default fp(
   async (app) => {
