@@ -10,7 +10,7 @@
 //      catalog location) annotated to one fake service endpoint set (service-health-poll.mjs --server), measured
 //      after the catalog has them all and the poller has covered them twice (so the metrics summary has data).
 // Reuses e2e/portal.mjs (startPortal on 3100/7107, guestToken) and scripts/example-service.mjs (runTemplate,
-// EXAMPLE_VALUES, startService, waitForUrl). Everything runs on 127.0.0.1/localhost; every phase is bounded and
+// EXAMPLE_VALUES, startService). Everything runs on 127.0.0.1/localhost; every phase is bounded and
 // the whole run is stopped after MAX_SECONDS; everything started here runs in its own process group and is killed
 // with it; the temp folder and scratch databases are removed.
 //
@@ -32,7 +32,6 @@ import {
   EXAMPLE_VALUES,
   runTemplate,
   startService,
-  waitForUrl,
 } from '../scripts/example-service.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -57,7 +56,9 @@ export function options(env = process.env) {
 }
 
 const log = message =>
-  console.error(`[journey ${new Date().toISOString().slice(11, 19)}] ${message}`);
+  console.error(
+    `[journey ${new Date().toISOString().slice(11, 19)}] ${message}`,
+  );
 
 const median = values => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -76,9 +77,9 @@ function repRow(name, values, unit, note = '', scale = v => v) {
     name,
     figure: round1(median(v)),
     unit,
-    notes: `min ${round1(Math.min(...v))}, max ${round1(
-      Math.max(...v),
-    )}, n=${v.length}${note ? `; ${note}` : ''}`,
+    notes: `min ${round1(Math.min(...v))}, max ${round1(Math.max(...v))}, n=${
+      v.length
+    }${note ? `; ${note}` : ''}`,
   };
 }
 
@@ -173,7 +174,9 @@ async function waitForFreePorts(ports, seconds) {
     if (busy.length === 0) return;
     if (Date.now() > deadline)
       throw new Error(
-        `ports ${busy.join(', ')} still in use after ${seconds}s (an e2e portal?)`,
+        `ports ${busy.join(
+          ', ',
+        )} still in use after ${seconds}s (an e2e portal?)`,
       );
     if (!announced)
       log(`ports ${busy.join(', ')} in use (e2e tests?); waiting for them`);
@@ -252,6 +255,31 @@ function pollLines(output, min) {
     if (m && Number(m[1]) >= min) found.set(line, Number(m[2]));
   }
   return found;
+}
+
+/** Milliseconds per step of the template task that made `name` (from the task's event timestamps). */
+async function stepTimes(token, name) {
+  const list = await api(
+    token,
+    '/api/scaffolder/v2/tasks?limit=50&order=desc:created_at',
+  );
+  const task = (list.body.tasks ?? []).find(
+    t => t.spec?.parameters?.name === name,
+  );
+  if (!task) return {};
+  const events = await api(token, `/api/scaffolder/v2/tasks/${task.id}/events`);
+  const span = {};
+  for (const e of events.body) {
+    const id = e.body?.stepId;
+    if (!id) continue;
+    const t = Date.parse(e.createdAt);
+    span[id] ??= [t, t];
+    span[id][0] = Math.min(span[id][0], t);
+    span[id][1] = Math.max(span[id][1], t);
+  }
+  return Object.fromEntries(
+    Object.entries(span).map(([id, [a, b]]) => [id, b - a]),
+  );
 }
 
 /** A scratch PostgreSQL database through the rendered service's own `pg`. */
@@ -339,7 +367,9 @@ async function latency(urls, token, count, concurrency) {
         });
         const body = await res.json().catch(() => ({}));
         times.push(performance.now() - t0);
-        const key = `${res.status}${body.source ? ` ${body.source.status}` : ''}`;
+        const key = `${res.status}${
+          body.source ? ` ${body.source.status}` : ''
+        }`;
         statuses[key] = (statuses[key] ?? 0) + 1;
       }
     }),
@@ -359,7 +389,10 @@ export async function runJourney(opts = options()) {
   mkdirSync(repos);
   mkdirSync(work);
   const prefix = `bench-svc-${process.pid}`;
-  const load = () => loadavg().map(v => v.toFixed(2)).join(' ');
+  const load = () =>
+    loadavg()
+      .map(v => v.toFixed(2))
+      .join(' ');
   notes.push(`load average at start ${load()}`);
 
   let portal;
@@ -426,6 +459,7 @@ catalog:
     const taskMs = [];
     const registeredMs = [];
     const clones = [];
+    const steps = [];
     for (let i = 0; i < opts.reps; i++) {
       const name = `bench-journey-${process.pid}-${i}`;
       const values = {
@@ -451,12 +485,17 @@ catalog:
           await sleep(100);
         }
       })();
-      const output = await runTemplate({ backendUrl: BACKEND_URL, token, values });
+      const output = await runTemplate({
+        backendUrl: BACKEND_URL,
+        token,
+        values,
+      });
       taskMs.push(performance.now() - t0);
       await watcher;
       if (registered === undefined)
         throw new Error(`${name} not in the catalog 5 minutes after the POST`);
       registeredMs.push(registered);
+      steps.push(await stepTimes(token, name).catch(() => ({})));
       clones.push({
         name,
         port: values.port,
@@ -470,7 +509,13 @@ catalog:
         'template task: POST -> task completed',
         taskMs,
         's',
-        'all features, local publish; status polled every 500 ms (runTemplate)',
+        `all features, local publish; status polled every 500 ms (runTemplate); median step s: ${Object.keys(
+          steps[0] ?? {},
+        )
+          .map(
+            id => `${id} ${round1(median(steps.map(s => s[id] ?? 0)) / 1000)}`,
+          )
+          .join(', ')}`,
         v => v / 1000,
       ),
     );
@@ -647,7 +692,10 @@ catalog:
         'health + ready + metrics scrape per service, from the portal log',
       ),
     );
-    const names = Array.from({ length: opts.services }, (_, i) => `${prefix}-${i}`);
+    const names = Array.from(
+      { length: opts.services },
+      (_, i) => `${prefix}-${i}`,
+    );
     const pick = () => names[Math.floor(Math.random() * names.length)];
     const base = `${BACKEND_URL}/api/service-health/entities/component/default`;
     for (const [label, path] of [
@@ -691,8 +739,14 @@ catalog:
     return { rows, notes };
   } catch (error) {
     if (portal) {
-      writeFileSync(join(tmpdir(), `bench-journey-portal-${process.pid}.log`), portal.output());
-      error.message += ` (portal log tail: ${join(tmpdir(), `bench-journey-portal-${process.pid}.log`)})`;
+      writeFileSync(
+        join(tmpdir(), `bench-journey-portal-${process.pid}.log`),
+        portal.output(),
+      );
+      error.message += ` (portal log tail: ${join(
+        tmpdir(),
+        `bench-journey-portal-${process.pid}.log`,
+      )})`;
     }
     throw error;
   } finally {

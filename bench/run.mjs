@@ -84,7 +84,9 @@ async function pollerRows() {
     name: `service-health-poll: poll cycle, ${r.services} services, concurrency ${r.concurrency}`,
     figure: r.medianCycleMs,
     unit: 'ms',
-    notes: `min ${r.minCycleMs}, max ${r.maxCycleMs}, n=${r.cycles}; ${Math.round(
+    notes: `min ${r.minCycleMs}, max ${r.maxCycleMs}, n=${
+      r.cycles
+    }; ${Math.round(
       (3 * r.services * 1000) / r.medianCycleMs,
     )} req/s (3 per service); peak RSS ${r.peakRssMb} MB`,
   }));

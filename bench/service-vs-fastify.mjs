@@ -12,7 +12,13 @@
 //   VERBOSE=1 ...                               # also print every round
 import { execFileSync, spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -216,6 +222,8 @@ function devToken(secret, audience) {
  */
 export async function runServiceVsFastify(opts = options()) {
   const dir = await prepareService(opts.dir);
+  // A temp build made here is removed afterwards unless KEEP_DIR=1 (BENCH_DIR builds are kept for reuse).
+  const removeDir = !opts.dir && process.env.KEEP_DIR !== '1';
   const packageName = JSON.parse(
     readFileSync(join(dir, 'package.json'), 'utf8'),
   ).name;
@@ -439,7 +447,11 @@ export async function runServiceVsFastify(opts = options()) {
         } req/s (target < 20); ` +
         `OTLP exports ${sink.stats.requests} (${Math.round(
           sink.stats.bytes / 1024,
-        )} KiB); log ${join(dir, 'service.log')}`,
+        )} KiB); ${
+          removeDir
+            ? 'temp build removed (KEEP_DIR=1 keeps it)'
+            : `log ${join(dir, 'service.log')}`
+        }`,
     };
     return { rows, summary };
   } finally {
@@ -448,6 +460,7 @@ export async function runServiceVsFastify(opts = options()) {
     sink.server.close();
     await scratch?.drop();
     await baselineScratch?.drop();
+    if (removeDir) rmSync(dir, { recursive: true, force: true });
   }
 }
 
