@@ -11,7 +11,7 @@
 // (portal, service, browser) is stopped and every temp dir removed in `after`, even on failure.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,6 +26,7 @@ import {
   launchBrowser,
   screenshot,
   startPortal,
+  trackProcessGroup,
 } from './portal.mjs';
 
 const exec = promisify(execFile);
@@ -78,7 +79,11 @@ async function waitFor(check, { timeoutMs, what, intervalMs = 1000 }) {
     }
     await sleep(intervalMs);
   }
-  throw new Error(`Timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? `: ${last.message}` : ''}`);
+  throw new Error(
+    `Timed out after ${timeoutMs / 1000} s waiting for ${what}${
+      last ? `: ${last.message}` : ''
+    }`,
+  );
 }
 
 async function backendGet(path) {
@@ -98,7 +103,17 @@ function userEnv(extra = {}) {
   const env = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (/^npm_/i.test(key) || /^(OTEL_|PGLITE_)/.test(key)) continue;
-    if (['DATABASE_URL', 'REDIS_URL', 'PORT', 'NODE_ENV', 'LOG_LEVEL', 'INIT_CWD'].includes(key)) continue;
+    if (
+      [
+        'DATABASE_URL',
+        'REDIS_URL',
+        'PORT',
+        'NODE_ENV',
+        'LOG_LEVEL',
+        'INIT_CWD',
+      ].includes(key)
+    )
+      continue;
     env[key] = value;
   }
   return { ...env, ...extra };
@@ -106,6 +121,7 @@ function userEnv(extra = {}) {
 
 /** Runs the task output's commands in order, as a user pastes them; `npm run dev` keeps running. */
 async function runNextSteps(commands) {
+  mkdirSync(workDir, { recursive: true });
   let cwd = workDir;
   for (const line of commands) {
     const [command, ...args] = line.split(/\s+/);
@@ -114,12 +130,16 @@ async function runNextSteps(commands) {
       cwd = resolve(cwd, args[0]);
     } else if (command === 'npm' && args[0] === 'install') {
       // The shared npm cache keeps this fast and offline-friendly; audit/fund only add network calls.
-      await exec('npm', [...args, '--prefer-offline', '--no-audit', '--no-fund'], {
-        cwd,
-        env: userEnv(),
-        maxBuffer: 64 * 1024 * 1024,
-        timeout: 300_000,
-      });
+      await exec(
+        'npm',
+        [...args, '--prefer-offline', '--no-audit', '--no-fund'],
+        {
+          cwd,
+          env: userEnv(),
+          maxBuffer: 64 * 1024 * 1024,
+          timeout: 300_000,
+        },
+      );
       timings['npm install'] = Date.now() - started;
     } else if (command === 'npm' && args.join(' ') === 'run dev') {
       let output = '';
@@ -134,7 +154,15 @@ async function runNextSteps(commands) {
       };
       child.stdout.on('data', keep);
       child.stderr.on('data', keep);
-      service = { child, dir: cwd, url: `http://localhost:${port}`, port, output: () => output, started };
+      trackProcessGroup(child.pid);
+      service = {
+        child,
+        dir: cwd,
+        url: `http://localhost:${port}`,
+        port,
+        output: () => output,
+        started,
+      };
     } else {
       await exec(command, args, { cwd, env: userEnv(), timeout: 120_000 });
       if (command === 'git') timings['git clone'] = Date.now() - started;
@@ -150,7 +178,12 @@ async function stopService() {
   } catch {
     return;
   }
-  for (let i = 0; i < 40 && child.exitCode === null && child.signalCode === null; i++) await sleep(250);
+  for (
+    let i = 0;
+    i < 40 && child.exitCode === null && child.signalCode === null;
+    i++
+  )
+    await sleep(250);
   try {
     process.kill(-child.pid, 'SIGKILL');
   } catch {
@@ -174,7 +207,16 @@ function step(name, fn) {
     } catch (error) {
       broken = name;
       await page
-        ?.screenshot({ path: join(ARTIFACTS, `journey-failure-${name.split(':')[0].toLowerCase().replace(/\W+/g, '-')}.png`), fullPage: true })
+        ?.screenshot({
+          path: join(
+            ARTIFACTS,
+            `journey-failure-${name
+              .split(':')[0]
+              .toLowerCase()
+              .replace(/\W+/g, '-')}.png`,
+          ),
+          fullPage: true,
+        })
         .catch(() => {});
       throw error;
     }
@@ -205,228 +247,391 @@ after(async () => {
   await portal?.stop();
   rmSync(temp, { recursive: true, force: true });
   const table = Object.entries(timings)
-    .map(([step, ms]) => `  ${step.padEnd(28)} ${(ms / 1000).toFixed(1).padStart(6)} s`)
+    .map(
+      ([step, ms]) =>
+        `  ${step.padEnd(28)} ${(ms / 1000).toFixed(1).padStart(6)} s`,
+    )
     .join('\n');
   console.log(`journey timings (${NAME}):\n${table}`);
 });
 
-step('Create: the Fastify service template runs from the form and finishes green', async () => {
-  await page.goto(APP_URL);
-  await page.getByRole('link', { name: 'Create' }).first().click();
-  const card = page.getByText('Fastify service', { exact: true }).first();
-  await card.waitFor({ timeout: 60_000 });
-  await screenshot(page, 'journey-01-create');
+step(
+  'Create: the Fastify service template runs from the form and finishes green',
+  async () => {
+    await page.goto(APP_URL);
+    await page.getByRole('link', { name: 'Create' }).first().click();
+    const card = page.getByText('Fastify service', { exact: true }).first();
+    await card.waitFor({ timeout: 60_000 });
+    await screenshot(page, 'journey-01-create');
 
-  await page.getByRole('button', { name: /choose/i }).first().click();
-  await page.waitForURL(/\/create\/templates\/default\/fastify-service/, { timeout: 60_000 });
+    await page
+      .getByRole('button', { name: /choose/i })
+      .first()
+      .click();
+    await page.waitForURL(/\/create\/templates\/default\/fastify-service/, {
+      timeout: 60_000,
+    });
 
-  // Step 1: Service
-  await page.locator('#root_name').fill(NAME, { timeout: 60_000 });
-  await page.locator('#root_description').fill(DESCRIPTION);
-  const owner = page.locator('#root_owner');
-  await owner.click();
-  await owner.fill('team-a');
-  await page.getByRole('option', { name: 'team-a', exact: true }).click({ timeout: 30_000 });
-  assert.equal(await owner.inputValue(), 'team-a');
-  await screenshot(page, 'journey-02-form-service');
-  await page.getByRole('button', { name: 'Next' }).click();
+    // Step 1: Service
+    await page.locator('#root_name').fill(NAME, { timeout: 60_000 });
+    await page.locator('#root_description').fill(DESCRIPTION);
+    const owner = page.locator('#root_owner');
+    await owner.click();
+    await owner.fill('team-a');
+    await page
+      .getByRole('option', { name: 'team-a', exact: true })
+      .click({ timeout: 30_000 });
+    assert.match(await owner.inputValue(), /team-a$/);
+    await screenshot(page, 'journey-02-form-service');
+    await page.getByRole('button', { name: 'Next' }).click();
 
-  // Step 2: Features. Defaults: PostgreSQL (embedded PGlite in development), JWT auth, no events.
-  await page.locator('#root_port').waitFor({ timeout: 30_000 });
-  assert.ok(await page.locator('#root_database-0').isChecked(), 'PostgreSQL is the default');
-  assert.ok(await page.locator('#root_auth-0').isChecked(), 'JWT is the default');
-  await page.locator('#root_port').fill(String(port));
-  await screenshot(page, 'journey-03-form-features');
-  await page.getByRole('button', { name: 'Next' }).click();
+    // Step 2: Features. Defaults: PostgreSQL (embedded PGlite in development), JWT auth, no events.
+    await page.locator('#root_port').waitFor({ timeout: 30_000 });
+    assert.ok(
+      await page.locator('#root_database-0').isChecked(),
+      'PostgreSQL is the default',
+    );
+    assert.ok(
+      await page.locator('#root_auth-0').isChecked(),
+      'JWT is the default',
+    );
+    await page.locator('#root_port').fill(String(port));
+    await screenshot(page, 'journey-03-form-features');
+    await page.getByRole('button', { name: 'Next' }).click();
 
-  // Step 3: Repository: the local publisher (the default; needs no token).
-  const local = page.getByLabel('Local git repository (this portal)');
-  await local.waitFor({ timeout: 30_000 });
-  await local.check();
-  await screenshot(page, 'journey-04-form-repository');
-  await page.getByRole('button', { name: /^(Review|Next)$/ }).click();
+    // Step 3: Repository: the local publisher (the default; needs no token).
+    const local = page.getByLabel('Local git repository (this portal)');
+    await local.waitFor({ timeout: 30_000 });
+    await local.check();
+    await screenshot(page, 'journey-04-form-repository');
+    await page.getByRole('button', { name: /^(Review|Next)$/ }).click();
 
-  // Step 4: Review
-  await page.getByRole('button', { name: 'Create' }).waitFor({ timeout: 30_000 });
-  const review = await page.locator('body').innerText();
-  for (const expected of [NAME, DESCRIPTION, 'group:default/team-a', String(port), 'local', 'jwt', 'postgres']) {
-    assert.ok(review.includes(expected), `the review shows ${expected}`);
-  }
-  await screenshot(page, 'journey-05-review');
+    // Step 4: Review
+    await page
+      .getByRole('button', { name: 'Create' })
+      .waitFor({ timeout: 30_000 });
+    const review = await page.locator('body').innerText();
+    for (const expected of [
+      NAME,
+      DESCRIPTION,
+      'group:default/team-a',
+      String(port),
+      'local',
+      'jwt',
+      'postgres',
+    ]) {
+      assert.ok(review.includes(expected), `the review shows ${expected}`);
+    }
+    await screenshot(page, 'journey-05-review');
 
-  const clicked = Date.now();
-  await page.getByRole('button', { name: 'Create' }).click();
-  await page.waitForURL(/\/create\/tasks\/[0-9a-f-]+/, { timeout: 60_000 });
-  taskId = page.url().split('/create/tasks/')[1].split(/[?#/]/)[0];
+    const clicked = Date.now();
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.waitForURL(/\/create\/tasks\/[0-9a-f-]+/, { timeout: 60_000 });
+    taskId = page.url().split('/create/tasks/')[1].split(/[?#/]/)[0];
 
-  // The task API tells completed/failed without guessing from the page.
-  const status = await waitFor(
-    async () => {
-      const task = await backendGet(`/api/scaffolder/v2/tasks/${taskId}`);
-      return ['completed', 'failed', 'cancelled'].includes(task.status) && task.status;
-    },
-    { timeoutMs: 300_000, what: `template task ${taskId}`, intervalMs: 2000 },
-  );
-  if (status !== 'completed') {
-    await screenshot(page, 'journey-06-task-failed');
-    const events = await backendGet(`/api/scaffolder/v2/tasks/${taskId}/events`);
-    const log = events.filter(e => e.type === 'log').map(e => e.body.message).slice(-20).join('\n');
-    assert.fail(`template task ${status}:\n${log}`);
-  }
-  await page.getByRole('link', { name: 'Open in catalog', exact: true }).waitFor({ timeout: 60_000 });
-  timings['template task (click→done)'] = Date.now() - clicked;
+    // The task API tells completed/failed without guessing from the page.
+    const status = await waitFor(
+      async () => {
+        const task = await backendGet(`/api/scaffolder/v2/tasks/${taskId}`);
+        return (
+          ['completed', 'failed', 'cancelled'].includes(task.status) &&
+          task.status
+        );
+      },
+      { timeoutMs: 300_000, what: `template task ${taskId}`, intervalMs: 2000 },
+    );
+    if (status !== 'completed') {
+      await screenshot(page, 'journey-06-task-failed');
+      const events = await backendGet(
+        `/api/scaffolder/v2/tasks/${taskId}/events`,
+      );
+      const log = events
+        .filter(e => e.type === 'log')
+        .map(e => e.body.message)
+        .slice(-20)
+        .join('\n');
+      assert.fail(`template task ${status}:\n${log}`);
+    }
+    await page
+      .getByRole('link', { name: 'Open in catalog', exact: true })
+      .waitFor({ timeout: 60_000 });
+    timings['template task (click→done)'] = Date.now() - clicked;
 
-  // Every step that ran is green; the GitHub steps are skipped for the local publisher.
-  const events = await backendGet(`/api/scaffolder/v2/tasks/${taskId}/events`);
-  const messages = events.filter(e => e.type === 'log').map(e => e.body.message);
-  for (const step of ['Render the service', 'Apply the feature choices', 'Publish to a local git repository']) {
-    assert.ok(messages.includes(`Finished step ${step}`), `step "${step}" finished`);
-  }
-  assert.ok(messages.some(m => m === 'Finished step Register in the catalog'), 'the entity was registered');
+    // Every step that ran is green; the GitHub steps are skipped for the local publisher.
+    const events = await backendGet(
+      `/api/scaffolder/v2/tasks/${taskId}/events`,
+    );
+    const messages = events
+      .filter(e => e.type === 'log')
+      .map(e => e.body.message);
+    for (const step of [
+      'Render the service',
+      'Apply the feature choices',
+      'Publish to a local git repository',
+    ]) {
+      assert.ok(
+        messages.includes(`Finished step ${step}`),
+        `step "${step}" finished`,
+      );
+    }
+    assert.ok(
+      messages.some(m => m === 'Finished step Register in the catalog'),
+      'the entity was registered',
+    );
 
-  // The "Next steps" text on the page: the commands the user is told to run.
-  const nextStepsCard = page.locator('pre, code').filter({ hasText: 'git clone' }).first();
-  await nextStepsCard.waitFor({ timeout: 30_000 });
-  nextSteps = (await nextStepsCard.innerText())
-    .split('\n')
-    .map(l => l.trim())
-    .filter(Boolean);
-  assert.deepEqual(
-    nextSteps.map(l => l.split(' ').slice(0, 2).join(' ')),
-    ['git clone', `cd ${NAME}`, 'npm install', 'npm run dev'],
-    `next steps: ${nextSteps.join(' | ')}`,
-  );
-  assert.match(nextSteps[0], new RegExp(`^git clone file://${repositoryRoot}/${NAME}\\.git ${NAME}$`));
-  await page.getByText(`http://localhost:${port}`).first().waitFor();
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await screenshot(page, 'journey-06-task-done');
-});
+    // The "Next steps" text on the page: the commands the user is told to run.
+    const nextStepsCard = page
+      .locator('pre, code')
+      .filter({ hasText: 'git clone' })
+      .first();
+    await nextStepsCard.waitFor({ timeout: 30_000 });
+    nextSteps = (await nextStepsCard.innerText())
+      .split('\n')
+      .map(l => l.trim())
+      .filter(Boolean);
+    assert.deepEqual(
+      nextSteps.slice(1),
+      [`cd ${NAME}`, 'npm install', 'npm run dev'],
+      `next steps: ${nextSteps.join(' | ')}`,
+    );
+    assert.match(
+      nextSteps[0],
+      new RegExp(`^git clone file://${repositoryRoot}/${NAME}\\.git ${NAME}$`),
+    );
+    await page.getByText(`http://localhost:${port}`).first().waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(page, 'journey-06-task-done');
+  },
+);
 
-step('Catalog: the output link opens the new entity with its owner and links', async () => {
-  assert.ok(taskId, 'the template task ran');
-  const repoLink = page.getByRole('link', { name: 'Repository', exact: true });
-  assert.equal(await repoLink.getAttribute('href'), `file://${repositoryRoot}/${NAME}.git`);
-  assert.equal(
-    await page.getByRole('link', { name: 'Health', exact: true }).getAttribute('href'),
-    `${ENTITY_PATH}/health`,
-  );
+step(
+  'Catalog: the output link opens the new entity with its owner and links',
+  async () => {
+    assert.ok(taskId, 'the template task ran');
+    // External links' accessible names end with ", Opens in a new window".
+    const repoLink = page.getByRole('link', { name: /^Repository\b/ });
+    assert.equal(
+      await repoLink.getAttribute('href'),
+      `file://${repositoryRoot}/${NAME}.git`,
+    );
+    assert.equal(
+      await page
+        .getByRole('link', { name: 'Health', exact: true })
+        .getAttribute('href'),
+      `${ENTITY_PATH}/health`,
+    );
 
-  await page.getByRole('link', { name: 'Open in catalog', exact: true }).click();
-  await page.waitForURL(new RegExp(`${ENTITY_PATH}/?$`), { timeout: 60_000 });
-  await page.getByRole('heading', { name: NAME }).first().waitFor({ timeout: 60_000 });
-  await page.getByText(DESCRIPTION).first().waitFor({ timeout: 30_000 });
+    await page
+      .getByRole('link', { name: 'Open in catalog', exact: true })
+      .click();
+    await page.waitForURL(new RegExp(`${ENTITY_PATH}/?$`), { timeout: 60_000 });
+    await page
+      .getByRole('heading', { name: NAME })
+      .first()
+      .waitFor({ timeout: 60_000 });
+    await page.getByText(DESCRIPTION).first().waitFor({ timeout: 30_000 });
 
-  // Owner in the header and the About card, linking to the group.
-  const ownerLinks = page.getByRole('link', { name: 'team-a' });
-  await ownerLinks.first().waitFor({ timeout: 30_000 });
-  assert.match(await ownerLinks.first().getAttribute('href'), /\/catalog\/default\/group\/team-a/);
+    // Owner in the header and the About card, linking to the group.
+    const ownerLinks = page.getByRole('link', { name: 'team-a' });
+    await ownerLinks.first().waitFor({ timeout: 30_000 });
+    assert.match(
+      await ownerLinks.first().getAttribute('href'),
+      /\/catalog\/default\/group\/team-a/,
+    );
 
-  // The links the template wrote into catalog-info.yaml.
-  const docs = page.getByRole('link', { name: /API docs \(local\)/ });
-  const metrics = page.getByRole('link', { name: /Metrics \(local\)/ });
-  await docs.waitFor({ timeout: 30_000 });
-  assert.equal(await docs.getAttribute('href'), `http://localhost:${port}/docs`);
-  assert.equal(await metrics.getAttribute('href'), `http://localhost:${port}/metrics`);
-  // The Health tab is offered (the entity has the service-health annotations).
-  await page.getByRole('link', { name: 'Health', exact: true }).first().waitFor();
+    // The links the template wrote into catalog-info.yaml.
+    const docs = page.getByRole('link', { name: /API docs \(local\)/ });
+    const metrics = page.getByRole('link', { name: /Metrics \(local\)/ });
+    await docs.waitFor({ timeout: 30_000 });
+    assert.equal(
+      await docs.getAttribute('href'),
+      `http://localhost:${port}/docs`,
+    );
+    assert.equal(
+      await metrics.getAttribute('href'),
+      `http://localhost:${port}/metrics`,
+    );
+    // The Health tab is offered (the entity has the service-health annotations).
+    await page
+      .getByRole('link', { name: 'Health', exact: true })
+      .first()
+      .waitFor();
 
-  const entity = await backendGet(`/api/catalog/entities/by-name/component/default/${NAME}`);
-  assert.equal(entity.spec.owner, 'group:default/team-a');
-  assert.equal(entity.spec.type, 'service');
-  assert.equal(entity.metadata.annotations['service-health.io/base-url'], `http://localhost:${port}`);
-  assert.equal(entity.metadata.annotations['service-health.io/otel-service-name'], NAME);
-  await screenshot(page, 'journey-07-entity');
-});
+    const entity = await backendGet(
+      `/api/catalog/entities/by-name/component/default/${NAME}`,
+    );
+    assert.equal(entity.spec.owner, 'group:default/team-a');
+    assert.equal(entity.spec.type, 'service');
+    assert.equal(
+      entity.metadata.annotations['service-health.io/base-url'],
+      `http://localhost:${port}`,
+    );
+    assert.equal(
+      entity.metadata.annotations['service-health.io/otel-service-name'],
+      NAME,
+    );
+    await screenshot(page, 'journey-07-entity');
+  },
+);
 
-step('Start: the next-steps commands clone, install and run the service', async () => {
-  assert.ok(nextSteps, 'the task showed its next steps');
-  await runNextSteps(nextSteps);
-  assert.ok(service, 'npm run dev was started');
-  await waitFor(
-    async () => {
-      if (service.child.exitCode !== null) throw new Error(`npm run dev exited with ${service.child.exitCode}`);
-      return (await fetch(`${service.url}/ready`, { signal: AbortSignal.timeout(3000) })).ok;
-    },
-    { timeoutMs: 120_000, what: `${service.url}/ready`, intervalMs: 500 },
-  ).catch(error => {
-    throw new Error(`${error.message}\n--- npm run dev ---\n${service.output()}`);
-  });
-  timings['npm run dev → ready'] = Date.now() - service.started;
+step(
+  'Start: the next-steps commands clone, install and run the service',
+  async () => {
+    assert.ok(nextSteps, 'the task showed its next steps');
+    await runNextSteps(nextSteps);
+    assert.ok(service, 'npm run dev was started');
+    await waitFor(
+      async () => {
+        if (service.child.exitCode !== null)
+          throw new Error(`npm run dev exited with ${service.child.exitCode}`);
+        return (
+          await fetch(`${service.url}/ready`, {
+            signal: AbortSignal.timeout(3000),
+          })
+        ).ok;
+      },
+      { timeoutMs: 120_000, what: `${service.url}/ready`, intervalMs: 500 },
+    ).catch(error => {
+      throw new Error(
+        `${error.message}\n--- npm run dev ---\n${service.output()}`,
+      );
+    });
+    timings['npm run dev → ready'] = Date.now() - service.started;
 
-  // Traffic as the README shows it: a token from the service's own `npm run token`.
-  stopLoad = await runSyntheticLoad(service, { perSecond: 1.5 });
-});
+    // Traffic as the README shows it: a token from the service's own `npm run token`.
+    stopLoad = await runSyntheticLoad(service, { perSecond: 1.5 });
+  },
+);
 
-step('Health tab: health passes, the database check, metrics and traces are live', async () => {
-  assert.ok(service, 'the service runs');
-  const started = Date.now();
-  // The backend first: poll for data rather than sleep (health every 15 s; metrics need two scrapes).
-  await waitFor(async () => (await backendGet(`${HEALTH_API}/health`)).data?.status === 'pass', {
-    timeoutMs: 90_000,
-    what: 'a passing health probe',
-  });
-  await waitFor(
-    async () => {
-      const series = await backendGet(`${HEALTH_API}/metrics/series`);
-      return (series.data?.points ?? []).filter(p => p.requestRate > 0).length >= 2;
-    },
-    { timeoutMs: 150_000, what: 'two points of request rate', intervalMs: 3000 },
-  );
-  await waitFor(async () => ((await backendGet(`${HEALTH_API}/traces`)).data ?? []).length > 0, {
-    timeoutMs: 60_000,
-    what: 'traces in the embedded receiver',
-  });
-  timings['traffic → data on the tab'] = Date.now() - started;
+step(
+  'Health tab: health passes, the database check, metrics and traces are live',
+  async () => {
+    assert.ok(service, 'the service runs');
+    const started = Date.now();
+    // The backend first: poll for data rather than sleep (health every 15 s; metrics need two scrapes).
+    await waitFor(
+      async () =>
+        (await backendGet(`${HEALTH_API}/health`)).data?.status === 'pass',
+      {
+        timeoutMs: 90_000,
+        what: 'a passing health probe',
+      },
+    );
+    await waitFor(
+      async () => {
+        const series = await backendGet(`${HEALTH_API}/metrics/series`);
+        return (
+          (series.data?.points ?? []).filter(p => p.requestRate > 0).length >= 2
+        );
+      },
+      {
+        timeoutMs: 150_000,
+        what: 'two points of request rate',
+        intervalMs: 3000,
+      },
+    );
+    await waitFor(
+      async () =>
+        ((await backendGet(`${HEALTH_API}/traces`)).data ?? []).length > 0,
+      {
+        timeoutMs: 60_000,
+        what: 'traces in the embedded receiver',
+      },
+    );
+    timings['traffic → data on the tab'] = Date.now() - started;
 
-  // Then the page, through the entity's Health tab.
-  await page.goto(`${APP_URL}${ENTITY_PATH}`);
-  await page.getByRole('link', { name: 'Health', exact: true }).first().click({ timeout: 60_000 });
-  await page.getByTestId('service-health-content').waitFor({ timeout: 60_000 });
-  await page.getByRole('status', { name: 'Healthy' }).first().waitFor({ timeout: 60_000 });
+    // Then the page, through the entity's Health tab.
+    await page.goto(`${APP_URL}${ENTITY_PATH}`);
+    await page
+      .getByRole('link', { name: 'Health', exact: true })
+      .first()
+      .click({ timeout: 60_000 });
+    await page
+      .getByTestId('service-health-content')
+      .waitFor({ timeout: 60_000 });
+    await page
+      .getByRole('status', { name: 'Healthy' })
+      .first()
+      .waitFor({ timeout: 60_000 });
 
-  const checks = page.getByRole('table', { name: 'Dependency checks' });
-  const postgres = checks.locator('tr', { hasText: 'postgres:connection' });
-  await postgres.waitFor({ timeout: 30_000 });
-  assert.ok(await postgres.getByRole('status', { name: 'Pass' }).isVisible(), 'postgres:connection passes');
+    const checks = page.getByRole('table', { name: 'Dependency checks' });
+    const postgres = checks.locator('tr', { hasText: 'postgres:connection' });
+    await postgres.waitFor({ timeout: 30_000 });
+    assert.ok(
+      await postgres.getByRole('status', { name: 'Pass' }).isVisible(),
+      'postgres:connection passes',
+    );
 
-  // The request-rate chart draws a non-empty area.
-  const curve = page.locator('[data-testid="chart-request-rate"] path.recharts-area-curve').first();
-  await curve.waitFor({ timeout: 60_000 });
-  const d = await curve.getAttribute('d');
-  assert.ok(d && d.length > 20, 'the request-rate curve is drawn');
+    // The request-rate chart draws a non-empty area.
+    const curve = page
+      .locator('[data-testid="chart-request-rate"] path.recharts-area-curve')
+      .first();
+    await curve.waitFor({ timeout: 60_000 });
+    const d = await curve.getAttribute('d');
+    assert.ok(d && d.length > 20, 'the request-rate curve is drawn');
 
-  // The traces table lists requests of this service.
-  const traceRows = page.locator('tbody tr').filter({ hasText: /ago|just now/ }).filter({ hasText: NAME });
-  await traceRows.first().waitFor({ timeout: 60_000 });
-  assert.ok((await traceRows.count()) >= 1, 'the trace list has rows');
-  await page.waitForTimeout(500); // let the charts finish their entry animation
-  await screenshot(page, 'journey-08-health-tab');
-});
+    // The traces table lists requests of this service.
+    const traceRows = page
+      .locator('tbody tr')
+      .filter({ hasText: /ago|just now/ })
+      .filter({ hasText: NAME });
+    await traceRows.first().waitFor({ timeout: 60_000 });
+    assert.ok((await traceRows.count()) >= 1, 'the trace list has rows');
+    await page.waitForTimeout(500); // let the charts finish their entry animation
+    await screenshot(page, 'journey-08-health-tab');
+  },
+);
 
 step('Health tab: a trace opens as a waterfall', async () => {
-  const rows = page.locator('tbody tr').filter({ hasText: /ago|just now/ }).filter({ hasText: NAME });
+  const rows = page
+    .locator('tbody tr')
+    .filter({ hasText: /ago|just now/ })
+    .filter({ hasText: NAME });
   // A write shows the most structure (handler and database).
   const post = rows.filter({ hasText: 'POST' });
   await ((await post.count()) > 0 ? post.first() : rows.first()).click();
   const waterfall = page.getByTestId('trace-waterfall');
   await waterfall.waitFor({ timeout: 30_000 });
-  assert.ok((await waterfall.getByRole('option').count()) >= 1, 'the waterfall lists spans');
+  assert.ok(
+    (await waterfall.getByRole('option').count()) >= 1,
+    'the waterfall lists spans',
+  );
   const critical = waterfall.locator('[data-critical="true"]');
   assert.ok((await critical.count()) >= 1, 'the critical path is marked');
   await critical.last().click();
   await waterfall.getByTestId('span-details').waitFor({ timeout: 10_000 });
   await waterfall.scrollIntoViewIfNeeded();
-  await waterfall.screenshot({ path: join(ARTIFACTS, 'journey-09-waterfall.png') });
+  await waterfall.screenshot({
+    path: join(ARTIFACTS, 'journey-09-waterfall.png'),
+  });
+  await page.evaluate(() => window.scrollTo(0, 0));
   await screenshot(page, 'journey-10-health-tab-with-waterfall');
 });
 
-step('Overview: the service health card shows status, p95 and error rate with a link to the tab', async () => {
-  await page.goto(`${APP_URL}${ENTITY_PATH}`);
-  await page.getByText('Service health', { exact: true }).first().waitFor({ timeout: 60_000 });
-  await page.getByRole('status', { name: 'Healthy' }).first().waitFor({ timeout: 60_000 });
-  await page.getByTestId('stat-p95 latency').first().waitFor({ timeout: 30_000 });
-  await page.getByTestId('stat-Error rate').first().waitFor({ timeout: 30_000 });
-  await page.getByRole('link', { name: /View health, metrics and traces/ }).waitFor();
-  await page.waitForTimeout(500);
-  await screenshot(page, 'journey-11-overview-card');
-});
+step(
+  'Overview: the service health card shows status, p95 and error rate with a link to the tab',
+  async () => {
+    await page.goto(`${APP_URL}${ENTITY_PATH}`);
+    await page
+      .getByText('Service health', { exact: true })
+      .first()
+      .waitFor({ timeout: 60_000 });
+    await page
+      .getByRole('status', { name: 'Healthy' })
+      .first()
+      .waitFor({ timeout: 60_000 });
+    await page
+      .getByTestId('stat-p95 latency')
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await page
+      .getByTestId('stat-Error rate')
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await page
+      .getByRole('link', { name: /View health, metrics and traces/ })
+      .waitFor();
+    await page.waitForTimeout(500);
+    await screenshot(page, 'journey-11-overview-card');
+  },
+);

@@ -3,14 +3,19 @@
 // by the returned `stop()`.
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const ARTIFACTS = join(ROOT, 'e2e', 'artifacts');
-export const APP_URL = 'http://localhost:3100';
-export const BACKEND_URL = 'http://localhost:7107';
+// e2e/app-config.e2e.yaml's ports; E2E_APP_PORT / E2E_BACKEND_PORT move them (e.g. to run the
+// tests beside a benchmark that uses the same module).
+const APP_PORT = Number(process.env.E2E_APP_PORT ?? 3100);
+const BACKEND_PORT = Number(process.env.E2E_BACKEND_PORT ?? 7107);
+export const APP_URL = `http://localhost:${APP_PORT}`;
+export const BACKEND_URL = `http://localhost:${BACKEND_PORT}`;
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 
@@ -31,11 +36,87 @@ async function waitFor(url, { timeoutMs, isReady = r => r.ok }) {
 }
 
 /**
+ * Process groups started by the tests (portal, services). A test file's `after` stops them; if
+ * the runner itself is interrupted (Ctrl-C, a CI timeout), this stops them on the way out.
+ */
+const groups = new Set();
+export function trackProcessGroup(pid) {
+  groups.add(pid);
+  return () => groups.delete(pid);
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    for (const pid of groups) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    process.exit(130);
+  });
+}
+
+/** Whether something accepts connections on localhost:<port>. */
+function portInUse(port) {
+  return new Promise(resolvePort => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.setTimeout(2000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolvePort(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolvePort(false);
+    });
+    socket.once('error', () => resolvePort(false));
+  });
+}
+
+/**
+ * Waits until nothing listens on the e2e ports: another portal there (a second test run, a
+ * benchmark) would otherwise answer in place of ours. E2E_PORT_WAIT_MS bounds the wait.
+ */
+async function waitForFreePorts() {
+  const ports = [new URL(APP_URL).port, new URL(BACKEND_URL).port].map(Number);
+  const timeoutMs = Number(process.env.E2E_PORT_WAIT_MS ?? 600_000);
+  const deadline = Date.now() + timeoutMs;
+  let told = false;
+  for (;;) {
+    const busy = [];
+    for (const port of ports) if (await portInUse(port)) busy.push(port);
+    if (busy.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `ports ${busy.join(', ')} are still in use after ${
+          timeoutMs / 1000
+        } s: stop the other portal`,
+      );
+    }
+    if (!told) {
+      console.error(
+        `# e2e: ports ${busy.join(
+          ', ',
+        )} are in use (another portal?); waiting for them to be free`,
+      );
+      told = true;
+    }
+    await sleep(2000);
+  }
+}
+
+/**
  * Starts `backstage-cli repo start` with the e2e config (plus `extraConfig` files, relative to
  * the repository or absolute); resolves when both ports answer.
  */
 export async function startPortal({ extraConfig = [], env = {} } = {}) {
-  const configs = ['app-config.yaml', 'e2e/app-config.e2e.yaml', ...extraConfig];
+  await waitForFreePorts();
+  const configs = [
+    'app-config.yaml',
+    'e2e/app-config.e2e.yaml',
+    ...extraConfig,
+  ];
   const child = spawn(
     process.execPath,
     [
@@ -49,9 +130,19 @@ export async function startPortal({ extraConfig = [], env = {} } = {}) {
       cwd: ROOT,
       detached: true, // own process group, so stop() ends the app and backend too
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env, BROWSER: 'none' },
+      env: {
+        ...process.env,
+        // Backstage reads APP_CONFIG_* as config overrides (for the backend and the app).
+        APP_CONFIG_app_baseUrl: APP_URL,
+        APP_CONFIG_backend_baseUrl: BACKEND_URL,
+        APP_CONFIG_backend_listen_port: String(BACKEND_PORT),
+        APP_CONFIG_backend_cors_origin: APP_URL,
+        ...env,
+        BROWSER: 'none',
+      },
     },
   );
+  const untrack = trackProcessGroup(child.pid);
   let output = '';
   const keep = chunk => {
     output = (output + chunk).slice(-20000);
@@ -59,6 +150,7 @@ export async function startPortal({ extraConfig = [], env = {} } = {}) {
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const stop = async () => {
+    untrack();
     try {
       process.kill(-child.pid, 'SIGTERM');
     } catch {
@@ -104,7 +196,9 @@ export async function launchBrowser() {
       '--no-first-run',
     ],
   });
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const page = await browser.newPage({
+    viewport: { width: 1440, height: 900 },
+  });
   return { browser, page };
 }
 

@@ -39,13 +39,18 @@ test('the backend is ready and the catalog lists the Fastify template', async ()
 
 test('the catalog page shows the repository entities after guest sign-in', async () => {
   await page.goto(`${APP_URL}/catalog?filters[kind]=component`);
-  await page.getByRole('link', { name: 'service-health' }).waitFor({ timeout: 60_000 });
+  await page
+    .getByRole('link', { name: 'service-health' })
+    .waitFor({ timeout: 60_000 });
   await screenshot(page, 'portal-catalog');
 });
 
 test('the Create page shows the Fastify service template card', async () => {
   await page.goto(`${APP_URL}/create`);
-  await page.getByText('Fastify service', { exact: true }).first().waitFor({ timeout: 60_000 });
+  await page
+    .getByText('Fastify service', { exact: true })
+    .first()
+    .waitFor({ timeout: 60_000 });
   const choose = page.getByRole('button', { name: /choose/i }).first();
   assert.ok(await choose.isVisible());
   await screenshot(page, 'portal-create');

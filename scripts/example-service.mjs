@@ -13,7 +13,8 @@ const sleep = ms => new Promise(r => setTimeout(r, ms));
 
 export const EXAMPLE_VALUES = {
   name: 'example-service',
-  description: 'The local portal example: items with PostgreSQL, events and JWT auth.',
+  description:
+    'The local portal example: items with PostgreSQL, events and JWT auth.',
   owner: 'group:default/team-a',
   system: 'system:default/fastify-service-platform',
   lifecycle: 'experimental',
@@ -24,7 +25,10 @@ export const EXAMPLE_VALUES = {
   publishTarget: 'local',
 };
 
-export async function waitForUrl(url, { timeoutMs = 180_000, intervalMs = 1000 } = {}) {
+export async function waitForUrl(
+  url,
+  { timeoutMs = 180_000, intervalMs = 1000 } = {},
+) {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
@@ -49,9 +53,15 @@ async function guestToken(backendUrl) {
 async function api(backendUrl, token, path, init = {}) {
   const res = await fetch(`${backendUrl}${path}`, {
     ...init,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...init.headers },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${token}`,
+      ...init.headers,
+    },
   });
-  const body = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text();
+  const body = res.headers.get('content-type')?.includes('json')
+    ? await res.json()
+    : await res.text();
   return { status: res.status, body };
 }
 
@@ -59,20 +69,35 @@ async function api(backendUrl, token, path, init = {}) {
 export async function runTemplate({ backendUrl, token, values }) {
   const created = await api(backendUrl, token, '/api/scaffolder/v2/tasks', {
     method: 'POST',
-    body: JSON.stringify({ templateRef: 'template:default/fastify-service', values }),
+    body: JSON.stringify({
+      templateRef: 'template:default/fastify-service',
+      values,
+    }),
   });
   if (created.status !== 201) {
-    throw new Error(`scaffolder refused the task (${created.status}): ${JSON.stringify(created.body)}`);
+    throw new Error(
+      `scaffolder refused the task (${created.status}): ${JSON.stringify(
+        created.body,
+      )}`,
+    );
   }
   const id = created.body.id;
   for (let i = 0; i < 600; i++) {
     const task = await api(backendUrl, token, `/api/scaffolder/v2/tasks/${id}`);
     if (task.body.status === 'completed') {
-      const events = await api(backendUrl, token, `/api/scaffolder/v2/tasks/${id}/events`);
+      const events = await api(
+        backendUrl,
+        token,
+        `/api/scaffolder/v2/tasks/${id}/events`,
+      );
       return events.body.find(e => e.type === 'completion')?.body.output ?? {};
     }
     if (task.body.status === 'failed' || task.body.status === 'cancelled') {
-      const events = await api(backendUrl, token, `/api/scaffolder/v2/tasks/${id}/events`);
+      const events = await api(
+        backendUrl,
+        token,
+        `/api/scaffolder/v2/tasks/${id}/events`,
+      );
       const log = events.body
         .filter(e => e.type === 'log')
         .map(e => e.body.message)
@@ -90,7 +115,11 @@ export async function runTemplate({ backendUrl, token, values }) {
  * existing local repository after that (the local catalog lives in memory, so it is
  * registered again). Clones and installs it into .local/<name>.
  */
-export async function createExampleService({ backendUrl, values = EXAMPLE_VALUES, log = () => {} }) {
+export async function createExampleService({
+  backendUrl,
+  values = EXAMPLE_VALUES,
+  log = () => {},
+}) {
   await waitForUrl(`${backendUrl}/.backstage/health/v1/readiness`);
   const token = await guestToken(backendUrl);
   const bareRepo = join(ROOT, '.local-git', `${values.name}.git`);
@@ -100,7 +129,11 @@ export async function createExampleService({ backendUrl, values = EXAMPLE_VALUES
     log(`Creating ${values.name} from the Fastify service template...`);
     await runTemplate({ backendUrl, token, values });
   } else {
-    const found = await api(backendUrl, token, `/api/catalog/entities/by-name/component/default/${values.name}`);
+    const found = await api(
+      backendUrl,
+      token,
+      `/api/catalog/entities/by-name/component/default/${values.name}`,
+    );
     if (found.status === 404) {
       const target = `file://${bareRepo}/blob/main/catalog-info.yaml`;
       const added = await api(backendUrl, token, '/api/catalog/locations', {
@@ -108,7 +141,9 @@ export async function createExampleService({ backendUrl, values = EXAMPLE_VALUES
         body: JSON.stringify({ type: 'local-git', target }),
       });
       if (added.status >= 400 && added.status !== 409) {
-        throw new Error(`could not register ${target}: ${JSON.stringify(added.body)}`);
+        throw new Error(
+          `could not register ${target}: ${JSON.stringify(added.body)}`,
+        );
       }
     }
   }
@@ -117,16 +152,28 @@ export async function createExampleService({ backendUrl, values = EXAMPLE_VALUES
     mkdirSync(join(ROOT, '.local'), { recursive: true });
     log(`Cloning and installing ${values.name} into ${dir}...`);
     await exec('git', ['clone', '--quiet', bareRepo, dir]);
-    await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], {
-      cwd: dir,
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    await exec(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--prefer-offline'],
+      {
+        cwd: dir,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
   }
-  return { name: values.name, dir, port: values.port, url: `http://localhost:${values.port}` };
+  return {
+    name: values.name,
+    dir,
+    port: values.port,
+    url: `http://localhost:${values.port}`,
+  };
 }
 
 /** `npm run dev` in the service's folder, exporting traces to this backend. */
-export function startService(service, { backendUrl = 'http://localhost:7007', env = {}, logFile } = {}) {
+export function startService(
+  service,
+  { backendUrl = 'http://localhost:7007', env = {}, logFile } = {},
+) {
   const out = logFile ? openSync(logFile, 'a') : 'ignore';
   return spawn('npm', ['run', 'dev'], {
     cwd: service.dir,
@@ -148,9 +195,13 @@ export function startService(service, { backendUrl = 'http://localhost:7007', en
  */
 export async function mintToken(service) {
   if (!existsSync(join(service.dir, 'scripts', 'token.ts'))) return undefined; // auth: none
-  const { stdout } = await exec('npm', ['run', '--silent', 'token', '--', '--roles', 'items:write'], {
-    cwd: service.dir,
-  });
+  const { stdout } = await exec(
+    'npm',
+    ['run', '--silent', 'token', '--', '--roles', 'items:write'],
+    {
+      cwd: service.dir,
+    },
+  );
   const token = stdout.trim().split('\n').pop();
   if (!/^[\w-]+\.[\w-]+\.[\w-]*$/.test(token ?? '')) {
     throw new Error(`npm run token printed no token: ${stdout}`);
@@ -164,10 +215,16 @@ export async function mintToken(service) {
  * minute) stays under the service's default rate limit (RATE_LIMIT_MAX=100 per minute and
  * client IP), so the load shows no 429s. Returns a function that stops it.
  */
-export async function runSyntheticLoad(service, { log = () => {}, perSecond = 1.5 } = {}) {
+export async function runSyntheticLoad(
+  service,
+  { log = () => {}, perSecond = 1.5 } = {},
+) {
   await waitForUrl(`${service.url}/health`, { timeoutMs: 120_000 });
   const token = await mintToken(service);
-  const headers = { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) };
+  const headers = {
+    'content-type': 'application/json',
+    ...(token && { authorization: `Bearer ${token}` }),
+  };
   const ids = [];
   let n = 0;
   const tick = async () => {
@@ -177,16 +234,25 @@ export async function runSyntheticLoad(service, { log = () => {}, perSecond = 1.
         const res = await fetch(`${service.url}/v1/items`, {
           method: 'POST',
           headers,
-          body: JSON.stringify({ sku: `SKU-${Date.now()}-${n}`, name: `Item ${n}`, priceCents: 100 + (n % 900) }),
+          body: JSON.stringify({
+            sku: `SKU-${Date.now()}-${n}`,
+            name: `Item ${n}`,
+            priceCents: 100 + (n % 900),
+          }),
         });
         if (res.ok) ids.push((await res.json()).id);
         if (ids.length > 200) ids.shift();
       } else if (n % 5 === 2) {
         await fetch(`${service.url}/v1/items?limit=20`, { headers });
       } else if (n % 17 === 0) {
-        await fetch(`${service.url}/v1/items/0190a000-0000-7000-8000-000000000000`, { headers });
+        await fetch(
+          `${service.url}/v1/items/0190a000-0000-7000-8000-000000000000`,
+          { headers },
+        );
       } else if (ids.length) {
-        await fetch(`${service.url}/v1/items/${ids[n % ids.length]}`, { headers });
+        await fetch(`${service.url}/v1/items/${ids[n % ids.length]}`, {
+          headers,
+        });
       } else {
         await fetch(`${service.url}/v1/info`, { headers });
       }

@@ -9,7 +9,11 @@ import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const skeleton = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'skeleton');
+const skeleton = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'skeleton',
+);
 const [target, valuesFile] = process.argv.slice(2);
 if (!target) {
   console.error('usage: render-skeleton-naive.mjs <target> [values.json]');
@@ -28,7 +32,10 @@ const sample = {
   auth: 'none',
   otlpEndpoint: 'http://localhost:7007/api/service-health/otlp',
 };
-const values = { ...sample, ...(valuesFile ? JSON.parse(await readFile(valuesFile, 'utf8')) : {}) };
+const values = {
+  ...sample,
+  ...(valuesFile ? JSON.parse(await readFile(valuesFile, 'utf8')) : {}),
+};
 
 const skip = new Set(['node_modules', 'dist', 'coverage', 'package-lock.json']);
 const placeholder = /\$\{\{\s*values\.(\w+)\s*\}\}/g;
@@ -50,7 +57,8 @@ async function render(dir) {
     } else {
       const text = await readFile(from, 'utf8');
       const rendered = text.replace(placeholder, (match, key) => {
-        if (!(key in values)) throw new Error(`${rel}: no sample value for ${match}`);
+        if (!(key in values))
+          throw new Error(`${rel}: no sample value for ${match}`);
         return String(values[key]);
       });
       await writeFile(to, rendered);

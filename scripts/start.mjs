@@ -6,7 +6,11 @@
 // EXAMPLE_SERVICE=false starts the portal alone.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createExampleService, runSyntheticLoad, startService } from './example-service.mjs';
+import {
+  createExampleService,
+  runSyntheticLoad,
+  startService,
+} from './example-service.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
 const BACKEND_URL = process.env.BACKEND_URL ?? 'http://localhost:7007';
@@ -14,7 +18,11 @@ const withExample = process.env.EXAMPLE_SERVICE !== 'false';
 
 const children = [];
 function run(command, args, options) {
-  const child = spawn(command, args, { stdio: 'inherit', detached: true, ...options });
+  const child = spawn(command, args, {
+    stdio: 'inherit',
+    detached: true,
+    ...options,
+  });
   children.push(child);
   return child;
 }
@@ -33,14 +41,22 @@ process.on('SIGTERM', () => stopAll(0));
 
 const portal = run(
   process.execPath,
-  [join(ROOT, 'node_modules/@backstage/cli/bin/backstage-cli'), 'repo', 'start', ...process.argv.slice(2)],
+  [
+    join(ROOT, 'node_modules/@backstage/cli/bin/backstage-cli'),
+    'repo',
+    'start',
+    ...process.argv.slice(2),
+  ],
   { cwd: ROOT },
 );
 portal.on('exit', code => stopAll(code ?? 1));
 
 if (withExample) {
   try {
-    const service = await createExampleService({ backendUrl: BACKEND_URL, log: console.log });
+    const service = await createExampleService({
+      backendUrl: BACKEND_URL,
+      log: console.log,
+    });
     // The service's output goes to .local/<name>.log (npm run dev logs every request at debug).
     const logFile = join(ROOT, '.local', `${service.name}.log`);
     const child = startService(service, { backendUrl: BACKEND_URL, logFile });
@@ -51,6 +67,8 @@ if (withExample) {
       `\nExample service ${service.name} runs at ${service.url}; its Health tab: http://localhost:3000/catalog/default/component/${service.name}/health\n`,
     );
   } catch (error) {
-    console.error(`\nThe example service could not start (the portal runs on): ${error.message}\n`);
+    console.error(
+      `\nThe example service could not start (the portal runs on): ${error.message}\n`,
+    );
   }
 }
