@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Dev-only: renders skeleton/ the simple way, to iterate on it without the scaffolder.
+// Dev-only: renders templates/fastify-service/skeleton/ the simple way, to iterate on it without the scaffolder.
 // Copies skeleton/ to <target> (without node_modules, dist, coverage, package-lock.json) and replaces every
 // `${{ values.x }}` with the sample value of x. Files under .github/workflows/ are copied untouched, as the
 // template's copyWithoutTemplating does. Applies NO feature removal (that is fastify:features:apply).
@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 const skeleton = resolve(
   dirname(fileURLToPath(import.meta.url)),
   '..',
+  'templates',
+  'fastify-service',
   'skeleton',
 );
 const [target, valuesFile] = process.argv.slice(2);

@@ -2,7 +2,7 @@
 // substitution (scripts/render-skeleton-naive.mjs), then the scaffolder module's own feature removal
 // (applyFeatures, loaded through the Backstage node transform) for database=postgres, events=none, auth=none.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,9 +21,6 @@ function naive(dir) {
     [join(root, 'scripts', 'render-skeleton-naive.mjs'), dir],
     { stdio: 'ignore' },
   );
-  // The skeleton's lockfile makes the install reproducible (and faster); applyFeatures prunes it.
-  const lock = join(root, 'skeleton', 'package-lock.json');
-  if (existsSync(lock)) copyFileSync(lock, join(dir, 'package-lock.json'));
 }
 
 /**
