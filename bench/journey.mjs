@@ -657,10 +657,7 @@ catalog:
       const started = performance.now();
       const child = startService(
         { dir: svc.dir, port: svc.port },
-        {
-          backendUrl: BACKEND_URL,
-          env: { ...cleanEnv, HOST: LOOPBACK, PGLITE_DATA_DIR: '' },
-        },
+        { env: { ...cleanEnv, HOST: LOOPBACK, PGLITE_DATA_DIR: '' } },
       );
       groups.add(child.pid);
       const r = await measureReady('npm run dev', child, started, svc.port);

@@ -37,7 +37,6 @@ const DESCRIPTION = 'Created by the browser journey test.';
 const ENTITY_PATH = `/catalog/default/component/${NAME}`;
 const HEALTH_API = `/api/service-health/entities/component/default/${NAME}`;
 // The e2e portal's trace receiver; the template's .env.development names :7007 (the `npm start` portal).
-const OTLP_ENDPOINT = `${BACKEND_URL}/api/service-health/otlp`;
 
 const temp = mkdtempSync(join(tmpdir(), 'journey-e2e-'));
 const repositoryRoot = join(temp, 'repositories'); // scaffolder.fastify.localRepositoryRoot
@@ -147,7 +146,8 @@ async function runNextSteps(commands) {
         cwd,
         detached: true, // own process group: npm, node --watch and the server stop together
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: userEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: OTLP_ENDPOINT }),
+        // Nothing to configure: the template pointed the exporter at this portal.
+        env: userEnv(),
       });
       const keep = chunk => {
         output = (output + chunk).slice(-20000);

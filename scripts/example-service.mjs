@@ -169,11 +169,8 @@ export async function createExampleService({
   };
 }
 
-/** `npm run dev` in the service's folder, exporting traces to this backend. */
-export function startService(
-  service,
-  { backendUrl = 'http://localhost:7007', env = {}, logFile } = {},
-) {
+/** `npm run dev` in the service's folder; the template pointed its trace exporter at this portal. */
+export function startService(service, { env = {}, logFile } = {}) {
   const out = logFile ? openSync(logFile, 'a') : 'ignore';
   return spawn('npm', ['run', 'dev'], {
     cwd: service.dir,
@@ -181,8 +178,6 @@ export function startService(
     stdio: ['ignore', out, out],
     env: {
       ...process.env,
-      // The service's .env.development names the portal's default backend; these win over it.
-      OTEL_EXPORTER_OTLP_ENDPOINT: `${backendUrl}/api/service-health/otlp`,
       PORT: String(service.port),
       ...env,
     },

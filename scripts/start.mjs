@@ -59,7 +59,7 @@ if (withExample) {
     });
     // The service's output goes to .local/<name>.log (npm run dev logs every request at debug).
     const logFile = join(ROOT, '.local', `${service.name}.log`);
-    const child = startService(service, { backendUrl: BACKEND_URL, logFile });
+    const child = startService(service, { logFile });
     children.push(child);
     console.log(`Starting ${service.name} (npm run dev; log: ${logFile})...`);
     await runSyntheticLoad(service, { log: console.log });

@@ -6,6 +6,7 @@ import {
 } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createFeaturesApplyAction } from './actions/featuresApply';
+import { createPortalInfoAction } from './actions/portalInfo';
 import { createPublishLocalAction } from './actions/publishLocal';
 import { createRegisterLocalAction } from './actions/registerLocal';
 import { LocalGitDiscoveryProvider } from './catalog/LocalGitDiscoveryProvider';
@@ -17,8 +18,8 @@ import { readLocalRepositoryDiscovery, readLocalRepositoryRoot } from './config'
 
 /**
  * Adds the Fastify service template's actions to the scaffolder:
- * `fastify:features:apply`, `fastify:publish:local` and
- * `fastify:catalog:register-local`.
+ * `fastify:features:apply`, `fastify:publish:local`,
+ * `fastify:catalog:register-local` and `fastify:portal:info`.
  *
  * @public
  */
@@ -37,6 +38,7 @@ export const scaffolderModuleFastify = createBackendModule({
           createFeaturesApplyAction(),
           createPublishLocalAction({ config }),
           createRegisterLocalAction({ config, catalog }),
+          createPortalInfoAction({ config }),
         );
       },
     });

@@ -19,7 +19,14 @@ export async function startPortalBackend(config: Record<string, unknown>) {
       catalogModuleScaffolderEntityModel,
       scaffolderPlugin,
       fastifyModules,
-      mockServices.rootConfig.factory({ data: JSON.parse(JSON.stringify(config)) }),
+      mockServices.rootConfig.factory({
+        data: {
+          // What every portal has; fastify:portal:info reads them.
+          app: { baseUrl: 'http://localhost:3000' },
+          backend: { baseUrl: 'http://localhost:7007' },
+          ...JSON.parse(JSON.stringify(config)),
+        },
+      }),
     ],
   });
   const { port } = backend.server.address() as AddressInfo;

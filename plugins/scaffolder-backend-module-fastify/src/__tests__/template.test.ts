@@ -67,7 +67,7 @@ describe('templates/fastify-service/template.yaml', () => {
   it('uses only actions the portal backend installs', () => {
     const actions = template.spec.steps.map((s: any) => s.action);
     expect(actions).toEqual([
-      'fetch:template', 'fastify:features:apply', 'fastify:publish:local', 'publish:github',
+      'fastify:portal:info', 'fetch:template', 'fastify:features:apply', 'fastify:publish:local', 'publish:github',
       'fastify:catalog:register-local', 'catalog:register',
     ]);
     const backendIndex = fs.readFileSync(path.join(REPO_ROOT, 'packages/backend/src/index.ts'), 'utf8');
