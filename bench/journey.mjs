@@ -23,7 +23,7 @@ import { execFile, fork, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -33,6 +33,7 @@ import {
   runTemplate,
   startService,
 } from '../scripts/example-service.mjs';
+import { loadAverage, median, printTable } from './lib/common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const LOOPBACK = '127.0.0.1';
@@ -60,11 +61,6 @@ const log = message =>
     `[journey ${new Date().toISOString().slice(11, 19)}] ${message}`,
   );
 
-const median = values => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const percentile = (sorted, p) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const round1 = v => Math.round(v * 10) / 10;
@@ -389,11 +385,7 @@ export async function runJourney(opts = options()) {
   mkdirSync(repos);
   mkdirSync(work);
   const prefix = `bench-svc-${process.pid}`;
-  const load = () =>
-    loadavg()
-      .map(v => v.toFixed(2))
-      .join(' ');
-  notes.push(`load average at start ${load()}`);
+  notes.push(`load average at start ${loadAverage()}`);
 
   let portal;
   try {
@@ -732,7 +724,7 @@ catalog:
         );
       }
     }
-    notes.push(`load average at end ${load()}`);
+    notes.push(`load average at end ${loadAverage()}`);
     return { rows, notes };
   } catch (error) {
     if (portal) {
@@ -763,23 +755,7 @@ async function cleanup() {
   killGroups('SIGKILL');
 }
 
-export function printTable(rows) {
-  const columns = Object.keys(rows[0]);
-  const cells = rows.map(row => columns.map(c => String(row[c] ?? '')));
-  const widths = columns.map((c, i) =>
-    Math.max(c.length, ...cells.map(r => r[i].length)),
-  );
-  const line = values =>
-    values
-      .map((v, i) =>
-        columns[i] === 'figure' ? v.padStart(widths[i]) : v.padEnd(widths[i]),
-      )
-      .join('  ')
-      .trimEnd();
-  console.log(line(columns));
-  console.log(widths.map(w => '-'.repeat(w)).join('  '));
-  for (const r of cells) console.log(line(r));
-}
+export { printTable };
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const opts = options();

@@ -13,22 +13,19 @@
 //   Environment of service-vs-fastify.mjs applies (DURATION, ROUNDS, CONNECTIONS, BENCH_DIR, BASELINE_DIR, ...);
 //   POLL_SERVICES (default 500), POLL_CYCLES (default 3) size the poller benchmark;
 //   environment of journey.mjs applies too (REPS, TEST_REPS, SERVICES, LATENCY_*, PORT_WAIT_SECONDS).
-import { execFileSync, spawn } from 'node:child_process';
-import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import { spawn } from 'node:child_process';
+import { cpus, freemem, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  haveTaskset,
+  loadAverage,
+  pinnedToCpu1,
+  printTable,
+} from './lib/common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.env.ONLY_BENCH;
-
-const haveTaskset = (() => {
-  try {
-    execFileSync('taskset', ['-c', '0', 'true']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 /** Runs a node script with a hard time limit; resolves with its stdout. */
 function runScript(script, args, timeoutS, cwd, prefix = []) {
@@ -133,7 +130,9 @@ function serviceVsFastifyRows(rows) {
 
 async function journeyRows() {
   // run.mjs pins itself to CPU 1 for the load generators; the journey (portal, npm, services) gets every CPU.
-  const prefix = haveTaskset ? ['taskset', '-c', `0-${cpus().length - 1}`] : [];
+  const prefix = haveTaskset()
+    ? ['taskset', '-c', `0-${cpus().length - 1}`]
+    : [];
   const maxSeconds = Number(process.env.MAX_SECONDS ?? 2400);
   const out = await runScript(
     join(here, 'journey.mjs'),
@@ -149,33 +148,13 @@ async function journeyRows() {
   };
 }
 
-function printTable(rows) {
-  const columns = ['name', 'figure', 'unit', 'notes'];
-  const cells = rows.map(row => columns.map(c => String(row[c] ?? '')));
-  const widths = columns.map((c, i) =>
-    Math.max(c.length, ...cells.map(r => r[i].length)),
-  );
-  const line = values =>
-    values
-      .map((v, i) =>
-        columns[i] === 'figure' ? v.padStart(widths[i]) : v.padEnd(widths[i]),
-      )
-      .join('  ')
-      .trimEnd();
-  console.log(line(columns));
-  console.log(widths.map(w => '-'.repeat(w)).join('  '));
-  for (const r of cells) console.log(line(r));
-}
-
 function machine() {
   const gb = b => (b / 1024 ** 3).toFixed(1);
   return `${new Date().toISOString()}; nproc ${cpus().length} (${
     cpus()[0]?.model ?? '?'
   }), memory ${gb(totalmem())} GB (${gb(freemem())} GB free), node ${
     process.version
-  }, load average ${loadavg()
-    .map(v => v.toFixed(2))
-    .join(' ')}`;
+  }, load average ${loadAverage()}`;
 }
 
 async function main() {
@@ -213,22 +192,11 @@ async function main() {
     }
   }
   notes.push(`end: ${machine()}`);
-  if (rows.length > 0) printTable(rows);
+  if (rows.length > 0)
+    printTable(rows, { columns: ['name', 'figure', 'unit', 'notes'] });
   console.log(`\n${notes.join('\n')}`);
   if (notes.some(n => n.includes('FAILED'))) process.exitCode = 1;
 }
 
 // The load generators run on CPU 1; service-vs-fastify pins its servers to CPU 0.
-if (haveTaskset && process.env.BENCH_PINNED !== '1') {
-  const child = spawn(
-    'taskset',
-    ['-c', '1', process.execPath, ...process.argv.slice(1)],
-    {
-      stdio: 'inherit',
-      env: { ...process.env, BENCH_PINNED: '1' },
-    },
-  );
-  child.on('exit', code => process.exit(code ?? 1));
-} else {
-  await main();
-}
+await pinnedToCpu1(main);

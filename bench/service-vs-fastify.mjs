@@ -25,6 +25,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import {
+  haveTaskset,
+  median,
+  pinnedToCpu1,
+  printTable as printRows,
+} from './lib/common.mjs';
 import { renderSkeleton } from './lib/render.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -57,15 +63,6 @@ export function options(env = process.env) {
     maxSeconds: Number(env.MAX_SECONDS ?? 1800),
   };
 }
-
-const haveTaskset = (() => {
-  try {
-    execFileSync('taskset', ['-c', '0', 'true']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 function sh(cmd, args, cwd, timeoutS = 600) {
   execFileSync(cmd, args, {
@@ -106,8 +103,8 @@ function startOtlpSink() {
 
 function startServer(name, args, cwd, env, logFile) {
   const out = logFile ? openSync(logFile, 'w') : 'ignore';
-  const command = haveTaskset ? 'taskset' : process.execPath;
-  const argv = haveTaskset ? ['-c', '0', process.execPath, ...args] : args;
+  const command = haveTaskset() ? 'taskset' : process.execPath;
+  const argv = haveTaskset() ? ['-c', '0', process.execPath, ...args] : args;
   const child = spawn(command, argv, {
     cwd,
     env: { PATH: process.env.PATH, ...env },
@@ -157,12 +154,6 @@ function cpuSeconds(pid) {
     return undefined;
   }
 }
-
-const median = values => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 function stop(child) {
   return new Promise(done => {
@@ -435,7 +426,7 @@ export async function runServiceVsFastify(opts = options()) {
         }, ${opts.connections} connections, ` +
         `${opts.rounds} interleaved rounds of ${
           opts.duration
-        }s, pinned=${haveTaskset}, auth=${
+        }s, pinned=${haveTaskset()}, auth=${
           withAuth ? 'on (bearer token)' : 'off'
         }; ` +
         `ratio per round ${ratios
@@ -465,23 +456,9 @@ export async function runServiceVsFastify(opts = options()) {
 }
 
 export function printTable(rows) {
-  const columns = Object.keys(rows[0]);
-  const cells = rows.map(row => columns.map(c => String(row[c] ?? '')));
-  const widths = columns.map((c, i) =>
-    Math.max(c.length, ...cells.map(r => r[i].length)),
-  );
-  const line = values =>
-    values
-      .map((v, i) =>
-        ['benchmark', 'target', 'note'].includes(columns[i])
-          ? v.padEnd(widths[i])
-          : v.padStart(widths[i]),
-      )
-      .join('  ')
-      .trimEnd();
-  console.log(line(columns));
-  console.log(widths.map(w => '-'.repeat(w)).join('  '));
-  for (const r of cells) console.log(line(r));
+  printRows(rows, {
+    alignRight: c => !['benchmark', 'target', 'note'].includes(c),
+  });
 }
 
 async function main() {
@@ -493,17 +470,5 @@ async function main() {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   // Pin the load generator to CPU 1 (re-exec once); the servers go to CPU 0.
-  if (haveTaskset && process.env.BENCH_PINNED !== '1') {
-    const child = spawn(
-      'taskset',
-      ['-c', '1', process.execPath, ...process.argv.slice(1)],
-      {
-        stdio: 'inherit',
-        env: { ...process.env, BENCH_PINNED: '1' },
-      },
-    );
-    child.on('exit', code => process.exit(code ?? 1));
-  } else {
-    await main();
-  }
+  await pinnedToCpu1(main);
 }

@@ -363,41 +363,48 @@ export async function createRouter(
   });
 
   function traceSourceFor(t: ResolvedTarget) {
-    const id = t.tracesSource ?? defaultTraceSourceId;
-    const source = id ? traceSources.get(id) : undefined;
-    return { id: id ?? 'none', source };
+    const configured = t.tracesSource ?? defaultTraceSourceId;
+    const source = configured ? traceSources.get(configured) : undefined;
+    const id = configured ?? 'none';
+    if (!source) {
+      return {
+        id,
+        state: {
+          source: id,
+          status: 'error',
+          message: `No trace source "${id}"`,
+        } as SourceState,
+      };
+    }
+    return { id, source };
+  }
+
+  /** The service a trace source is asked about. */
+  function traceTarget(t: ResolvedTarget) {
+    return {
+      entityRef: t.entityRef,
+      environment: t.environment,
+      serviceName: t.serviceName,
+    };
   }
 
   router.get(`${base}/traces`, async (req, res) => {
     const q = parse(tracesQuery, req.query);
     const window = resolveWindow(q);
     const t = await target(req, q.environment);
-    const { id, source } = traceSourceFor(t);
+    const { id, source, state } = traceSourceFor(t);
     if (!source) {
-      res.json({
-        source: {
-          source: id,
-          status: 'error',
-          message: `No trace source "${id}"`,
-        },
-      });
+      res.json({ source: state });
       return;
     }
     try {
-      const data = await source.listTraces(
-        {
-          entityRef: t.entityRef,
-          environment: t.environment,
-          serviceName: t.serviceName,
-        },
-        {
-          ...window,
-          limit: q.limit ?? 50,
-          errorsOnly: q.errorsOnly,
-          minDurationMs: q.minDurationMs,
-          operation: q.operation,
-        },
-      );
+      const data = await source.listTraces(traceTarget(t), {
+        ...window,
+        limit: q.limit ?? 50,
+        errorsOnly: q.errorsOnly,
+        minDurationMs: q.minDurationMs,
+        operation: q.operation,
+      });
       res.json({
         data,
         source: { source: id, status: data.length ? 'ok' : 'no-data' },
@@ -411,27 +418,14 @@ export async function createRouter(
     const q = parse(z.object({ environment: environmentParam }), req.query);
     const { traceId } = parse(traceParams, req.params);
     const t = await target(req, q.environment);
-    const { id, source } = traceSourceFor(t);
+    const { id, source, state } = traceSourceFor(t);
     if (!source) {
-      res.json({
-        source: {
-          source: id,
-          status: 'error',
-          message: `No trace source "${id}"`,
-        },
-      });
+      res.json({ source: state });
       return;
     }
     let trace;
     try {
-      trace = await source.getTrace(
-        {
-          entityRef: t.entityRef,
-          environment: t.environment,
-          serviceName: t.serviceName,
-        },
-        traceId.toLowerCase(),
-      );
+      trace = await source.getTrace(traceTarget(t), traceId.toLowerCase());
     } catch (e) {
       res.json({ source: stateOf(id, e) });
       return;

@@ -11,7 +11,7 @@ import {
 import type { Knex } from 'knex';
 import path from 'node:path';
 import { environmentOf } from './otlp';
-import { groupTraces, isValidTraceIdInput, newestFirst } from './model';
+import { groupTraces, newestFirst, traceIdForLookup } from './model';
 import {
   ServiceTarget,
   TraceListQuery,
@@ -264,8 +264,8 @@ export class EmbeddedTraceSource implements TraceSource {
     _target: ServiceTarget,
     traceId: string,
   ): Promise<Trace | undefined> {
-    if (!isValidTraceIdInput(traceId)) return undefined;
-    const id = traceId.toLowerCase().padStart(32, '0');
+    const id = traceIdForLookup(traceId);
+    if (id === undefined) return undefined;
     let rows: Row[];
     try {
       rows = await this.#knex(SPANS_TABLE)

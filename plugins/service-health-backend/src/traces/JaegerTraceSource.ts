@@ -10,14 +10,15 @@ import {
   LIMITS,
   UNKNOWN_SERVICE,
   groupTraces,
-  isValidTraceIdInput,
   limitAttributes,
   matchesQuery,
   microsToMs,
+  minDuration,
   newestFirst,
   normalizeId,
   parseKindName,
   parseStatusName,
+  traceIdForLookup,
   truncate,
 } from './model';
 import { convertOtlpTraces } from './otlp';
@@ -202,13 +203,6 @@ export function convertJaegerTrace(trace: JaegerTrace): Span[] {
   return spans;
 }
 
-/** `minDuration` in Go's time.ParseDuration syntax, as Jaeger expects. */
-function minDuration(query: TraceListQuery): string | undefined {
-  return query.minDurationMs !== undefined && query.minDurationMs > 0
-    ? `${Math.round(query.minDurationMs * 1000)}us`
-    : undefined;
-}
-
 /**
  * Traces from Jaeger: v1 (`/api/traces`, the JSON the Jaeger UI reads) or
  * v2 (`/api/v3/traces`, OTLP JSON in `result`).
@@ -316,8 +310,8 @@ export class JaegerTraceSource implements TraceSource {
     _target: ServiceTarget,
     traceId: string,
   ): Promise<Trace | undefined> {
-    if (!isValidTraceIdInput(traceId)) return undefined;
-    const id = traceId.toLowerCase().padStart(32, '0');
+    const id = traceIdForLookup(traceId);
+    if (id === undefined) return undefined;
     let spans: Span[];
     if (this.#options.apiVersion === 'v2') {
       spans = this.#otlpSpans(await this.#get(`/api/v3/traces/${id}`));

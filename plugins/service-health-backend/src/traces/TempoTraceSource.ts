@@ -5,11 +5,12 @@ import type {
 import { apiUrl, getJson, UpstreamHttpOptions } from './http';
 import {
   groupTraces,
-  isValidTraceIdInput,
   matchesQuery,
+  minDuration,
   nanosToMs,
   newestFirst,
   normalizeId,
+  traceIdForLookup,
 } from './model';
 import { convertOtlpTraces, toBigInt } from './otlp';
 import {
@@ -62,11 +63,8 @@ export function buildTraceQL(
   if (query.operation) own.push(`name = ${traceqlString(query.operation)}`);
   const parts = [`{ ${own.join(' && ')} }`];
   if (query.errorsOnly) parts.push('{ status = error }');
-  if (query.minDurationMs !== undefined && query.minDurationMs > 0) {
-    parts.push(
-      `{ traceDuration >= ${Math.round(query.minDurationMs * 1000)}us }`,
-    );
-  }
+  const min = minDuration(query);
+  if (min !== undefined) parts.push(`{ traceDuration >= ${min} }`);
   return parts.join(' && ');
 }
 
@@ -132,10 +130,7 @@ export class TempoTraceSource implements TraceSource {
               ? [`name=${traceqlString(query.operation)}`]
               : []),
           ].join(' '),
-          minDuration:
-            query.minDurationMs !== undefined && query.minDurationMs > 0
-              ? `${Math.round(query.minDurationMs * 1000)}us`
-              : undefined,
+          minDuration: minDuration(query),
           limit: String(query.errorsOnly ? Math.min(limit * 5, 1500) : limit),
         };
     const body = (await this.#get('/api/search', params)) as
@@ -193,8 +188,8 @@ export class TempoTraceSource implements TraceSource {
     _target: ServiceTarget,
     traceId: string,
   ): Promise<Trace | undefined> {
-    if (!isValidTraceIdInput(traceId)) return undefined;
-    const id = traceId.toLowerCase().padStart(32, '0');
+    const id = traceIdForLookup(traceId);
+    if (id === undefined) return undefined;
     let body = (await this.#get(`/api/v2/traces/${id}`)) as any;
     let data: unknown;
     if (body === undefined) {

@@ -50,6 +50,21 @@ export function isValidTraceIdInput(traceId: string): boolean {
   return /^[0-9a-fA-F]{1,32}$/.test(traceId);
 }
 
+/** The stored form (32 lower-case hex digits) of a trace id as users may type it; undefined when it is not valid. */
+export function traceIdForLookup(traceId: string): string | undefined {
+  if (!isValidTraceIdInput(traceId)) return undefined;
+  return traceId.toLowerCase().padStart(32, '0');
+}
+
+/** A minimum duration in Go's time.ParseDuration syntax (`1500us`), as Jaeger and Tempo expect; undefined for none. */
+export function minDuration(query: {
+  minDurationMs?: number;
+}): string | undefined {
+  return query.minDurationMs !== undefined && query.minDurationMs > 0
+    ? `${Math.round(query.minDurationMs * 1000)}us`
+    : undefined;
+}
+
 export function truncate(s: string, max: number): string {
   return s.length > max ? s.slice(0, max) : s;
 }
