@@ -421,6 +421,16 @@ step(
       `${ENTITY_PATH}/health`,
     );
 
+    // The task ends when the location is registered; the catalog processes it a moment
+    // later (as with catalog:register). Wait for the entity, as a person would reload.
+    await waitFor(
+      () =>
+        backendGet(`/api/catalog/entities/by-name/component/default/${NAME}`),
+      {
+        timeoutMs: 60_000,
+        what: `${NAME} in the catalog`,
+      },
+    );
     await page
       .getByRole('link', { name: 'Open in catalog', exact: true })
       .click();
