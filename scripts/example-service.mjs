@@ -126,6 +126,23 @@ export async function createExampleService({
   const dir = join(ROOT, '.local', values.name);
 
   if (!existsSync(bareRepo)) {
+    // The backend answers before the catalog has read the template's location.
+    const deadline = Date.now() + 180_000;
+    while (
+      (
+        await api(
+          backendUrl,
+          token,
+          '/api/catalog/entities/by-name/template/default/fastify-service',
+        )
+      ).status !== 200
+    ) {
+      if (Date.now() > deadline)
+        throw new Error(
+          'the catalog did not list the fastify-service template',
+        );
+      await sleep(1000);
+    }
     log(`Creating ${values.name} from the Fastify service template...`);
     await runTemplate({ backendUrl, token, values });
   } else {
