@@ -114,9 +114,15 @@ export async function claim(
   return { outcome: 'in_flight' };
 }
 
-/** Stores the owner's response; retries with the same key replay it until the record expires. */
-export async function complete(db: Db, ref: KeyRef, response: StoredResponse): Promise<void> {
-  await db
+/**
+ * Stores the response for an in-flight key; retries with the same key replay it until the record expires. `db` is
+ * the command's transaction when the request changed data, so that the change and its stored response commit
+ * together (see storeIdempotentResponse in plugins/app/idempotency.ts). Returns false when the key is no longer in
+ * flight: another attempt with it (one that took over a stale lock) completed or released it first. The UPDATE
+ * locks the row until commit, so of two such attempts only one can complete the key.
+ */
+export async function complete(db: Db, ref: KeyRef, response: StoredResponse): Promise<boolean> {
+  const result = await db
     .updateTable('idempotency_keys')
     .set({
       status_code: response.statusCode,
@@ -125,7 +131,9 @@ export async function complete(db: Db, ref: KeyRef, response: StoredResponse): P
     })
     .where('principal', '=', ref.principal)
     .where('key', '=', ref.key)
-    .execute();
+    .where('status_code', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 /** Forgets an in-flight key whose request failed transiently (5xx, 429), so that a retry runs again. */

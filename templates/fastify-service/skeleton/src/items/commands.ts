@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { isUniqueViolation } from '../db/errors.ts';
-import { transaction } from '../db/transaction.ts';
+import { type Tx, transaction } from '../db/transaction.ts';
 // #region feature:events
 import { writeEvent } from '../events/outbox.ts';
 // #endregion feature:events
@@ -11,9 +11,21 @@ import { toItem } from './mapper.ts';
 import type { CreateItem, Item, UpdateItem } from './schemas.ts';
 
 // The write side. Each command runs in one transaction, so whatever else a change must write (an outbox
-// event, an audit row) can join it atomically.
+// event, an audit row, the response to the request's Idempotency-Key) can join it atomically.
 
-export async function createItem(db: Db, input: CreateItem): Promise<Item> {
+/**
+ * Runs in a command's transaction after its change and before the commit, for a write that must commit with the
+ * change or not at all. The routes store the response to the request's Idempotency-Key here
+ * (`reply.storeIdempotentResponse`), so that a crash can never leave a committed change whose key a retry would
+ * run again. Throwing rolls the change back.
+ */
+export type BeforeCommit<T> = (trx: Tx, result: T) => Promise<void>;
+
+export async function createItem(
+  db: Db,
+  input: CreateItem,
+  beforeCommit?: BeforeCommit<Item>,
+): Promise<Item> {
   try {
     return await transaction(db, async (trx) => {
       const row = await trx
@@ -31,6 +43,7 @@ export async function createItem(db: Db, input: CreateItem): Promise<Item> {
       // #region feature:events
       await writeEvent(trx, 'item.created', 1, item);
       // #endregion feature:events
+      await beforeCommit?.(trx, item);
       return item;
     });
   } catch (error) {
@@ -50,6 +63,7 @@ export async function updateItem(
   id: string,
   versions: number[] | null,
   changes: UpdateItem,
+  beforeCommit?: BeforeCommit<Item>,
 ): Promise<Item> {
   return transaction(db, async (trx) => {
     const row = await trx
@@ -70,11 +84,17 @@ export async function updateItem(
     // #region feature:events
     await writeEvent(trx, 'item.updated', 1, item);
     // #endregion feature:events
+    await beforeCommit?.(trx, item);
     return item;
   });
 }
 
-export async function deleteItem(db: Db, id: string, versions: number[] | null): Promise<void> {
+export async function deleteItem(
+  db: Db,
+  id: string,
+  versions: number[] | null,
+  beforeCommit?: BeforeCommit<void>,
+): Promise<void> {
   await transaction(db, async (trx) => {
     const result = await trx
       .deleteFrom('items')
@@ -85,6 +105,7 @@ export async function deleteItem(db: Db, id: string, versions: number[] | null):
     // #region feature:events
     await writeEvent(trx, 'item.deleted', 1, { id });
     // #endregion feature:events
+    await beforeCommit?.(trx);
   });
 }
 

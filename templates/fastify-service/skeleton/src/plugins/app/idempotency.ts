@@ -6,6 +6,7 @@ import type {
 } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter } from 'prom-client';
+import type { Tx } from '../../db/transaction.ts';
 import {
   type KeyRef,
   claim,
@@ -16,10 +17,33 @@ import {
 } from '../../idempotency/store.ts';
 import { HttpProblem } from '../../lib/problem.ts';
 
+/**
+ * The Idempotency-Key record a request claimed. `storedWithCommand` once its response was stored in the command's
+ * transaction: then the record is complete exactly if that transaction committed.
+ */
+type OwnedKey = KeyRef & { storedWithCommand: boolean };
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set when this request owns an Idempotency-Key record and must store its response. */
-    idempotencyKey: KeyRef | null;
+    idempotencyKey: OwnedKey | null;
+  }
+  interface FastifyReply {
+    /**
+     * Stores the response the route will send after its command, for the request's Idempotency-Key, in `trx`:
+     * the command's transaction, from its `beforeCommit` hook. The change and the response that retries replay
+     * then commit together or not at all; stored after the commit, a crash in between would leave a committed
+     * change whose key a retry runs again (after IDEMPOTENCY_LOCK_TIMEOUT_MS). The payload is serialized as
+     * Fastify will send it (the route's response schema for `statusCode`). The reply itself is left alone, as
+     * the transaction may still roll back: send the same status, headers and payload once the command returns.
+     * Does nothing for a request without a key.
+     */
+    storeIdempotentResponse(
+      trx: Tx,
+      statusCode: number,
+      payload: unknown,
+      headers?: Record<string, string>,
+    ): Promise<void>;
   }
   interface FastifyContextConfig {
     /** `idempotency: false` turns Idempotency-Key handling off for a route. */
@@ -32,6 +56,20 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const KEY = /^"?([\x21\x23-\x7e]{1,255})"?$/;
 /** Response headers replayed with the stored body. */
 const REPLAYED_HEADERS = ['content-type', 'location', 'etag', 'cache-control', 'last-modified'];
+/** What Fastify sends an object payload as. */
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** `payload` as Fastify will send it with `statusCode`: reply.serialize() uses the schema of the reply's status. */
+function serializeFor(reply: FastifyReply, statusCode: number, payload: unknown): string {
+  const current = reply.raw.statusCode;
+  reply.raw.statusCode = statusCode;
+  try {
+    const body = reply.serialize(payload);
+    return typeof body === 'string' ? body : new TextDecoder().decode(body);
+  } finally {
+    reply.raw.statusCode = current;
+  }
+}
 
 /**
  * Idempotency keys (IETF draft "The Idempotency-Key HTTP Header Field") for unsafe methods. The first request
@@ -40,6 +78,12 @@ const REPLAYED_HEADERS = ['content-type', 'location', 'etag', 'cache-control', '
  * the first is still running 409. Keys are scoped to the caller (the token's subject when auth is on), expire
  * after IDEMPOTENCY_TTL_S and are cleaned up periodically. Server errors (5xx) and 429 are not stored, so they
  * can be retried with the same key.
+ *
+ * When the response is stored matters. A route whose command changes data stores it in the command's transaction
+ * (reply.storeIdempotentResponse, see the items routes), so that the key is completed exactly when the change
+ * commits. Any other response (an error, after which the command's transaction rolled back, or a route that does
+ * not store its response itself) is stored in onSend, after it was produced: safe only because nothing it did
+ * was committed, or because doing it again is harmless.
  */
 export default fp(
   async (app) => {
@@ -57,6 +101,31 @@ export default fp(
       registers: [app.metrics],
     });
     app.decorateRequest('idempotencyKey', null);
+
+    app.decorateReply(
+      'storeIdempotentResponse',
+      async function (this: FastifyReply, trx: Tx, statusCode: number, payload: unknown, headers = {}) {
+        const owned = this.request.idempotencyKey;
+        if (owned === null) return;
+        const hasBody = payload !== null && payload !== undefined;
+        const stored = await complete(trx, owned, {
+          statusCode,
+          headers: hasBody ? { 'content-type': JSON_TYPE, ...headers } : headers,
+          body: hasBody ? serializeFor(this, statusCode, payload) : null,
+        });
+        if (!stored) {
+          // Another attempt with this key (one that took over a stale lock) completed or released it first. This
+          // change must not commit as well: the throw rolls it back. The record is no longer ours to complete.
+          this.request.idempotencyKey = null;
+          this.header('retry-after', '1');
+          throw new HttpProblem(
+            409,
+            'Another request with this Idempotency-Key finished first; retry for its response',
+          );
+        }
+        owned.storedWithCommand = true;
+      },
+    );
 
     const onPreHandler: preHandlerAsyncHookHandler = async (request: FastifyRequest, reply: FastifyReply) => {
       const header = request.headers['idempotency-key'];
@@ -82,7 +151,7 @@ export default fp(
       requests.inc({ outcome: result.outcome });
       switch (result.outcome) {
         case 'new':
-          request.idempotencyKey = ref;
+          request.idempotencyKey = { ...ref, storedWithCommand: false };
           return;
         case 'mismatch':
           throw new HttpProblem(422, 'This Idempotency-Key was already used with a different request');
@@ -100,6 +169,9 @@ export default fp(
       const ref = request.idempotencyKey;
       if (ref === null) return payload;
       request.idempotencyKey = null;
+      // Stored in the command's transaction, and the route answered, so it committed: nothing left to do. An
+      // error answer instead means that transaction rolled back, the stored response with it: handled below.
+      if (ref.storedWithCommand && reply.statusCode < 400) return payload;
       try {
         if (reply.statusCode >= 500 || reply.statusCode === 429) {
           await release(db, ref);

@@ -7,8 +7,8 @@ import { HttpProblem } from '../../lib/problem.ts';
  * Redis when REDIS_URL is set (shared by all replicas), in memory otherwise. Responses carry the IETF
  * `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` headers, and a 429 problem+json with `Retry-After`
  * once the limit is exceeded. A route overrides the defaults with `config: { rateLimit: { max, timeWindow } }`
- * or opts out with `config: { rateLimit: false }`. Probes (/health, /ready, /metrics) are never limited, and
- * when Redis is unreachable requests are let through rather than refused.
+ * or opts out with `config: { rateLimit: false }`, as the probes (/health, /ready, /metrics) do through
+ * `probeRouteConfig`. When Redis is unreachable requests are let through rather than refused.
  */
 export default fp(
   async (app) => {
@@ -19,7 +19,6 @@ export default fp(
       enableDraftSpec: true,
       skipOnError: true,
       ...(app.redis === undefined ? {} : { redis: app.redis, nameSpace: `${app.redisPrefix}rate-limit:` }),
-      allowList: (request) => request.routeOptions.config.probe === true,
       errorResponseBuilder: (_request, context) =>
         new HttpProblem(context.statusCode, `Rate limit exceeded: retry in ${context.after}`),
     });

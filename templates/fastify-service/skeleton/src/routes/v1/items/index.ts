@@ -12,7 +12,11 @@ const IfMatchHeaders = Type.Object({
 });
 const preconditionResponses = { 409: ProblemSchema, 412: ProblemSchema, 428: ProblemSchema };
 
-/** The example domain: items, with ETag/If-Match optimistic concurrency on writes. */
+/**
+ * The example domain: items, with ETag/If-Match optimistic concurrency on writes. Each write stores its response
+ * for the request's Idempotency-Key in the command's transaction (`beforeCommit`), then sends that same response:
+ * the change and the response that retries replay commit together or not at all.
+ */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '',
@@ -28,12 +32,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const item = await createItem(app.db, request.body);
-      return reply
-        .code(201)
-        .header('location', `${request.url.split('?')[0] ?? ''}/${item.id}`)
-        .header('etag', etag(item.version))
-        .send(item);
+      const headers = (item: Item) => ({
+        location: `${request.url.split('?')[0] ?? ''}/${item.id}`,
+        etag: etag(item.version),
+      });
+      const item = await createItem(app.db, request.body, (trx, created) =>
+        reply.storeIdempotentResponse(trx, 201, created, headers(created)),
+      );
+      return reply.code(201).headers(headers(item)).send(item);
     },
   );
 
@@ -84,7 +90,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const versions = expectedVersions(request.headers['if-match']);
-      const item = await updateItem(app.db, request.params.id, versions, request.body);
+      const item = await updateItem(app.db, request.params.id, versions, request.body, (trx, updated) =>
+        reply.storeIdempotentResponse(trx, 200, updated, { etag: etag(updated.version) }),
+      );
       return reply.header('etag', etag(item.version)).send(item);
     },
   );
@@ -104,7 +112,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await deleteItem(app.db, request.params.id, expectedVersions(request.headers['if-match']));
+      const versions = expectedVersions(request.headers['if-match']);
+      await deleteItem(app.db, request.params.id, versions, (trx) =>
+        reply.storeIdempotentResponse(trx, 204, null),
+      );
       return reply.code(204).send(null);
     },
   );
