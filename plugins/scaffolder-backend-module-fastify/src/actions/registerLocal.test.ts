@@ -1,3 +1,4 @@
+import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
@@ -16,14 +17,21 @@ const component = {
   spec: { type: 'service', owner: 'group:default/team-a', lifecycle: 'experimental' },
 };
 
+const generatedLocation: any = { ...component, kind: 'Location', metadata: { name: 'generated-x' } };
+function addLocation() {
+  const response: any = {
+    location: { id: '1', type: 'local-git', target: 'x' },
+    entities: [generatedLocation, component],
+    exists: false,
+  };
+  return jest.fn(async () => response);
+}
+
 describe('fastify:catalog:register-local', () => {
   it('registers a local-git location and outputs the entity ref', async () => {
     const catalog = catalogServiceMock.mock({
-      addLocation: jest.fn(async () => ({
-        location: { id: '1', type: 'local-git', target: 'x' },
-        entities: [{ ...component, kind: 'Location', metadata: { name: 'generated-x' } } as any, component],
-        exists: false,
-      }) as any),
+      addLocation: addLocation(),
+      getEntityByRef: jest.fn(async () => component),
     });
     const action = createRegisterLocalAction({ config, catalog });
     expect(action.supportsDryRun).toBe(true);
@@ -35,6 +43,66 @@ describe('fastify:catalog:register-local', () => {
     expect(catalog.addLocation).toHaveBeenCalledWith({ type: 'local-git', target, dryRun: true }, expect.anything());
     expect(ctx.output).toHaveBeenCalledWith('entityRef', 'component:default/orders-api');
     expect(ctx.output).toHaveBeenCalledWith('catalogInfoUrl', target);
+    expect(catalog.getEntityByRef).toHaveBeenCalledWith('component:default/orders-api', { credentials: expect.anything() });
+  });
+
+  it('waits until the catalog has processed the entity before setting its outputs', async () => {
+    const getEntityByRef = jest
+      .fn()
+      .mockRejectedValueOnce(new Error('catalog busy'))
+      .mockResolvedValueOnce(undefined)
+      .mockResolvedValue(component);
+    const catalog = catalogServiceMock.mock({ addLocation: addLocation(), getEntityByRef });
+    const logger = mockServices.logger.mock();
+    const ctx = createMockActionContext({ input: { repoContentsUrl }, logger });
+    await createRegisterLocalAction({ config, catalog }).handler(ctx);
+    expect(getEntityByRef).toHaveBeenCalledTimes(3);
+    expect(ctx.output).toHaveBeenCalledWith('entityRef', 'component:default/orders-api');
+    // the outputs come only after the entity was readable
+    const lastRead = Math.max(...getEntityByRef.mock.invocationCallOrder);
+    const firstOutput = Math.min(...(ctx.output as jest.Mock).mock.invocationCallOrder);
+    expect(firstOutput).toBeGreaterThan(lastRead);
+    expect(logger.warn).not.toHaveBeenCalled();
+  });
+
+  it('stops waiting after waitTimeoutSeconds with a warning and still succeeds', async () => {
+    const catalog = catalogServiceMock.mock({
+      addLocation: addLocation(),
+      getEntityByRef: jest.fn(async () => undefined),
+    });
+    const logger = mockServices.logger.mock();
+    const ctx = createMockActionContext({ input: { repoContentsUrl, waitTimeoutSeconds: 0.3 }, logger });
+    const started = Date.now();
+    await createRegisterLocalAction({ config, catalog }).handler(ctx);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(catalog.getEntityByRef).toHaveBeenCalled();
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringContaining('component:default/orders-api is not readable in the catalog yet after 0.3 s'),
+    );
+    expect(ctx.output).toHaveBeenCalledWith('entityRef', 'component:default/orders-api');
+    expect(ctx.output).toHaveBeenCalledWith('catalogInfoUrl', `${repoContentsUrl}/catalog-info.yaml`);
+  });
+
+  it('does not wait when waitForEntity is false', async () => {
+    const catalog = catalogServiceMock.mock({ addLocation: addLocation() });
+    const ctx = createMockActionContext({ input: { repoContentsUrl, waitForEntity: false } });
+    await createRegisterLocalAction({ config, catalog }).handler(ctx);
+    expect(catalog.getEntityByRef).not.toHaveBeenCalled();
+    expect(ctx.output).toHaveBeenCalledWith('entityRef', 'component:default/orders-api');
+  });
+
+  it('stops waiting when the task is cancelled', async () => {
+    const catalog = catalogServiceMock.mock({
+      addLocation: addLocation(),
+      getEntityByRef: jest.fn(async () => undefined),
+    });
+    const controller = new AbortController();
+    const ctx = { ...createMockActionContext({ input: { repoContentsUrl } }), signal: controller.signal };
+    setTimeout(() => controller.abort(), 100);
+    const started = Date.now();
+    await expect(createRegisterLocalAction({ config, catalog }).handler(ctx)).rejects.toThrow(/abort/i);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(ctx.output).not.toHaveBeenCalledWith('entityRef', expect.anything());
   });
 
   it('registers nothing in a dry run and reads the entity from the workspace', async () => {
@@ -47,6 +115,8 @@ describe('fastify:catalog:register-local', () => {
     const ctx = { ...createMockActionContext({ input: { repoContentsUrl }, workspacePath }), isDryRun: true };
     await action.handler(ctx);
     expect(catalog.addLocation).not.toHaveBeenCalled();
+    // nothing was registered, so there is nothing to wait for
+    expect(catalog.getEntityByRef).not.toHaveBeenCalled();
     expect(ctx.output).toHaveBeenCalledWith('entityRef', 'component:default/orders-api');
   });
 

@@ -5,12 +5,16 @@ import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import fs from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseAllDocuments } from 'yaml';
 import { LOCAL_GIT_LOCATION_TYPE } from '../catalog/LocalGitLocationProcessor';
 import { readLocalRepositoryRoot } from '../config';
 import { parseLocalContentsUrl } from '../git/localRepository';
 
 export const REGISTER_LOCAL_ACTION_ID = 'fastify:catalog:register-local';
+
+const DEFAULT_WAIT_TIMEOUT_SECONDS = 30;
+const POLL_INTERVAL_MS = 500;
 
 /** The entity catalog:register reports: the first Component, else the first non-generated entity. */
 export function pickEntity(entities: Entity[]): Entity | undefined {
@@ -33,6 +37,13 @@ export function pickEntity(entities: Entity[]): Entity | undefined {
  * discovery keeps it across restarts. A location that is already registered
  * (e.g. a repository deleted and created again under the same name) is
  * refreshed instead of failing with a conflict.
+ *
+ * The catalog processes a new location asynchronously, so right after
+ * registering, the entity is not readable yet and the task's "Open in catalog"
+ * link would show "entity not found". Unless `waitForEntity` is false, the
+ * action therefore polls the catalog until `entityRef` is readable, for at most
+ * `waitTimeoutSeconds`; on timeout it only warns, since the entity still
+ * appears once the catalog gets to it.
  */
 export function createRegisterLocalAction(options: {
   config: Config;
@@ -69,6 +80,20 @@ export function createRegisterLocalAction(options: {
           z
             .boolean({ description: 'Permit the location to not exist (yet). Default: false.' })
             .optional(),
+        waitForEntity: z =>
+          z
+            .boolean({
+              description:
+                'Wait until the catalog has processed the location and the entity is readable, so that links to it work once the task ends. Default: true.',
+            })
+            .optional(),
+        waitTimeoutSeconds: z =>
+          z
+            .number({
+              description: `How long to wait for the entity at most; after that the step logs a warning and succeeds anyway. Default: ${DEFAULT_WAIT_TIMEOUT_SECONDS}.`,
+            })
+            .min(0)
+            .optional(),
       },
       output: {
         entityRef: z => z.string({ description: 'Ref of the registered Component (or first entity)' }).optional(),
@@ -76,8 +101,13 @@ export function createRegisterLocalAction(options: {
       },
     },
     async handler(ctx) {
-      const { repoContentsUrl, catalogInfoPath = '/catalog-info.yaml', optional = false } =
-        ctx.input;
+      const {
+        repoContentsUrl,
+        catalogInfoPath = '/catalog-info.yaml',
+        optional = false,
+        waitForEntity = true,
+        waitTimeoutSeconds = DEFAULT_WAIT_TIMEOUT_SECONDS,
+      } = ctx.input;
       const relPath = catalogInfoPath.replace(/^\/+/, '');
       if (!relPath || relPath.split('/').includes('..')) {
         throw new InputError(`catalogInfoPath '${catalogInfoPath}' must be a file path inside the repository`);
@@ -108,24 +138,76 @@ export function createRegisterLocalAction(options: {
       ctx.logger.info(`Registering ${catalogInfoUrl} (${LOCAL_GIT_LOCATION_TYPE}) in the catalog`);
       const credentials = await ctx.getInitiatorCredentials();
       const location = { type: LOCAL_GIT_LOCATION_TYPE, target: catalogInfoUrl };
+      let registered = false;
       try {
         await options.catalog.addLocation({ ...location, onConflict: 'refresh' }, { credentials });
+        registered = true;
       } catch (e) {
         if (!optional) throw e;
       }
+      let entityRef: string | undefined;
       try {
         const result = await options.catalog.addLocation(
           { ...location, dryRun: true },
           { credentials },
         );
         const entity = pickEntity(result.entities);
-        if (entity) ctx.output('entityRef', stringifyEntityRef(entity));
+        if (entity) entityRef = stringifyEntityRef(entity);
       } catch (e) {
         if (!optional) throw e;
       }
+
+      // Only wait for what was actually registered: an optional location that
+      // failed would never produce the entity.
+      if (registered && entityRef && waitForEntity) {
+        const ref = entityRef;
+        ctx.logger.info(`Waiting up to ${waitTimeoutSeconds} s for the catalog to process ${ref}`);
+        const { found, error } = await waitUntilReadable(
+          () => options.catalog.getEntityByRef(ref, { credentials }),
+          waitTimeoutSeconds * 1000,
+          ctx.signal,
+        );
+        if (found) {
+          ctx.logger.info(`${ref} is in the catalog`);
+        } else {
+          const cause = error ? ` (last error: ${error})` : '';
+          ctx.logger.warn(
+            `${ref} is not readable in the catalog yet after ${waitTimeoutSeconds} s${cause}; the location is registered, so the entity appears once the catalog has processed it`,
+          );
+        }
+      }
+      if (entityRef) ctx.output('entityRef', entityRef);
       ctx.output('catalogInfoUrl', catalogInfoUrl);
     },
   });
+}
+
+/**
+ * Polls `read` until it returns an entity or `timeoutMs` has passed. A failing
+ * read counts as "not yet" (the catalog may be briefly busy, and the location
+ * is registered already); the last error is returned for the warning. Throws
+ * when `signal` aborts, so a cancelled task stops at once instead of waiting
+ * out the timeout.
+ */
+async function waitUntilReadable(
+  read: () => Promise<Entity | undefined>,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<{ found: boolean; error?: unknown }> {
+  const deadline = Date.now() + timeoutMs;
+  let error: unknown;
+  for (;;) {
+    signal?.throwIfAborted();
+    try {
+      if (await read()) return { found: true };
+      error = undefined;
+    } catch (e) {
+      error = e;
+    }
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) return { found: false, error };
+    await sleep(Math.min(POLL_INTERVAL_MS, remaining), undefined, { signal });
+  }
 }
 
 async function readWorkspaceEntities(workspacePath: string, relPath: string): Promise<Entity[]> {
