@@ -1,14 +1,17 @@
 import {
   mockCredentials,
   mockServices,
-  startTestBackend,
+  TestBackend,
 } from '@backstage/backend-test-utils';
-import type { Entity } from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import request from 'supertest';
+import {
+  component,
+  entityApi,
+  startServiceHealthBackend,
+} from './__testUtils__/backend';
 import {
   closedPort,
   drive,
@@ -17,23 +20,9 @@ import {
   startHangingServer,
 } from './__testUtils__/fakeService';
 import { manualScheduler } from './__testUtils__/scheduler';
-import { serviceHealthPlugin, HEALTH_POLL_TASK_ID } from './plugin';
+import { HEALTH_POLL_TASK_ID } from './plugin';
 
 jest.setTimeout(60_000);
-
-const component = (
-  name: string,
-  annotations: Record<string, string>,
-): Entity => ({
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: { name, namespace: 'default', annotations },
-  spec: {
-    type: 'service',
-    lifecycle: 'production',
-    owner: 'group:default/team-a',
-  },
-});
 
 const TIMEOUT_MS = 1000;
 
@@ -44,7 +33,7 @@ describe('service-health backend', () => {
   let outsideHits = 0;
   let outsidePort: number;
   let downPort: number;
-  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let backend: TestBackend;
   const { scheduler, factory: schedulerFactory } = manualScheduler();
 
   beforeAll(async () => {
@@ -77,26 +66,15 @@ describe('service-health backend', () => {
       component('plain', {}),
     ];
 
-    backend = await startTestBackend({
-      features: [
-        serviceHealthPlugin,
-        catalogServiceMock.factory({ entities }),
-        schedulerFactory,
-        mockServices.rootConfig.factory({
-          data: {
-            backend: {
-              baseUrl: 'http://localhost:7007',
-              database: { client: 'better-sqlite3', connection: ':memory:' },
-            },
-            serviceHealth: {
-              allowedHosts: ['127.0.0.1'],
-              http: { timeoutMs: TIMEOUT_MS },
-              health: { concurrency: 4, minRefreshIntervalSeconds: 0 },
-              metrics: { direct: { freshnessSeconds: 0 } },
-            },
-          },
-        }),
-      ],
+    backend = await startServiceHealthBackend({
+      entities,
+      scheduler: schedulerFactory,
+      serviceHealth: {
+        allowedHosts: ['127.0.0.1'],
+        http: { timeoutMs: TIMEOUT_MS },
+        health: { concurrency: 4, minRefreshIntervalSeconds: 0 },
+        metrics: { direct: { freshnessSeconds: 0 } },
+      },
     });
   });
 
@@ -107,8 +85,7 @@ describe('service-health backend', () => {
     await new Promise(r => outside?.close(r));
   });
 
-  const api = (path: string) =>
-    `/api/service-health/entities/component/default/${path}`;
+  const api = entityApi;
 
   it('refuses unauthenticated calls with 401', async () => {
     const res = await request(backend.server)
@@ -360,33 +337,19 @@ describe('service-health backend', () => {
 
 describe('service-health backend without the catalog read permission', () => {
   it('answers 403', async () => {
-    const backend = await startTestBackend({
-      features: [
-        serviceHealthPlugin,
-        catalogServiceMock.factory({
-          entities: [
-            component('orders', {
-              'service-health.io/base-url': 'http://127.0.0.1:1',
-            }),
-          ],
-        }),
-        mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
-        manualScheduler().factory,
-        mockServices.rootConfig.factory({
-          data: {
-            backend: {
-              baseUrl: 'http://localhost:7007',
-              database: { client: 'better-sqlite3', connection: ':memory:' },
-            },
-            serviceHealth: { allowedHosts: ['127.0.0.1'] },
-          },
+    const backend = await startServiceHealthBackend({
+      entities: [
+        component('orders', {
+          'service-health.io/base-url': 'http://127.0.0.1:1',
         }),
       ],
+      features: [
+        mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
+      ],
+      serviceHealth: { allowedHosts: ['127.0.0.1'] },
     });
     try {
-      const res = await request(backend.server).get(
-        '/api/service-health/entities/component/default/orders/health',
-      );
+      const res = await request(backend.server).get(entityApi('orders/health'));
       expect(res.status).toBe(403);
       expect(res.body.error.name).toBe('NotAllowedError');
     } finally {

@@ -1,6 +1,10 @@
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import type { TestBackend } from '@backstage/backend-test-utils';
 import request from 'supertest';
+import {
+  component,
+  entityApi,
+  startServiceHealthBackend,
+} from '../__testUtils__/backend';
 import {
   drive,
   FakeService,
@@ -12,7 +16,7 @@ import {
   startPrometheus,
 } from '../__testUtils__/prometheus';
 import { manualScheduler } from '../__testUtils__/scheduler';
-import { HEALTH_POLL_TASK_ID, serviceHealthPlugin } from '../plugin';
+import { HEALTH_POLL_TASK_ID } from '../plugin';
 
 jest.setTimeout(90_000);
 
@@ -27,7 +31,7 @@ const JOB = 'fake-svc';
 describe('Prometheus metrics source against a real Prometheus', () => {
   let service: FakeService;
   let prometheus: RunningPrometheus | undefined;
-  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let backend: TestBackend;
   const { scheduler, factory: schedulerFactory } = manualScheduler();
 
   beforeAll(async () => {
@@ -37,52 +41,26 @@ describe('Prometheus metrics source against a real Prometheus', () => {
       targets: [`127.0.0.1:${service.port}`],
       scrapeInterval: '500ms',
     });
-    backend = await startTestBackend({
-      features: [
-        serviceHealthPlugin,
-        schedulerFactory,
-        catalogServiceMock.factory({
-          entities: [
-            {
-              apiVersion: 'backstage.io/v1alpha1',
-              kind: 'Component',
-              metadata: {
-                name: 'orders',
-                namespace: 'default',
-                annotations: {
-                  'service-health.io/base-url': service.url,
-                  'service-health.io/base-url.prom': service.url,
-                  'service-health.io/prometheus-selector': `job="${JOB}"`,
-                },
-              },
-              spec: {
-                type: 'service',
-                lifecycle: 'production',
-                owner: 'team-a',
-              },
-            },
-          ],
-        }),
-        mockServices.rootConfig.factory({
-          data: {
-            backend: {
-              baseUrl: 'http://localhost:7007',
-              database: { client: 'better-sqlite3', connection: ':memory:' },
-            },
-            serviceHealth: {
-              allowedHosts: ['127.0.0.1'],
-              environments: [
-                { name: 'default', metricsSource: 'direct' },
-                { name: 'prom', metricsSource: 'prometheus' },
-              ],
-              metrics: {
-                direct: { freshnessSeconds: 0 },
-                prometheus: [{ id: 'prometheus', baseUrl: prometheus.url }],
-              },
-            },
-          },
+    backend = await startServiceHealthBackend({
+      scheduler: schedulerFactory,
+      entities: [
+        component('orders', {
+          'service-health.io/base-url': service.url,
+          'service-health.io/base-url.prom': service.url,
+          'service-health.io/prometheus-selector': `job="${JOB}"`,
         }),
       ],
+      serviceHealth: {
+        allowedHosts: ['127.0.0.1'],
+        environments: [
+          { name: 'default', metricsSource: 'direct' },
+          { name: 'prom', metricsSource: 'prometheus' },
+        ],
+        metrics: {
+          direct: { freshnessSeconds: 0 },
+          prometheus: [{ id: 'prometheus', baseUrl: prometheus.url }],
+        },
+      },
     });
   });
 
@@ -92,8 +70,7 @@ describe('Prometheus metrics source against a real Prometheus', () => {
     await service?.close();
   });
 
-  const api = (path: string) =>
-    `/api/service-health/entities/component/default/orders/${path}`;
+  const api = (path: string) => entityApi(`orders/${path}`);
 
   it('returns the same figures as the direct scrape', async () => {
     // Series exist before the window (a series' first sample is Prometheus' baseline).
@@ -192,12 +169,13 @@ describe('Prometheus metrics source against a real Prometheus', () => {
         Math.max(0.5, d[k] * 0.02),
       );
     }
-    // process figures: the same process, read a moment apart
+    // process figures: the same process (this test's own), read a moment apart by each source;
+    // its memory moves with GC and the other suites in the worker, so only the magnitude must agree
     expect(p.process.residentMemoryBytes).toBeGreaterThan(
-      d.process.residentMemoryBytes * 0.7,
+      d.process.residentMemoryBytes * 0.5,
     );
     expect(p.process.residentMemoryBytes).toBeLessThan(
-      d.process.residentMemoryBytes * 1.3,
+      d.process.residentMemoryBytes * 2,
     );
     expect(p.process.cpuUsage).toBeGreaterThanOrEqual(0);
     expect(p.process.eventLoopLagP99Ms).toBeGreaterThanOrEqual(0);

@@ -11,7 +11,7 @@ import {
 import type { Knex } from 'knex';
 import path from 'node:path';
 import { environmentOf } from './otlp';
-import { groupTraces, newestFirst, traceIdForLookup } from './model';
+import { groupTraces, listLimit, newestFirst, traceIdForLookup } from './model';
 import {
   ServiceTarget,
   TraceListQuery,
@@ -210,7 +210,7 @@ export class EmbeddedTraceSource implements TraceSource {
     const knex = this.#knex;
     const fromUs = query.from.getTime() * 1000;
     const toUs = query.to.getTime() * 1000;
-    const limit = Math.max(1, Math.min(query.limit, 1000));
+    const limit = listLimit(query);
     try {
       const candidates = knex(`${SPANS_TABLE} as s`)
         .select('s.trace_id')

@@ -5,17 +5,19 @@ import type {
   Trace,
   TraceSummary,
 } from '@internal/plugin-service-health-common';
-import { apiUrl, getJson, UpstreamHttpOptions } from './http';
+import { UpstreamGet, upstreamGet, UpstreamHttpOptions } from './http';
 import {
   LIMITS,
   UNKNOWN_SERVICE,
   groupTraces,
   limitAttributes,
+  listLimit,
   matchesQuery,
   microsToMs,
   minDuration,
   newestFirst,
   normalizeId,
+  overFetchLimit,
   parseKindName,
   parseStatusName,
   traceIdForLookup,
@@ -210,21 +212,16 @@ export function convertJaegerTrace(trace: JaegerTrace): Span[] {
 export class JaegerTraceSource implements TraceSource {
   readonly id = 'jaeger';
   readonly #options: JaegerOptions;
+  readonly #get: UpstreamGet;
 
   constructor(options: JaegerOptions) {
     this.#options = options;
+    this.#get = upstreamGet(this.id, options);
   }
 
   deepLink(traceId: string): string | undefined {
     const ui = this.#options.uiUrl;
     return ui ? `${ui.replace(/\/+$/, '')}/trace/${traceId}` : undefined;
-  }
-
-  #get(apiPath: string, params?: Record<string, string | undefined>) {
-    return getJson(apiUrl(this.#options.baseUrl, apiPath, params), {
-      ...this.#options.http,
-      sourceId: this.id,
-    });
   }
 
   async #fetchTraces(
@@ -289,13 +286,13 @@ export class JaegerTraceSource implements TraceSource {
     target: ServiceTarget,
     query: TraceListQuery,
   ): Promise<TraceSummary[]> {
-    const limit = Math.max(1, Math.min(query.limit, 1000));
+    const limit = listLimit(query);
     // Ask for more when filtering afterwards, so the limit is still reached.
     const filtered = query.errorsOnly || query.minDurationMs !== undefined;
     const spans = await this.#fetchTraces(
       target,
       query,
-      filtered ? Math.min(limit * 5, 1500) : limit,
+      filtered ? overFetchLimit(limit) : limit,
     );
     const traces = groupTraces(spans, id => this.deepLink(id)).filter(t =>
       matchesQuery(t, target.serviceName, query),

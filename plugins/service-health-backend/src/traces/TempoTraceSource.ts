@@ -2,14 +2,16 @@ import type {
   Trace,
   TraceSummary,
 } from '@internal/plugin-service-health-common';
-import { apiUrl, getJson, UpstreamHttpOptions } from './http';
+import { UpstreamGet, upstreamGet, UpstreamHttpOptions } from './http';
 import {
   groupTraces,
+  listLimit,
   matchesQuery,
   minDuration,
   nanosToMs,
   newestFirst,
   normalizeId,
+  overFetchLimit,
   traceIdForLookup,
 } from './model';
 import { convertOtlpTraces, toBigInt } from './otlp';
@@ -72,9 +74,11 @@ export function buildTraceQL(
 export class TempoTraceSource implements TraceSource {
   readonly id = 'tempo';
   readonly #options: TempoOptions;
+  readonly #get: UpstreamGet;
 
   constructor(options: TempoOptions) {
     this.#options = options;
+    this.#get = upstreamGet(this.id, options);
   }
 
   deepLink(traceId: string): string | undefined {
@@ -99,18 +103,11 @@ export class TempoTraceSource implements TraceSource {
     }&panes=${encodeURIComponent(JSON.stringify(panes))}`;
   }
 
-  #get(apiPath: string, params?: Record<string, string | undefined>) {
-    return getJson(apiUrl(this.#options.baseUrl, apiPath, params), {
-      ...this.#options.http,
-      sourceId: this.id,
-    });
-  }
-
   async listTraces(
     target: ServiceTarget,
     query: TraceListQuery,
   ): Promise<TraceSummary[]> {
-    const limit = Math.max(1, Math.min(query.limit, 1000));
+    const limit = listLimit(query);
     const common = {
       start: String(Math.floor(query.from.getTime() / 1000)),
       end: String(Math.ceil(query.to.getTime() / 1000)),
@@ -131,7 +128,7 @@ export class TempoTraceSource implements TraceSource {
               : []),
           ].join(' '),
           minDuration: minDuration(query),
-          limit: String(query.errorsOnly ? Math.min(limit * 5, 1500) : limit),
+          limit: String(query.errorsOnly ? overFetchLimit(limit) : limit),
         };
     const body = (await this.#get('/api/search', params)) as
       | { traces?: TempoSearchTrace[] | null }

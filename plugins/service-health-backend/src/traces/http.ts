@@ -161,6 +161,25 @@ export async function getJson(
   }
 }
 
+/** GETs JSON from `apiPath` (with `params`) below an upstream's `baseUrl`. */
+export type UpstreamGet = (
+  apiPath: string,
+  params?: Record<string, string | undefined>,
+) => Promise<unknown | undefined>;
+
+/**
+ * The GET of the upstream trace store `sourceId`: {@link getJson} of
+ * {@link apiUrl} below its `baseUrl`, with its limits and headers.
+ */
+export function upstreamGet(
+  sourceId: string,
+  upstream: { baseUrl: string; http: Omit<UpstreamHttpOptions, 'sourceId'> },
+): UpstreamGet {
+  const options: UpstreamHttpOptions = { ...upstream.http, sourceId };
+  return (apiPath, params) =>
+    getJson(apiUrl(upstream.baseUrl, apiPath, params), options);
+}
+
 /** Joins a base URL (which may have a path, e.g. behind a proxy) and an API path. */
 export function apiUrl(
   baseUrl: string,

@@ -8,7 +8,7 @@ import {
   SPANS_TABLE,
   applyTraceMigrations,
 } from './EmbeddedTraceSource';
-import { DEFAULT_UPSTREAM_LIMITS } from './http';
+import { DEFAULT_UPSTREAM_LIMITS, UpstreamHttpOptions } from './http';
 import { JaegerTraceSource } from './JaegerTraceSource';
 import { createOtlpReceiverRouter } from './receiver';
 import { TempoTraceSource } from './TempoTraceSource';
@@ -51,6 +51,56 @@ function positive(
     throw new Error(`serviceHealth.traces.${key} must be a positive number`);
   }
   return value;
+}
+
+/** `serviceHealth.traces.<id>.<key>`: one of `values`, the first by default. */
+function oneOf<T extends string>(
+  config: Config,
+  id: string,
+  key: string,
+  values: readonly [T, ...T[]],
+): T {
+  const value = config.getOptionalString(key) ?? values[0];
+  if (!(values as readonly string[]).includes(value)) {
+    throw new Error(
+      `serviceHealth.traces.${id}.${key} must be ${values.join(' or ')}`,
+    );
+  }
+  return value as T;
+}
+
+/**
+ * Builds the remote trace source (Jaeger, Tempo) configured at
+ * `serviceHealth.traces.<id>`; undefined when it is not configured. `read`
+ * gives the source's own settings and extra request headers; the settings
+ * every remote source has are read here: its `timeoutMs` over the common
+ * limits, and its `token` as a bearer token.
+ */
+function remoteTraceSource<O extends object>(
+  traces: Config | undefined,
+  id: string,
+  limits: Omit<UpstreamHttpOptions, 'sourceId' | 'headers'>,
+  read: (config: Config) => { settings: O; headers?: Record<string, string> },
+  create: (
+    settings: O & { http: Omit<UpstreamHttpOptions, 'sourceId'> },
+  ) => TraceSource,
+): TraceSource | undefined {
+  const config = traces?.getOptionalConfig(id);
+  if (!config) return undefined;
+  const { settings, headers } = read(config);
+  const timeoutMs = config.getOptionalNumber('timeoutMs') ?? limits.timeoutMs;
+  const token = config.getOptionalString('token');
+  return create({
+    ...settings,
+    http: {
+      ...limits,
+      timeoutMs,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
+    },
+  });
 }
 
 /**
@@ -154,61 +204,40 @@ export async function createTraceSources(options: {
       })
     : express.Router();
 
-  const jaeger = c?.getOptionalConfig('jaeger');
-  if (jaeger) {
-    const apiVersion = jaeger.getOptionalString('apiVersion') ?? 'v1';
-    if (apiVersion !== 'v1' && apiVersion !== 'v2') {
-      throw new Error(
-        'serviceHealth.traces.jaeger.apiVersion must be v1 or v2',
-      );
-    }
-    sources.set(
-      'jaeger',
-      new JaegerTraceSource({
-        baseUrl: jaeger.getString('baseUrl'),
-        apiVersion,
-        uiUrl: jaeger.getOptionalString('uiUrl'),
-        http: {
-          ...http,
-          timeoutMs: jaeger.getOptionalNumber('timeoutMs') ?? http.timeoutMs,
-          headers: jaeger.getOptionalString('token')
-            ? { authorization: `Bearer ${jaeger.getString('token')}` }
-            : undefined,
-        },
-      }),
-    );
-  }
+  const jaeger = remoteTraceSource(
+    c,
+    'jaeger',
+    http,
+    sourceConfig => ({
+      settings: {
+        apiVersion: oneOf(sourceConfig, 'jaeger', 'apiVersion', ['v1', 'v2']),
+        baseUrl: sourceConfig.getString('baseUrl'),
+        uiUrl: sourceConfig.getOptionalString('uiUrl'),
+      },
+    }),
+    settings => new JaegerTraceSource(settings),
+  );
+  if (jaeger) sources.set(jaeger.id, jaeger);
 
-  const tempo = c?.getOptionalConfig('tempo');
-  if (tempo) {
-    const search = tempo.getOptionalString('search') ?? 'traceql';
-    if (search !== 'traceql' && search !== 'tags') {
-      throw new Error(
-        'serviceHealth.traces.tempo.search must be traceql or tags',
-      );
-    }
-    const token = tempo.getOptionalString('token');
-    sources.set(
-      'tempo',
-      new TempoTraceSource({
-        baseUrl: tempo.getString('baseUrl'),
-        search,
-        grafanaUrl: tempo.getOptionalString('grafanaUrl'),
-        datasourceUid: tempo.getOptionalString('datasourceUid'),
-        grafanaOrgId: tempo.getOptionalNumber('grafanaOrgId'),
-        http: {
-          ...http,
-          timeoutMs: tempo.getOptionalNumber('timeoutMs') ?? http.timeoutMs,
-          headers: {
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
-            ...(tempo.getOptionalString('tenant')
-              ? { 'X-Scope-OrgID': tempo.getString('tenant') }
-              : {}),
-          },
-        },
-      }),
-    );
-  }
+  const tempo = remoteTraceSource(
+    c,
+    'tempo',
+    http,
+    sourceConfig => ({
+      settings: {
+        search: oneOf(sourceConfig, 'tempo', 'search', ['traceql', 'tags']),
+        baseUrl: sourceConfig.getString('baseUrl'),
+        grafanaUrl: sourceConfig.getOptionalString('grafanaUrl'),
+        datasourceUid: sourceConfig.getOptionalString('datasourceUid'),
+        grafanaOrgId: sourceConfig.getOptionalNumber('grafanaOrgId'),
+      },
+      headers: sourceConfig.getOptionalString('tenant')
+        ? { 'X-Scope-OrgID': sourceConfig.getString('tenant') }
+        : undefined,
+    }),
+    settings => new TempoTraceSource(settings),
+  );
+  if (tempo) sources.set(tempo.id, tempo);
 
   if (!sources.has(defaultSourceId)) {
     throw new Error(

@@ -65,6 +65,19 @@ export function minDuration(query: {
     : undefined;
 }
 
+/** The number of traces a list returns: the query's limit, kept within 1..1000. */
+export function listLimit(query: { limit: number }): number {
+  return Math.max(1, Math.min(query.limit, 1000));
+}
+
+/**
+ * How many traces to ask an upstream for when its answer is filtered again
+ * here (its filters are per span, ours per trace), so `limit` is still reached.
+ */
+export function overFetchLimit(limit: number): number {
+  return Math.min(limit * 5, 1500);
+}
+
 export function truncate(s: string, max: number): string {
   return s.length > max ? s.slice(0, max) : s;
 }

@@ -11,6 +11,7 @@ import {
   Tooltip,
   XAxis,
   YAxis,
+  YAxisProps,
 } from 'recharts';
 import type { MetricsPoint } from '@internal/plugin-service-health-common';
 import { seriesColors } from '../shared/status';
@@ -154,6 +155,40 @@ export default function MetricsCharts(props: {
       ...p,
       errorPct: p.errorRate === undefined ? undefined : p.errorRate * 100,
     }));
+  /**
+   * One filled series over time (request rate, error rate). A function, not a
+   * component: recharts finds Area/YAxis/Tooltip by their type among the
+   * chart's direct children.
+   */
+  const areaChart = (chart: {
+    dataKey: 'requestRate' | 'errorPct';
+    color: string;
+    fillOpacity: number;
+    yAxis: Pick<YAxisProps, 'domain' | 'tickFormatter' | 'unit'>;
+    tooltip: (v: any) => [string, string];
+  }) => (
+    <AreaChart data={data} margin={{ top: 4, right: 12, left: 0, bottom: 0 }}>
+      {grid}
+      {xAxis}
+      <YAxis
+        tick={axis}
+        width={48}
+        stroke={theme.palette.divider}
+        {...chart.yAxis}
+      />
+      <Tooltip {...tooltipStyle} formatter={chart.tooltip} />
+      <Area
+        type="monotone"
+        dataKey={chart.dataKey}
+        stroke={chart.color}
+        fill={chart.color}
+        fillOpacity={chart.fillOpacity}
+        strokeWidth={2}
+        isAnimationActive={false}
+        connectNulls
+      />
+    </AreaChart>
+  );
 
   return (
     <>
@@ -173,70 +208,33 @@ export default function MetricsCharts(props: {
           current={formatRate(last(points, p => p.requestRate))}
           testId="chart-request-rate"
         >
-          <AreaChart
-            data={data}
-            margin={{ top: 4, right: 12, left: 0, bottom: 0 }}
-          >
-            {grid}
-            {xAxis}
-            <YAxis
-              tick={axis}
-              width={48}
-              stroke={theme.palette.divider}
-              tickFormatter={v =>
-                v >= 1000 ? `${v / 1000}k` : `${+Number(v).toFixed(2)}`
-              }
-              unit=""
-            />
-            <Tooltip
-              {...tooltipStyle}
-              formatter={(v: any) => [formatRate(Number(v)), 'Requests']}
-            />
-            <Area
-              type="monotone"
-              dataKey="requestRate"
-              stroke={seriesColors.rate}
-              fill={seriesColors.rate}
-              fillOpacity={0.15}
-              strokeWidth={2}
-              isAnimationActive={false}
-              connectNulls
-            />
-          </AreaChart>
+          {areaChart({
+            dataKey: 'requestRate',
+            color: seriesColors.rate,
+            fillOpacity: 0.15,
+            yAxis: {
+              tickFormatter: v =>
+                v >= 1000 ? `${v / 1000}k` : `${+Number(v).toFixed(2)}`,
+              unit: '',
+            },
+            tooltip: v => [formatRate(Number(v)), 'Requests'],
+          })}
         </ChartBox>
         <ChartBox
           title="Error rate (5xx)"
           current={formatPercent(last(points, p => p.errorRate))}
           testId="chart-error-rate"
         >
-          <AreaChart
-            data={data}
-            margin={{ top: 4, right: 12, left: 0, bottom: 0 }}
-          >
-            {grid}
-            {xAxis}
-            <YAxis
-              tick={axis}
-              width={48}
-              stroke={theme.palette.divider}
-              domain={[0, (max: number) => Math.max(1, Math.ceil(max))]}
-              tickFormatter={v => `${+Number(v).toFixed(1)} %`}
-            />
-            <Tooltip
-              {...tooltipStyle}
-              formatter={(v: any) => [formatPercent(Number(v) / 100), 'Errors']}
-            />
-            <Area
-              type="monotone"
-              dataKey="errorPct"
-              stroke={seriesColors.error}
-              fill={seriesColors.error}
-              fillOpacity={0.12}
-              strokeWidth={2}
-              isAnimationActive={false}
-              connectNulls
-            />
-          </AreaChart>
+          {areaChart({
+            dataKey: 'errorPct',
+            color: seriesColors.error,
+            fillOpacity: 0.12,
+            yAxis: {
+              domain: [0, (max: number) => Math.max(1, Math.ceil(max))],
+              tickFormatter: v => `${+Number(v).toFixed(1)} %`,
+            },
+            tooltip: v => [formatPercent(Number(v) / 100), 'Errors'],
+          })}
         </ChartBox>
         <ChartBox
           title="Latency"

@@ -58,11 +58,31 @@ const noRoutes = (
   </NoData>
 );
 
+type NumericRouteField =
+  | 'requestRate'
+  | 'requests'
+  | 'p50Ms'
+  | 'p95Ms'
+  | 'p99Ms';
+
 function RouteTable(props: { routes: RouteMetrics[] }) {
   const classes = useStyles();
   // Stable props: material-table remounts its rows when columns change.
-  const columns = useMemo<TableColumn<RouteMetrics>[]>(
-    () => [
+  const columns = useMemo<TableColumn<RouteMetrics>[]>(() => {
+    /** A right-aligned number column, shown through its formatter. */
+    const numeric = (
+      title: string,
+      field: NumericRouteField,
+      format: (n: number | undefined) => string,
+      extra: Partial<TableColumn<RouteMetrics>> = {},
+    ): TableColumn<RouteMetrics> => ({
+      title,
+      field,
+      type: 'numeric',
+      ...extra,
+      render: r => <span className={classes.num}>{format(r[field])}</span>,
+    });
+    return [
       {
         title: 'Route',
         field: 'route',
@@ -75,23 +95,8 @@ function RouteTable(props: { routes: RouteMetrics[] }) {
           </span>
         ),
       },
-      {
-        title: 'Rate',
-        field: 'requestRate',
-        type: 'numeric',
-        defaultSort: 'desc',
-        render: r => (
-          <span className={classes.num}>{formatRate(r.requestRate)}</span>
-        ),
-      },
-      {
-        title: 'Requests',
-        field: 'requests',
-        type: 'numeric',
-        render: r => (
-          <span className={classes.num}>{formatCount(r.requests)}</span>
-        ),
-      },
+      numeric('Rate', 'requestRate', formatRate, { defaultSort: 'desc' }),
+      numeric('Requests', 'requests', formatCount),
       {
         title: 'Errors',
         field: 'errorRate',
@@ -109,33 +114,11 @@ function RouteTable(props: { routes: RouteMetrics[] }) {
           </span>
         ),
       },
-      {
-        title: 'p50',
-        field: 'p50Ms',
-        type: 'numeric',
-        render: r => (
-          <span className={classes.num}>{formatDuration(r.p50Ms)}</span>
-        ),
-      },
-      {
-        title: 'p95',
-        field: 'p95Ms',
-        type: 'numeric',
-        render: r => (
-          <span className={classes.num}>{formatDuration(r.p95Ms)}</span>
-        ),
-      },
-      {
-        title: 'p99',
-        field: 'p99Ms',
-        type: 'numeric',
-        render: r => (
-          <span className={classes.num}>{formatDuration(r.p99Ms)}</span>
-        ),
-      },
-    ],
-    [classes],
-  );
+      numeric('p50', 'p50Ms', formatDuration),
+      numeric('p95', 'p95Ms', formatDuration),
+      numeric('p99', 'p99Ms', formatDuration),
+    ];
+  }, [classes]);
   const many = props.routes.length > 10;
   const options = useMemo(
     () => ({

@@ -22,6 +22,13 @@ export const waterfallColors = {
   error: statusColors.fail,
 };
 
+/** The header's colour key, one entry per kind of bar. */
+const LEGEND = [
+  { label: 'Critical path', color: waterfallColors.critical },
+  { label: 'Other spans', color: waterfallColors.other },
+  { label: 'Error', color: waterfallColors.error },
+];
+
 const LABEL_WIDTH = '34%';
 
 const useStyles = makeStyles((theme: Theme) => ({
@@ -407,27 +414,12 @@ export function TraceWaterfall(props: { trace: Trace; onClose?: () => void }) {
         </div>
         <div className={classes.spacer} />
         <div className={classes.legend}>
-          <span>
-            <span
-              className={classes.swatch}
-              style={{ background: waterfallColors.critical }}
-            />
-            Critical path
-          </span>
-          <span>
-            <span
-              className={classes.swatch}
-              style={{ background: waterfallColors.other }}
-            />
-            Other spans
-          </span>
-          <span>
-            <span
-              className={classes.swatch}
-              style={{ background: waterfallColors.error }}
-            />
-            Error
-          </span>
+          {LEGEND.map(({ label, color }) => (
+            <span key={label}>
+              <span className={classes.swatch} style={{ background: color }} />
+              {label}
+            </span>
+          ))}
         </div>
         {trace.summary.deepLink && (
           <Button

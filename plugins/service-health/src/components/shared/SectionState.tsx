@@ -8,7 +8,7 @@ import type {
   SourcedResponse,
 } from '@internal/plugin-service-health-common';
 import type { PolledData } from '../../hooks/usePolledData';
-import { Banner } from './Banner';
+import { Banner, BannerSeverity } from './Banner';
 import {
   SectionKey,
   ServiceHealthContext,
@@ -61,58 +61,71 @@ export function NoData(props: { title?: string; children?: ReactNode }) {
   );
 }
 
-/** Why a source gave nothing (or only part), as a banner. */
-export function SourceBanner(props: { source: SourceState; partial: boolean }) {
-  const { source, partial } = props;
+/** How one kind of source problem reads as a banner. */
+type SourceProblem = {
+  severity: BannerSeverity;
+  testId: string;
+  /** Title when some data is still shown, and when there is none. */
+  title: { partial: string; none: string };
+  body?: string;
+};
+
+function sourceProblem(source: SourceState): SourceProblem | undefined {
   const name = sourceName(source.source);
   if (source.status === 'unreachable' && source.source === 'direct') {
-    return (
-      <Banner
-        severity="offline"
-        data-testid="source-unreachable"
-        title={
-          partial
-            ? "Showing partial data: can't scrape the service's /metrics endpoint"
-            : "No metrics: can't scrape the service's /metrics endpoint"
-        }
-      >
-        {source.message ??
-          'Metrics are read from the service itself; they come back with the service.'}
-      </Banner>
-    );
+    return {
+      severity: 'offline',
+      testId: 'source-unreachable',
+      title: {
+        partial:
+          "Showing partial data: can't scrape the service's /metrics endpoint",
+        none: "No metrics: can't scrape the service's /metrics endpoint",
+      },
+      body:
+        source.message ??
+        'Metrics are read from the service itself; they come back with the service.',
+    };
   }
   if (source.status === 'unreachable') {
-    return (
-      <Banner
-        severity="offline"
-        data-testid="source-unreachable"
-        title={
-          partial
-            ? `Showing partial data: ${name} is unreachable`
-            : `Monitoring source unreachable: can't reach ${name}`
-        }
-      >
-        {source.message ??
-          'This is a problem on the monitoring side, not necessarily with the service.'}
-      </Banner>
-    );
+    return {
+      severity: 'offline',
+      testId: 'source-unreachable',
+      title: {
+        partial: `Showing partial data: ${name} is unreachable`,
+        none: `Monitoring source unreachable: can't reach ${name}`,
+      },
+      body:
+        source.message ??
+        'This is a problem on the monitoring side, not necessarily with the service.',
+    };
   }
   if (source.status === 'error') {
-    return (
-      <Banner
-        severity="warning"
-        data-testid="source-error"
-        title={
-          partial
-            ? `Showing partial data: ${name} reported an error`
-            : `${name[0].toUpperCase()}${name.slice(1)} reported an error`
-        }
-      >
-        {source.message}
-      </Banner>
-    );
+    return {
+      severity: 'warning',
+      testId: 'source-error',
+      title: {
+        partial: `Showing partial data: ${name} reported an error`,
+        none: `${name[0].toUpperCase()}${name.slice(1)} reported an error`,
+      },
+      body: source.message,
+    };
   }
-  return null;
+  return undefined;
+}
+
+/** Why a source gave nothing (or only part), as a banner. */
+export function SourceBanner(props: { source: SourceState; partial: boolean }) {
+  const problem = sourceProblem(props.source);
+  if (!problem) return null;
+  return (
+    <Banner
+      severity={problem.severity}
+      data-testid={problem.testId}
+      title={props.partial ? problem.title.partial : problem.title.none}
+    >
+      {problem.body}
+    </Banner>
+  );
 }
 
 /**
