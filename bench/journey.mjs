@@ -21,7 +21,6 @@
 //   ADMIN_DATABASE_URL (postgres://postgres@127.0.0.1:5432/test); MAX_SECONDS (2400).
 import { execFile, fork, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -33,7 +32,12 @@ import {
   runTemplate,
   startService,
 } from '../scripts/example-service.mjs';
-import { loadAverage, median, printTable } from './lib/common.mjs';
+import {
+  loadAverage,
+  median,
+  printTable,
+  scratchDatabase,
+} from './lib/common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const LOOPBACK = '127.0.0.1';
@@ -276,32 +280,6 @@ async function stepTimes(token, name) {
   return Object.fromEntries(
     Object.entries(span).map(([id, [a, b]]) => [id, b - a]),
   );
-}
-
-/** A scratch PostgreSQL database through the rendered service's own `pg`. */
-async function scratchDatabase(serviceDir, adminUrl, name) {
-  const pg = createRequire(join(serviceDir, 'package.json'))('pg');
-  const admin = async sql => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`drop database if exists ${name} with (force)`);
-  await admin(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  let dropped = false;
-  const drop = async () => {
-    if (dropped) return;
-    dropped = true;
-    await admin(`drop database if exists ${name} with (force)`);
-  };
-  cleanups.push(drop);
-  return { url: url.toString(), drop };
 }
 
 /** Starts a command in its own group, measures spawn -> /ready 200 (polled every 25 ms), stops it. */
@@ -618,6 +596,7 @@ catalog:
               `bench_journey_${process.pid}_${i}`,
             )
           : undefined;
+        if (scratch) cleanups.push(scratch.drop);
         try {
           const r = await startupTime(
             `npm start (${label})`,

@@ -20,7 +20,6 @@ import {
   rmSync,
 } from 'node:fs';
 import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +29,9 @@ import {
   median,
   pinnedToCpu1,
   printTable as printRows,
+  scratchDatabase,
 } from './lib/common.mjs';
+import { openLoop } from './lib/openloop.mjs';
 import { renderSkeleton } from './lib/render.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -48,7 +49,7 @@ export function options(env = process.env) {
     sampler: env.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on',
     samplerArg: env.OTEL_TRACES_SAMPLER_ARG ?? '',
     dir: env.BENCH_DIR,
-    /** Also GET /v1/items/:id at this fixed total rate (open loop) on the same connections: latency at a given load. */
+    /** Also GET /v1/items/:id at this fixed rate (open loop, lib/openloop.mjs, up to CONNECTIONS sockets). */
     itemsRate: Number(env.ITEMS_RATE ?? 1000),
     // Another rendered+built service (e.g. before a change) measured in the same rounds, for before/after.
     baselineDir: env.BASELINE_DIR,
@@ -127,20 +128,52 @@ async function waitFor(url, headers = {}) {
   throw new Error(`${url} did not come up`);
 }
 
-function load(url, connections, duration, headers, overallRate) {
+function load(url, connections, duration, headers) {
   return new Promise((done, fail) => {
     autocannon(
-      {
-        url,
-        connections,
-        duration,
-        pipelining: 1,
-        headers,
-        ...(overallRate ? { overallRate } : {}),
-      },
+      { url, connections, duration, pipelining: 1, headers },
       (err, result) => (err ? fail(err) : done(result)),
     );
   });
+}
+
+/**
+ * One measurement as { reqPerSec, p50, p99, max (ms), errors, completed, sent? }: closed loop with autocannon,
+ * or open loop at `rate` req/s (lib/openloop.mjs; requests still outstanding 2 s after the end count as errors).
+ */
+async function measure(url, connections, duration, headers, rate) {
+  if (rate) {
+    const r = await openLoop({ url, rate, duration, connections, headers });
+    return {
+      reqPerSec: r.reqPerSec,
+      ...r.latency,
+      errors: r.errors + r.timeouts,
+      completed: r.completed,
+      sent: r.sent,
+      sendLagP99: r.sendLagP99,
+    };
+  }
+  const r = await load(url, connections, duration, headers);
+  return {
+    reqPerSec: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    errors: r.errors + r.non2xx + r.timeouts,
+    completed: r.requests.total,
+  };
+}
+
+/** The `some avg10` of /proc/pressure/cpu (% of the last 10 s some task waited for a CPU); NaN without PSI. */
+function cpuPressure() {
+  try {
+    const some = readFileSync('/proc/pressure/cpu', 'utf8').match(
+      /^some avg10=([\d.]+)/m,
+    );
+    return some ? Number(some[1]) : NaN;
+  } catch {
+    return NaN;
+  }
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
@@ -165,29 +198,6 @@ function stop(child) {
     });
     child.kill('SIGTERM');
   });
-}
-
-/** A throwaway database (the shared one may hold another feature set's migrations), using the service's pg. */
-async function scratchDatabase(dir, adminUrl, suffix = '') {
-  const pg = createRequire(join(dir, 'package.json'))('pg');
-  const name = `bench_${process.pid}${suffix}`;
-  const admin = async sql => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`drop database if exists ${name}`);
-  await admin(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: () => admin(`drop database if exists ${name} with (force)`),
-  };
 }
 
 /** HS256 token for the skeleton's development auth (only used when the render kept the auth feature). */
@@ -225,7 +235,8 @@ export async function runServiceVsFastify(opts = options()) {
     : {};
   const scratch = opts.databaseUrl
     ? undefined
-    : await scratchDatabase(dir, opts.adminDatabaseUrl);
+    : // a throwaway database: the shared one may hold another feature set's migrations
+      await scratchDatabase(dir, opts.adminDatabaseUrl, `bench_${process.pid}`);
   const databaseUrl = opts.databaseUrl ?? scratch.url;
   const sink = await startOtlpSink();
   const servicePort = 18080;
@@ -261,7 +272,11 @@ export async function runServiceVsFastify(opts = options()) {
   );
   const baselinePort = 18082;
   const baselineScratch = opts.baselineDir
-    ? await scratchDatabase(opts.baselineDir, opts.adminDatabaseUrl, 'b')
+    ? await scratchDatabase(
+        opts.baselineDir,
+        opts.adminDatabaseUrl,
+        `bench_${process.pid}b`,
+      )
     : undefined;
   const baseline = opts.baselineDir
     ? startServer(
@@ -350,12 +365,13 @@ export async function runServiceVsFastify(opts = options()) {
       await load(url, opts.connections, 2, headers);
 
     const results = Object.fromEntries(Object.keys(targets).map(k => [k, []]));
+    const pressures = [];
     for (let round = 1; round <= opts.rounds; round++) {
       for (const [name, url] of Object.entries(targets)) {
         const pid = serverOf(url).pid;
         const cpuBefore = cpuSeconds(pid);
         const rate = name.includes(' @ ') ? opts.itemsRate : undefined;
-        const r = await load(
+        const r = await measure(
           url,
           opts.connections,
           opts.duration,
@@ -367,27 +383,31 @@ export async function runServiceVsFastify(opts = options()) {
         r.cpuUsPerRequest =
           cpuBefore === undefined || cpuAfter === undefined
             ? NaN
-            : ((cpuAfter - cpuBefore) * 1e6) / r.requests.total;
+            : ((cpuAfter - cpuBefore) * 1e6) / r.completed;
         results[name].push(r);
         if (opts.verbose) {
           console.error(
-            `round ${round} ${name}: ${Math.round(
-              r.requests.average,
-            )} req/s p50 ${r.latency.p50} ms p99 ${r.latency.p99} ms` +
-              ` errors ${r.errors + r.non2xx} cpu ${Math.round(
-                r.cpuUsPerRequest,
-              )} us/req`,
+            `round ${round} ${name}: ${Math.round(r.reqPerSec)} req/s p50 ${
+              r.p50
+            } ms p99 ${r.p99} ms max ${r.max} ms` +
+              (r.sent === undefined
+                ? ''
+                : ` sent ${r.sent} completed ${r.completed} send lag p99 ${r.sendLagP99} ms`) +
+              ` errors ${r.errors} cpu ${Math.round(r.cpuUsPerRequest)} us/req`,
           );
         }
       }
+      pressures.push(cpuPressure());
+      if (opts.verbose)
+        console.error(
+          `round ${round}: cpu pressure (some avg10) ${pressures.at(-1)} %`,
+        );
     }
     const bareName = 'bare Fastify GET /v1/info';
     const infoName = 'service GET /v1/info';
     const itemsName = 'service GET /v1/items/:id (PostgreSQL)';
     const ratioOf = name =>
-      results[name].map(
-        (r, i) => r.requests.average / results[bareName][i].requests.average,
-      );
+      results[name].map((r, i) => r.reqPerSec / results[bareName][i].reqPerSec);
     const ratios = results[infoName] ? ratioOf(infoName) : [];
     const cpuRatio = name =>
       median(results[bareName].map(r => r.cpuUsPerRequest)) /
@@ -395,11 +415,12 @@ export async function runServiceVsFastify(opts = options()) {
     const rows = Object.entries(results).map(([name, rs]) => ({
       benchmark: 'service-vs-fastify',
       target: name,
-      'req/s': Math.round(median(rs.map(r => r.requests.average))),
-      'p50 ms': median(rs.map(r => r.latency.p50)),
-      'p99 ms': median(rs.map(r => r.latency.p99)),
+      'req/s': Math.round(median(rs.map(r => r.reqPerSec))),
+      'p50 ms': median(rs.map(r => r.p50)),
+      'p99 ms': median(rs.map(r => r.p99)),
+      'max ms': median(rs.map(r => r.max)),
       'CPU us/req': Math.round(median(rs.map(r => r.cpuUsPerRequest))),
-      errors: rs.reduce((s, r) => s + r.errors + r.non2xx + r.timeouts, 0),
+      errors: rs.reduce((s, r) => s + r.errors, 0),
       'req/s vs bare':
         name === bareName
           ? 1
@@ -410,12 +431,12 @@ export async function runServiceVsFastify(opts = options()) {
         name === bareName ? 1 : Number(cpuRatio(name).toFixed(2)),
     }));
     const p99 = results[itemsName]
-      ? median(results[itemsName].map(r => r.latency.p99))
+      ? median(results[itemsName].map(r => r.p99))
       : NaN;
     const ratedName = `service GET /v1/items/:id @ ${opts.itemsRate} req/s`;
-    const ratedP99 = results[ratedName]
-      ? median(results[ratedName].map(r => r.latency.p99))
-      : NaN;
+    const rated = results[ratedName] ?? [];
+    const ratedP99 = rated.length ? median(rated.map(r => r.p99)) : NaN;
+    const sum = key => rated.reduce((s, r) => s + r[key], 0);
     const summary = {
       ratio: median(ratios),
       ratios,
@@ -435,7 +456,16 @@ export async function runServiceVsFastify(opts = options()) {
             ' ',
           )} (target >= 0.60); items p99 ${p99} ms at full load, ${ratedP99} ms at ${
           opts.itemsRate
-        } req/s (target < 20); ` +
+        } req/s open loop (target < 20${
+          rated.length
+            ? `; sent ${sum('sent')}, completed ${sum(
+                'completed',
+              )}, errors+timeouts ${sum('errors')}, send lag p99 ${median(
+                rated.map(r => r.sendLagP99),
+              )} ms`
+            : ''
+        }); cpu pressure some avg10 median ${median(pressures)} % ` +
+        `(per round ${pressures.join(' ')}); ` +
         `OTLP exports ${sink.stats.requests} (${Math.round(
           sink.stats.bytes / 1024,
         )} KiB); ${

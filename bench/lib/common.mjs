@@ -1,6 +1,8 @@
 // Helpers shared by the benchmark scripts (journey.mjs, run.mjs, service-vs-fastify.mjs).
 import { execFileSync, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 
 /** Whether `taskset` works here (checked once, on first use), to pin processes to CPUs. */
 let tasksetWorks;
@@ -70,4 +72,32 @@ export function printTable(
   console.log(line(columns));
   console.log(widths.map(w => '-'.repeat(w)).join('  '));
   for (const r of cells) console.log(line(r));
+}
+
+/**
+ * A fresh PostgreSQL database `name` next to `adminUrl`'s (dropped first if a crashed run left it), created
+ * through the rendered service's own `pg`. `drop()` removes it and may be called more than once.
+ */
+export async function scratchDatabase(serviceDir, adminUrl, name) {
+  const pg = createRequire(join(serviceDir, 'package.json'))('pg');
+  const admin = async sql => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`drop database if exists ${name} with (force)`);
+  await admin(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  let dropped = false;
+  const drop = async () => {
+    if (dropped) return;
+    dropped = true;
+    await admin(`drop database if exists ${name} with (force)`);
+  };
+  return { url: url.toString(), drop };
 }
