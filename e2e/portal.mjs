@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { waitForUrl } from '../scripts/example-service.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const ARTIFACTS = join(ROOT, 'e2e', 'artifacts');
@@ -19,20 +20,26 @@ export const BACKEND_URL = `http://localhost:${BACKEND_PORT}`;
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 
-async function waitFor(url, { timeoutMs, isReady = r => r.ok }) {
-  const deadline = Date.now() + timeoutMs;
-  let lastError;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
-      if (await isReady(res)) return;
-      lastError = new Error(`${url} answered ${res.status}`);
-    } catch (error) {
-      lastError = error;
-    }
-    await sleep(1000);
+/** SIGTERM to `child`'s process group, SIGKILL if it has not exited after `graceMs`. */
+export async function stopProcessGroup(child, graceMs) {
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch {
+    return; // already gone
   }
-  throw new Error(`Timed out waiting for ${url}: ${lastError?.message}`);
+  for (
+    const deadline = Date.now() + graceMs;
+    Date.now() < deadline &&
+    child.exitCode === null &&
+    child.signalCode === null;
+
+  )
+    await sleep(250);
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
 }
 
 /**
@@ -151,23 +158,13 @@ export async function startPortal({ extraConfig = [], env = {} } = {}) {
   child.stderr.on('data', keep);
   const stop = async () => {
     untrack();
-    try {
-      process.kill(-child.pid, 'SIGTERM');
-    } catch {
-      return;
-    }
-    for (let i = 0; i < 20 && child.exitCode === null; i++) await sleep(250);
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
+    await stopProcessGroup(child, 5000);
   };
   try {
-    await waitFor(`${BACKEND_URL}/.backstage/health/v1/readiness`, {
+    await waitForUrl(`${BACKEND_URL}/.backstage/health/v1/readiness`, {
       timeoutMs: 180_000,
     });
-    await waitFor(APP_URL, { timeoutMs: 180_000 });
+    await waitForUrl(APP_URL, { timeoutMs: 180_000 });
   } catch (error) {
     await stop();
     throw new Error(`${error.message}\n--- portal output ---\n${output}`);

@@ -10,6 +10,7 @@ import {
   screenshot,
   startPortal,
 } from './portal.mjs';
+import { waitUntil } from '../scripts/example-service.mjs';
 
 let portal;
 let browser;
@@ -27,12 +28,20 @@ after(async () => {
 
 test('the backend is ready and the catalog lists the Fastify template', async () => {
   const token = await guestToken();
-  const res = await fetch(
-    `${BACKEND_URL}/api/catalog/entities/by-query?filter=kind=template,metadata.name=fastify-service`,
-    { headers: { authorization: `Bearer ${token}` } },
+  // The catalog ingests its file locations a few seconds after the backend reports ready (as a
+  // person would, look again for up to two minutes before calling it missing).
+  const items = await waitUntil(
+    async () => {
+      const res = await fetch(
+        `${BACKEND_URL}/api/catalog/entities/by-query?filter=kind=template,metadata.name=fastify-service`,
+        { headers: { authorization: `Bearer ${token}` } },
+      );
+      assert.equal(res.status, 200);
+      const found = (await res.json()).items;
+      return found.length > 0 && found;
+    },
+    { timeoutMs: 120_000, what: 'the Fastify template in the catalog' },
   );
-  assert.equal(res.status, 200);
-  const { items } = await res.json();
   assert.equal(items.length, 1);
   assert.equal(items[0].spec.type, 'service');
 });
@@ -47,11 +56,14 @@ test('the catalog page shows the repository entities after guest sign-in', async
 
 test('the Create page shows the Fastify service template card', async () => {
   await page.goto(`${APP_URL}/create`);
-  await page
-    .getByText('Fastify service', { exact: true })
-    .first()
-    .waitFor({ timeout: 60_000 });
-  const choose = page.getByRole('button', { name: /choose/i }).first();
-  assert.ok(await choose.isVisible());
+  // The card's title renders before its Choose button: the button appears only once the
+  // permission check for creating tasks has answered. So wait for the button itself.
+  const card = page
+    .locator('article, [class*="MuiCard-root"]')
+    .filter({ hasText: 'Fastify service' })
+    .first();
+  await card
+    .getByRole('button', { name: /choose/i })
+    .waitFor({ state: 'visible', timeout: 60_000 });
   await screenshot(page, 'portal-create');
 });

@@ -25,23 +25,42 @@ export const EXAMPLE_VALUES = {
   publishTarget: 'local',
 };
 
-export async function waitForUrl(
-  url,
-  { timeoutMs = 180_000, intervalMs = 1000 } = {},
-) {
+/**
+ * Polls `check` every `intervalMs` until it returns something truthy, and returns that. A throw
+ * counts as "not yet"; after `timeoutMs` it fails naming `what` and the last error.
+ */
+export async function waitUntil(check, { timeoutMs, what, intervalMs = 1000 }) {
   const deadline = Date.now() + timeoutMs;
-  let last = 'no answer';
+  let last;
   while (Date.now() < deadline) {
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
-      if (res.ok) return res;
-      last = `HTTP ${res.status}`;
+      const value = await check();
+      if (value) return value;
     } catch (error) {
-      last = error.message;
+      last = error;
     }
     await sleep(intervalMs);
   }
-  throw new Error(`${url} did not answer in time (${last})`);
+  throw new Error(
+    `Timed out after ${timeoutMs / 1000} s waiting for ${what}${
+      last ? `: ${last.message}` : ''
+    }`,
+  );
+}
+
+/** Waits until `url` answers `isReady` (default: a 2xx); returns that response. */
+export function waitForUrl(
+  url,
+  { timeoutMs = 180_000, intervalMs = 1000, isReady = res => res.ok } = {},
+) {
+  return waitUntil(
+    async () => {
+      const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      if (await isReady(res)) return res;
+      throw new Error(`HTTP ${res.status}`);
+    },
+    { timeoutMs, intervalMs, what: url },
+  );
 }
 
 async function guestToken(backendUrl) {
@@ -127,22 +146,20 @@ export async function createExampleService({
 
   if (!existsSync(bareRepo)) {
     // The backend answers before the catalog has read the template's location.
-    const deadline = Date.now() + 180_000;
-    while (
-      (
-        await api(
-          backendUrl,
-          token,
-          '/api/catalog/entities/by-name/template/default/fastify-service',
-        )
-      ).status !== 200
-    ) {
-      if (Date.now() > deadline)
-        throw new Error(
-          'the catalog did not list the fastify-service template',
-        );
-      await sleep(1000);
-    }
+    await waitUntil(
+      async () =>
+        (
+          await api(
+            backendUrl,
+            token,
+            '/api/catalog/entities/by-name/template/default/fastify-service',
+          )
+        ).status === 200,
+      {
+        timeoutMs: 180_000,
+        what: 'the catalog to list the fastify-service template',
+      },
+    );
     log(`Creating ${values.name} from the Fastify service template...`);
     await runTemplate({ backendUrl, token, values });
   } else {
