@@ -1,44 +1,26 @@
-import { FastifyOtelInstrumentation } from '@fastify/otel';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  type ReadableSpan,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Item } from '../src/items/schemas.ts';
 import { type TestApp, createTestApp } from './helpers.ts';
+import { type MemoryTracing, startMemoryTracing } from './tracing.ts';
 
 // The DB spans come from the Kysely dialect wrapper (src/db/tracing.ts), so they exist for PGlite (the default
 // here) and for PostgreSQL (DATABASE_URL) alike. The server span comes from @fastify/otel, as in src/telemetry.ts.
 describe('database tracing', () => {
-  const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  let instrumentation: FastifyOtelInstrumentation;
+  let tracing: MemoryTracing;
   let t: TestApp;
 
   beforeAll(async () => {
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    trace.setGlobalTracerProvider(provider);
-    instrumentation = new FastifyOtelInstrumentation({
-      registerOnInitialization: true,
-      instrumentHooks: false,
-      instrumentHandler: false,
-    });
-    instrumentation.setTracerProvider(provider);
+    tracing = startMemoryTracing();
     t = await createTestApp();
   });
   afterAll(async () => {
     await t.close();
-    instrumentation.disable();
-    await provider.shutdown();
-    trace.disable();
-    context.disable();
+    await tracing.stop();
   });
   beforeEach(() => {
-    exporter.reset();
+    tracing.exporter.reset();
   });
 
   async function createItem(sku: string): Promise<Item> {
@@ -51,20 +33,8 @@ describe('database tracing', () => {
     return response.json<Item>();
   }
 
-  /** The server span of a route, once ended (it ends in onResponse, possibly after inject resolved). */
-  async function serverSpan(route: string): Promise<ReadableSpan> {
-    for (let i = 0; i < 100; i++) {
-      const span = exporter
-        .getFinishedSpans()
-        .find((s) => s.kind === SpanKind.SERVER && s.attributes['http.route'] === route);
-      if (span !== undefined) return span;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error(`no server span for ${route}`);
-  }
-
   const childrenOf = (parent: ReadableSpan) =>
-    exporter
+    tracing.exporter
       .getFinishedSpans()
       .filter(
         (s) => s.parentSpanContext?.spanId === parent.spanContext().spanId && s.kind === SpanKind.CLIENT,
@@ -72,12 +42,12 @@ describe('database tracing', () => {
 
   it('makes a client span per query, child of the request span, with the database conventions', async () => {
     const item = await createItem('TRACE-1');
-    exporter.reset();
+    tracing.exporter.reset();
 
     const response = await t.app.inject({ url: `/v1/items/${item.id}` });
     expect(response.statusCode).toBe(200);
 
-    const server = await serverSpan('/v1/items/:id');
+    const server = await tracing.serverSpan('/v1/items/:id');
     const [db, ...others] = childrenOf(server);
     expect(others).toEqual([]);
     expect(db?.spanContext().traceId).toBe(server.spanContext().traceId);
@@ -103,7 +73,7 @@ describe('database tracing', () => {
 
   it('marks a failed query with error status and the SQLSTATE', async () => {
     await createItem('TRACE-DUP');
-    exporter.reset();
+    tracing.exporter.reset();
 
     const response = await t.app.inject({
       method: 'POST',
@@ -112,15 +82,17 @@ describe('database tracing', () => {
     });
     expect(response.statusCode).toBe(409);
 
-    const server = await serverSpan('/v1/items');
+    const server = await tracing.serverSpan('/v1/items');
     const failed = childrenOf(server).find((s) => s.name === 'INSERT items');
     expect(failed?.status.code).toBe(SpanStatusCode.ERROR);
     expect(failed?.attributes).toMatchObject({ 'error.type': '23505', 'db.response.status_code': '23505' });
     expect(failed?.events.map((event) => event.name)).toContain('exception');
+    // The query failed, the request did not: a duplicate is the client's conflict (409), not a server error.
+    expect(server.status.code).toBe(SpanStatusCode.UNSET);
   });
 
   it('does not start traces for queries outside a trace (background work)', async () => {
     await context.with(ROOT_CONTEXT, () => t.app.db.selectFrom('items').select('id').execute());
-    expect(exporter.getFinishedSpans()).toEqual([]);
+    expect(tracing.exporter.getFinishedSpans()).toEqual([]);
   });
 });

@@ -64,7 +64,11 @@ function redisIsolation(url: string | undefined): {
   };
 }
 
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/** `extend` adds test-only routes or hooks before the app is ready. */
+export async function createTestApp(
+  env: Record<string, string> = {},
+  extend: (app: App) => void = () => undefined,
+): Promise<TestApp> {
   // #region feature:database
   const database = await isolatedDatabase();
   if (database.url !== undefined) env = { DATABASE_URL: database.url, ...env };
@@ -77,6 +81,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   env = { AUTH_JWT_SECRET: 'test-only-jwt-secret-0123456789abcdef', ...env };
   // #endregion feature:auth
   const app = await buildApp(loadConfig({ NODE_ENV: 'test', ...env }));
+  extend(app);
   await app.ready();
   // #region feature:auth
   await authorizeByDefault(app);

@@ -1,0 +1,69 @@
+import { SpanStatusCode } from '@opentelemetry/api';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import Type from 'typebox';
+import { HttpProblem } from '../src/lib/problem.ts';
+import { type TestApp, createTestApp } from './helpers.ts';
+import { type MemoryTracing, startMemoryTracing } from './tracing.ts';
+
+// HTTP semantic conventions: a server span's status is ERROR for 5xx only; a 4xx is the client's doing and leaves
+// it unset (src/plugins/app/errors.ts keeps @fastify/otel from marking thrown 4xx errors).
+describe('server span status', () => {
+  let tracing: MemoryTracing;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    tracing = startMemoryTracing();
+    t = await createTestApp({}, (app) => {
+      app.get('/test/conflict', async () => {
+        throw new HttpProblem(409, 'already there');
+      });
+      app.get(
+        '/test/validated',
+        { schema: { querystring: Type.Object({ n: Type.Integer() }) } },
+        async () => ({ ok: true }),
+      );
+      app.get('/test/broken', async () => {
+        throw new Error('the disk is on fire');
+      });
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await tracing.stop();
+  });
+  beforeEach(() => {
+    tracing.exporter.reset();
+  });
+
+  it('leaves the status unset when a handler throws a 4xx problem', async () => {
+    const response = await t.app.inject({ url: '/test/conflict' });
+    expect(response.statusCode).toBe(409);
+    const span = await tracing.serverSpan('/test/conflict');
+    expect(span.attributes['http.response.status_code']).toBe(409);
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it('leaves the status unset when the request fails validation', async () => {
+    const response = await t.app.inject({ url: '/test/validated?n=abc' });
+    expect(response.statusCode).toBe(400);
+    const span = await tracing.serverSpan('/test/validated');
+    expect(span.attributes['http.response.status_code']).toBe(400);
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it('marks a 5xx as an error, with the message and the exception', async () => {
+    const response = await t.app.inject({ url: '/test/broken' });
+    expect(response.statusCode).toBe(500);
+    const span = await tracing.serverSpan('/test/broken');
+    expect(span.attributes['http.response.status_code']).toBe(500);
+    expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'the disk is on fire' });
+    expect(span.events.map((event) => event.name)).toContain('exception');
+  });
+
+  it('leaves successful requests unset', async () => {
+    const response = await t.app.inject({ url: '/test/validated?n=1' });
+    expect(response.statusCode).toBe(200);
+    const span = await tracing.serverSpan('/test/validated');
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+  });
+});
