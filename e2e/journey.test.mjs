@@ -259,6 +259,20 @@ step(
       await page.locator('#root_auth-0').isChecked(),
       'JWT is the default',
     );
+    // The form reads top to bottom: Events (offered with PostgreSQL) right after the database they need.
+    const fields = await page.evaluate(() => [
+      ...new Set(
+        [...document.querySelectorAll('input[id^="root_"]')].map(input =>
+          input.id.replace(/-\d+$/, ''),
+        ),
+      ),
+    ]);
+    assert.deepEqual(fields, [
+      'root_database',
+      'root_events',
+      'root_auth',
+      'root_port',
+    ]);
     await page.locator('#root_port').fill(String(port));
     await screenshot(page, 'journey-03-form-features');
     await page.getByRole('button', { name: 'Next' }).click();
