@@ -1,4 +1,4 @@
-import { screen } from '@testing-library/react';
+import { act, screen } from '@testing-library/react';
 import { renderTestApp } from '@backstage/frontend-test-utils';
 import { createTestEntityPage } from '@backstage/plugin-catalog-react/testUtils';
 import serviceHealthPlugin, {
@@ -45,7 +45,8 @@ describe('new frontend system plugin', () => {
       ],
       apis: [[serviceHealthApiRef, api]],
     });
-    await new Promise(r => setTimeout(r, 200));
+    // Give the page time to render whatever it would (inside act: it lazy-loads its parts).
+    await act(() => new Promise(r => setTimeout(r, 200)));
     expect(screen.queryByText('Service health')).not.toBeInTheDocument();
     expect(api.getHealth).not.toHaveBeenCalled();
   });

@@ -13,7 +13,8 @@ describe('useAutoRefresh', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => {
     jest.useRealTimers();
-    setHidden(false);
+    // the last test's hook is still mounted and reacts to the event
+    act(() => setHidden(false));
   });
 
   it('ticks at the interval and pauses while the document is hidden', () => {

@@ -1,4 +1,10 @@
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
@@ -28,10 +34,23 @@ function render(
   );
 }
 
+/**
+ * Runs a user action that makes the sections load again, and lets those loads (immediately resolved mocks) finish
+ * inside act(), as they would before a user could look.
+ */
+async function reloadingAction(action: () => unknown) {
+  await act(async () => {
+    await action();
+    await new Promise(resolve => setTimeout(resolve, 0));
+  });
+}
+
 async function selectOption(label: string, option: string) {
   fireEvent.mouseDown(screen.getByRole('button', { name: label }));
   const listbox = await screen.findByRole('listbox');
-  fireEvent.click(within(listbox).getByRole('option', { name: option }));
+  await reloadingAction(() =>
+    fireEvent.click(within(listbox).getByRole('option', { name: option })),
+  );
 }
 
 jest.setTimeout(30_000);
@@ -272,8 +291,8 @@ describe('ServiceHealthContent', () => {
     const api = mockApi();
     render(api);
     await screen.findByText('POST /v1/orders');
-    await userEvent.click(
-      screen.getByRole('checkbox', { name: 'Errors only' }),
+    await reloadingAction(() =>
+      fireEvent.click(screen.getByRole('checkbox', { name: 'Errors only' })),
     );
     await waitFor(() =>
       expect(api.listTraces).toHaveBeenLastCalledWith(
@@ -295,8 +314,8 @@ describe('ServiceHealthContent', () => {
     render(api);
     await screen.findByText('POST /v1/orders');
     api.listTraces.mockResolvedValue(ok([], 'embedded'));
-    await userEvent.click(
-      screen.getByRole('checkbox', { name: 'Errors only' }),
+    await reloadingAction(() =>
+      fireEvent.click(screen.getByRole('checkbox', { name: 'Errors only' })),
     );
     expect(
       await screen.findByText('No traces match these filters'),
