@@ -140,6 +140,17 @@ export default function MetricsCharts(props: {
       minTickGap={40}
     />
   );
+  const margin = { top: 4, right: 12, left: 0, bottom: 0 };
+  const yAxis = (
+    axisProps: Pick<YAxisProps, 'domain' | 'tickFormatter' | 'unit'>,
+  ) => (
+    <YAxis
+      tick={axis}
+      width={48}
+      stroke={theme.palette.divider}
+      {...axisProps}
+    />
+  );
   const tooltipStyle = {
     contentStyle: {
       background: theme.palette.background.paper,
@@ -167,15 +178,10 @@ export default function MetricsCharts(props: {
     yAxis: Pick<YAxisProps, 'domain' | 'tickFormatter' | 'unit'>;
     tooltip: (v: any) => [string, string];
   }) => (
-    <AreaChart data={data} margin={{ top: 4, right: 12, left: 0, bottom: 0 }}>
+    <AreaChart data={data} margin={margin}>
       {grid}
       {xAxis}
-      <YAxis
-        tick={axis}
-        width={48}
-        stroke={theme.palette.divider}
-        {...chart.yAxis}
-      />
+      {yAxis(chart.yAxis)}
       <Tooltip {...tooltipStyle} formatter={chart.tooltip} />
       <Area
         type="monotone"
@@ -241,20 +247,13 @@ export default function MetricsCharts(props: {
           current={`p95 ${formatDuration(last(points, p => p.p95Ms))}`}
           testId="chart-latency"
         >
-          <LineChart
-            data={data}
-            margin={{ top: 4, right: 12, left: 0, bottom: 0 }}
-          >
+          <LineChart data={data} margin={margin}>
             {grid}
             {xAxis}
-            <YAxis
-              tick={axis}
-              width={48}
-              stroke={theme.palette.divider}
-              tickFormatter={v =>
-                Number(v) === 0 ? '0' : formatDuration(Number(v))
-              }
-            />
+            {yAxis({
+              tickFormatter: v =>
+                Number(v) === 0 ? '0' : formatDuration(Number(v)),
+            })}
             <Tooltip
               {...tooltipStyle}
               formatter={(v: any, name: any) => [
