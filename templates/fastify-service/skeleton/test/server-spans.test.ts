@@ -35,19 +35,14 @@ describe('server span status', () => {
     tracing.exporter.reset();
   });
 
-  it('leaves the status unset when a handler throws a 4xx problem', async () => {
-    const response = await t.app.inject({ url: '/test/conflict' });
-    expect(response.statusCode).toBe(409);
-    const span = await tracing.serverSpan('/test/conflict');
-    expect(span.attributes['http.response.status_code']).toBe(409);
-    expect(span.status.code).toBe(SpanStatusCode.UNSET);
-  });
-
-  it('leaves the status unset when the request fails validation', async () => {
-    const response = await t.app.inject({ url: '/test/validated?n=abc' });
-    expect(response.statusCode).toBe(400);
-    const span = await tracing.serverSpan('/test/validated');
-    expect(span.attributes['http.response.status_code']).toBe(400);
+  it.each([
+    ['a handler throws a 4xx problem', '/test/conflict', '/test/conflict', 409],
+    ['the request fails validation', '/test/validated?n=abc', '/test/validated', 400],
+  ])('leaves the status unset when %s', async (_case, url, route, status) => {
+    const response = await t.app.inject({ url });
+    expect(response.statusCode).toBe(status);
+    const span = await tracing.serverSpan(route);
+    expect(span.attributes['http.response.status_code']).toBe(status);
     expect(span.status.code).toBe(SpanStatusCode.UNSET);
   });
 
