@@ -14,7 +14,8 @@ for (const n of profile.nodes)
   for (const c of n.children ?? []) parent.set(c, n.id);
 const inRequest = id => {
   for (let cur = id; cur !== undefined; cur = parent.get(cur))
-    if (byId.get(cur).callFrame.functionName === 'parserOnIncoming') return true;
+    if (byId.get(cur).callFrame.functionName === 'parserOnIncoming')
+      return true;
   return false;
 };
 const loadUs = process.env.LOAD_SECONDS
@@ -68,7 +69,9 @@ for (const [id, t] of self) {
   }
 }
 const pattern = process.env.MATCH ? new RegExp(process.env.MATCH) : undefined;
-const requests = process.env.REQUESTS ? Number(process.env.REQUESTS) : undefined;
+const requests = process.env.REQUESTS
+  ? Number(process.env.REQUESTS)
+  : undefined;
 const pct = t =>
   requests
     ? `${(t / requests).toFixed(2).padStart(6)} us`

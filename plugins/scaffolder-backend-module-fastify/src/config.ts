@@ -17,9 +17,13 @@ export function readLocalRepositoryRoot(config: Config): string {
 }
 
 /** The scaffolder's own default author settings (`scaffolder.defaultAuthor`). */
-export function readDefaultAuthor(config: Config): { name: string; email: string } {
+export function readDefaultAuthor(config: Config): {
+  name: string;
+  email: string;
+} {
   return {
-    name: config.getOptionalString('scaffolder.defaultAuthor.name') ?? 'Scaffolder',
+    name:
+      config.getOptionalString('scaffolder.defaultAuthor.name') ?? 'Scaffolder',
     email:
       config.getOptionalString('scaffolder.defaultAuthor.email') ??
       'scaffolder@backstage.io',
@@ -40,13 +44,18 @@ export interface LocalRepositoryDiscoveryConfig {
  * `frequencySeconds`) and keeps one Location per repository in the catalog.
  * Enabled by default, every 30 seconds.
  */
-export function readLocalRepositoryDiscovery(config: Config): LocalRepositoryDiscoveryConfig {
+export function readLocalRepositoryDiscovery(
+  config: Config,
+): LocalRepositoryDiscoveryConfig {
   const key = 'scaffolder.fastify.localRepositoryDiscovery';
   const enabled = config.getOptionalBoolean(`${key}.enabled`) ?? true;
   const frequencySeconds =
-    config.getOptionalNumber(`${key}.frequencySeconds`) ?? DEFAULT_DISCOVERY_FREQUENCY_SECONDS;
+    config.getOptionalNumber(`${key}.frequencySeconds`) ??
+    DEFAULT_DISCOVERY_FREQUENCY_SECONDS;
   if (!Number.isFinite(frequencySeconds) || frequencySeconds <= 0) {
-    throw new Error(`${key}.frequencySeconds must be a positive number, got ${frequencySeconds}`);
+    throw new Error(
+      `${key}.frequencySeconds must be a positive number, got ${frequencySeconds}`,
+    );
   }
   return { enabled, frequencySeconds };
 }

@@ -9,16 +9,28 @@
  * @packageDocumentation
  */
 import { createBackendFeatureLoader } from '@backstage/backend-plugin-api';
-import { catalogModuleFastifyLocalGit, scaffolderModuleFastify } from './module';
+import {
+  catalogModuleFastifyLocalGit,
+  scaffolderModuleFastify,
+} from './module';
 
-export { catalogModuleFastifyLocalGit, scaffolderModuleFastify } from './module';
+export {
+  catalogModuleFastifyLocalGit,
+  scaffolderModuleFastify,
+} from './module';
 export { createFeaturesApplyAction } from './actions/featuresApply';
 export { createPublishLocalAction } from './actions/publishLocal';
 export { createRegisterLocalAction } from './actions/registerLocal';
-export { LocalGitLocationProcessor, LOCAL_GIT_LOCATION_TYPE } from './catalog/LocalGitLocationProcessor';
+export {
+  LocalGitLocationProcessor,
+  LOCAL_GIT_LOCATION_TYPE,
+} from './catalog/LocalGitLocationProcessor';
 export { LocalGitDiscoveryProvider } from './catalog/LocalGitDiscoveryProvider';
 export { applyFeatures } from './features/applyFeatures';
-export type { ApplyFeaturesOptions, ApplyFeaturesResult } from './features/applyFeatures';
+export type {
+  ApplyFeaturesOptions,
+  ApplyFeaturesResult,
+} from './features/applyFeatures';
 
 /**
  * Both modules: the scaffolder actions and the catalog's `local-git` reader.

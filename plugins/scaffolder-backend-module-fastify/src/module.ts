@@ -1,4 +1,7 @@
-import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import {
   catalogLocationsExtensionPoint,
   catalogProcessingExtensionPoint,
@@ -14,7 +17,10 @@ import {
   LOCAL_GIT_LOCATION_TYPE,
   LocalGitLocationProcessor,
 } from './catalog/LocalGitLocationProcessor';
-import { readLocalRepositoryDiscovery, readLocalRepositoryRoot } from './config';
+import {
+  readLocalRepositoryDiscovery,
+  readLocalRepositoryRoot,
+} from './config';
 
 /**
  * Adds the Fastify service template's actions to the scaffolder:

@@ -5,7 +5,12 @@
  */
 
 /** @public */
-export type SpanKind = 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+export type SpanKind =
+  | 'internal'
+  | 'server'
+  | 'client'
+  | 'producer'
+  | 'consumer';
 
 /** @public */
 export type SpanStatusCode = 'unset' | 'ok' | 'error';

@@ -1,4 +1,8 @@
-import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
@@ -31,10 +35,17 @@ export async function startPortalBackend(config: Record<string, unknown>) {
   });
   const { port } = backend.server.address() as AddressInfo;
   const baseUrl = `http://localhost:${port}`;
-  async function api<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  async function api<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }> {
     const res = await fetch(`${baseUrl}${path}`, {
       method,
-      headers: { authorization: mockCredentials.user.header(TEST_USER), 'content-type': 'application/json' },
+      headers: {
+        authorization: mockCredentials.user.header(TEST_USER),
+        'content-type': 'application/json',
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();

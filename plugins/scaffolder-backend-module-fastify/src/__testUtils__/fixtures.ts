@@ -65,8 +65,16 @@ export function fixtureSkeleton(): Record<string, string> {
       {
         name: 'svc',
         scripts: { build: 'tsc', migrate: 'node dist/migrate.js' },
-        dependencies: { fastify: '^5.0.0', kysely: '^0.28.0', ioredis: '^5.0.0', jose: '^6.0.0' },
-        devDependencies: { typescript: '^5.0.0', '@types/jsonwebtoken': '^9.0.0' },
+        dependencies: {
+          fastify: '^5.0.0',
+          kysely: '^0.28.0',
+          ioredis: '^5.0.0',
+          jose: '^6.0.0',
+        },
+        devDependencies: {
+          typescript: '^5.0.0',
+          '@types/jsonwebtoken': '^9.0.0',
+        },
       },
       null,
       2,
@@ -79,17 +87,35 @@ export function fixtureSkeleton(): Record<string, string> {
         packages: {
           '': {
             name: 'svc',
-            dependencies: { fastify: '^5.0.0', kysely: '^0.28.0', ioredis: '^5.0.0', jose: '^6.0.0' },
-            devDependencies: { typescript: '^5.0.0', '@types/jsonwebtoken': '^9.0.0' },
+            dependencies: {
+              fastify: '^5.0.0',
+              kysely: '^0.28.0',
+              ioredis: '^5.0.0',
+              jose: '^6.0.0',
+            },
+            devDependencies: {
+              typescript: '^5.0.0',
+              '@types/jsonwebtoken': '^9.0.0',
+            },
           },
-          'node_modules/fastify': { version: '5.0.0', dependencies: { shared: '^1.0.0' } },
+          'node_modules/fastify': {
+            version: '5.0.0',
+            dependencies: { shared: '^1.0.0' },
+          },
           'node_modules/shared': { version: '1.0.0' },
           'node_modules/kysely': { version: '0.28.0' },
-          'node_modules/ioredis': { version: '5.0.0', dependencies: { 'redis-only': '^1.0.0', shared: '^1.0.0' } },
+          'node_modules/ioredis': {
+            version: '5.0.0',
+            dependencies: { 'redis-only': '^1.0.0', shared: '^1.0.0' },
+          },
           'node_modules/redis-only': { version: '1.0.0' },
           'node_modules/jose': { version: '6.0.0' },
           'node_modules/typescript': { version: '5.0.0', dev: true },
-          'node_modules/@types/jsonwebtoken': { version: '9.0.0', dev: true, dependencies: { '@types/node': '*' } },
+          'node_modules/@types/jsonwebtoken': {
+            version: '9.0.0',
+            dev: true,
+            dependencies: { '@types/node': '*' },
+          },
           'node_modules/@types/node': { version: '24.0.0', dev: true },
         },
       },
@@ -121,6 +147,12 @@ export function fixtureSkeleton(): Record<string, string> {
       '<!-- #endregion feature:database -->',
       '',
     ].join('\n'),
-    '.env.example': ['PORT=8080', '# #region feature:events', 'REDIS_URL=redis://localhost:6379', '# #endregion feature:events', ''].join('\n'),
+    '.env.example': [
+      'PORT=8080',
+      '# #region feature:events',
+      'REDIS_URL=redis://localhost:6379',
+      '# #endregion feature:events',
+      '',
+    ].join('\n'),
   };
 }

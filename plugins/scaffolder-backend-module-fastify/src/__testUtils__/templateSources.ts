@@ -5,7 +5,10 @@ import { parse } from 'yaml';
 
 /** The repository root (this file is plugins/scaffolder-backend-module-fastify/src/__testUtils__). */
 export const REPO_ROOT = path.resolve(__dirname, '../../../..');
-export const TEMPLATE_FILE = path.join(REPO_ROOT, 'templates/fastify-service/template.yaml');
+export const TEMPLATE_FILE = path.join(
+  REPO_ROOT,
+  'templates/fastify-service/template.yaml',
+);
 /** The skeleton; FASTIFY_TEMPLATE_SKELETON points the template tests at another one (e.g. a small fixture). */
 export const SKELETON_DIR = process.env.FASTIFY_TEMPLATE_SKELETON
   ? path.resolve(process.env.FASTIFY_TEMPLATE_SKELETON)
@@ -21,10 +24,20 @@ const ALWAYS_SKIPPED = new Set(['node_modules', 'dist', 'coverage', '.git']);
 export async function listSkeletonFiles(dir = SKELETON_DIR): Promise<string[]> {
   const out: string[] = [];
   async function walk(rel: string) {
-    for (const d of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+    for (const d of fs.readdirSync(path.join(dir, rel), {
+      withFileTypes: true,
+    })) {
       const childRel = rel ? `${rel}/${d.name}` : d.name;
       if (ALWAYS_SKIPPED.has(d.name)) continue;
-      if (await git.isIgnored({ fs, dir, gitdir: path.join(dir, '.git'), filepath: childRel })) continue;
+      if (
+        await git.isIgnored({
+          fs,
+          dir,
+          gitdir: path.join(dir, '.git'),
+          filepath: childRel,
+        })
+      )
+        continue;
       if (d.isDirectory()) await walk(childRel);
       else if (d.isFile()) out.push(childRel);
     }
@@ -55,7 +68,8 @@ export async function copyTemplateSources(dest: string): Promise<string> {
 /** The template's fetch:template url. */
 export function skeletonUrl(): string {
   const template = loadTemplate();
-  return template.spec.steps.find((s: any) => s.action === 'fetch:template').input.url;
+  return template.spec.steps.find((s: any) => s.action === 'fetch:template')
+    .input.url;
 }
 
 export function loadTemplate(): any {
@@ -73,7 +87,9 @@ export async function dryRunDirectoryContents(): Promise<{
   const template = loadTemplate();
   const directoryContents = (await listSkeletonFiles()).map(rel => ({
     path: `skeleton/${rel}`,
-    base64Content: fs.readFileSync(path.join(SKELETON_DIR, rel)).toString('base64'),
+    base64Content: fs
+      .readFileSync(path.join(SKELETON_DIR, rel))
+      .toString('base64'),
   }));
   directoryContents.push({
     path: 'template.yaml',

@@ -31,7 +31,9 @@ describe('catalog-info.yaml rendered by the template', () => {
 
   beforeAll(async () => {
     portal = await startPortalBackend({
-      scaffolder: { fastify: { localRepositoryRoot: path.join(makeTempDir(), 'local-git') } },
+      scaffolder: {
+        fastify: { localRepositoryRoot: path.join(makeTempDir(), 'local-git') },
+      },
     });
   });
 
@@ -40,10 +42,16 @@ describe('catalog-info.yaml rendered by the template', () => {
   });
 
   /** Renders only catalog-info.yaml, through the template's fetch:template step as written. */
-  async function render(values: Record<string, unknown>): Promise<{ text: string; entity: any }> {
+  async function render(
+    values: Record<string, unknown>,
+  ): Promise<{ text: string; entity: any }> {
     const template = loadTemplate();
-    const fetchStep = template.spec.steps.find((s: any) => s.action === 'fetch:template');
-    template.spec.steps = [{ ...fetchStep, input: { ...fetchStep.input, url: './skeleton' } }];
+    const fetchStep = template.spec.steps.find(
+      (s: any) => s.action === 'fetch:template',
+    );
+    template.spec.steps = [
+      { ...fetchStep, input: { ...fetchStep.input, url: './skeleton' } },
+    ];
     template.spec.output = {};
     const res = await portal.api('POST', '/api/scaffolder/v2/dry-run', {
       template,
@@ -52,12 +60,16 @@ describe('catalog-info.yaml rendered by the template', () => {
       directoryContents: [
         {
           path: 'skeleton/catalog-info.yaml',
-          base64Content: fs.readFileSync(path.join(SKELETON_DIR, 'catalog-info.yaml')).toString('base64'),
+          base64Content: fs
+            .readFileSync(path.join(SKELETON_DIR, 'catalog-info.yaml'))
+            .toString('base64'),
         },
       ],
     });
     expect(res.status).toBe(200);
-    const file = res.body.directoryContents.find((f: any) => f.path === 'catalog-info.yaml');
+    const file = res.body.directoryContents.find(
+      (f: any) => f.path === 'catalog-info.yaml',
+    );
     const text = Buffer.from(file.base64Content, 'base64').toString('utf8');
     const docs = parseAllDocuments(text);
     expect(docs.flatMap(d => d.errors.map(e => e.message))).toEqual([]);
@@ -77,7 +89,11 @@ describe('catalog-info.yaml rendered by the template', () => {
       const { text, entity } = await render(values);
       expect(text).not.toMatch(/system/);
       expect(text).toMatch(/\n {2}owner: "group:default\/team-a"\n$/);
-      expect(entity.spec).toEqual({ type: 'service', lifecycle: 'experimental', owner: 'group:default/team-a' });
+      expect(entity.spec).toEqual({
+        type: 'service',
+        lifecycle: 'experimental',
+        owner: 'group:default/team-a',
+      });
       expect(entity.metadata).toMatchObject({
         name: 'orders-api',
         description: 'Takes orders',
@@ -87,17 +103,31 @@ describe('catalog-info.yaml rendered by the template', () => {
           'service-health.io/prometheus-selector': 'job="orders-api"',
         },
         links: [
-          { url: 'http://localhost:8081/docs', title: 'API docs (local)', icon: 'docs' },
-          { url: 'http://localhost:8081/metrics', title: 'Metrics (local)', icon: 'dashboard' },
+          {
+            url: 'http://localhost:8081/docs',
+            title: 'API docs (local)',
+            icon: 'docs',
+          },
+          {
+            url: 'http://localhost:8081/metrics',
+            title: 'Metrics (local)',
+            icon: 'dashboard',
+          },
         ],
       });
       const res = await validate(entity);
-      expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: '' });
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 200,
+        body: '',
+      });
     }
   });
 
   it('renders the owner and system refs as given, and the catalog accepts them', async () => {
-    const { text, entity } = await render({ ...base, system: 'system:default/shop' });
+    const { text, entity } = await render({
+      ...base,
+      system: 'system:default/shop',
+    });
     expect(entity.spec).toEqual({
       type: 'service',
       lifecycle: 'experimental',
@@ -105,7 +135,9 @@ describe('catalog-info.yaml rendered by the template', () => {
       system: 'system:default/shop',
     });
     expect((await validate(entity)).status).toBe(200);
-    expect(text).toMatch(/\n {2}owner: "group:default\/team-a"\n {2}system: "system:default\/shop"\n$/);
+    expect(text).toMatch(
+      /\n {2}owner: "group:default\/team-a"\n {2}system: "system:default\/shop"\n$/,
+    );
   });
 
   it('keeps descriptions that are not plain YAML scalars intact', async () => {

@@ -20,39 +20,84 @@ import path from 'node:path';
 import { minimatch } from 'minimatch';
 import { startPortalBackend } from '../__testUtils__/backend';
 import { makeTempDir } from '../__testUtils__/fixtures';
-import { dryRunDirectoryContents, SKELETON_DIR } from '../__testUtils__/templateSources';
+import {
+  dryRunDirectoryContents,
+  SKELETON_DIR,
+} from '../__testUtils__/templateSources';
 
 const RENDER_ONLY = process.env.FASTIFY_MATRIX === 'render-only';
-const DATABASE_URL = process.env.FASTIFY_MATRIX_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_URL = process.env.FASTIFY_MATRIX_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const DATABASE_URL =
+  process.env.FASTIFY_MATRIX_DATABASE_URL ??
+  'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL =
+  process.env.FASTIFY_MATRIX_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 jest.setTimeout(RENDER_ONLY ? 120_000 : 20 * 60_000);
 
-type Combination = { database: 'postgres' | 'none'; events: 'redis-streams' | 'none'; auth: 'jwt' | 'none' };
+type Combination = {
+  database: 'postgres' | 'none';
+  events: 'redis-streams' | 'none';
+  auth: 'jwt' | 'none';
+};
 const COMBINATIONS: Combination[] = [];
 for (const database of ['postgres', 'none'] as const) {
-  for (const events of database === 'postgres' ? (['redis-streams', 'none'] as const) : (['none'] as const)) {
-    for (const auth of ['jwt', 'none'] as const) COMBINATIONS.push({ database, events, auth });
+  for (const events of database === 'postgres'
+    ? (['redis-streams', 'none'] as const)
+    : (['none'] as const)) {
+    for (const auth of ['jwt', 'none'] as const)
+      COMBINATIONS.push({ database, events, auth });
   }
 }
-const label = (c: Combination) => `database=${c.database} events=${c.events} auth=${c.auth}`;
+const label = (c: Combination) =>
+  `database=${c.database} events=${c.events} auth=${c.auth}`;
 const enabledFeatures = (c: Combination) =>
-  new Set([c.database !== 'none' && 'database', c.events !== 'none' && 'events', c.auth !== 'none' && 'auth'].filter(Boolean) as string[]);
+  new Set(
+    [
+      c.database !== 'none' && 'database',
+      c.events !== 'none' && 'events',
+      c.auth !== 'none' && 'auth',
+    ].filter(Boolean) as string[],
+  );
 
-const manifest: Record<string, { files: string[]; dependencies: string[]; devDependencies: string[]; scripts: string[] }> =
-  JSON.parse(fs.readFileSync(path.join(SKELETON_DIR, 'features.json'), 'utf8'));
+const manifest: Record<
+  string,
+  {
+    files: string[];
+    dependencies: string[];
+    devDependencies: string[];
+    scripts: string[];
+  }
+> = JSON.parse(
+  fs.readFileSync(path.join(SKELETON_DIR, 'features.json'), 'utf8'),
+);
 
-function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+function childEnv(
+  extra: Record<string, string | undefined> = {},
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     // nothing of the surrounding npm/jest run leaks into the rendered project's commands
-    if (k.startsWith('npm_') || ['NODE_OPTIONS', 'NODE_ENV', 'JEST_WORKER_ID', 'DATABASE_URL', 'REDIS_URL', 'INIT_CWD'].includes(k)) continue;
+    if (
+      k.startsWith('npm_') ||
+      [
+        'NODE_OPTIONS',
+        'NODE_ENV',
+        'JEST_WORKER_ID',
+        'DATABASE_URL',
+        'REDIS_URL',
+        'INIT_CWD',
+      ].includes(k)
+    )
+      continue;
     env[k] = v;
   }
   // the Node that runs this suite (24) first: the rendered projects need it
-  env.PATH = [path.dirname(process.execPath), process.env.PATH].join(path.delimiter);
+  env.PATH = [path.dirname(process.execPath), process.env.PATH].join(
+    path.delimiter,
+  );
   env.CI = 'true';
-  if (process.env.FASTIFY_MATRIX_NPM_CACHE) env.npm_config_cache = process.env.FASTIFY_MATRIX_NPM_CACHE;
+  if (process.env.FASTIFY_MATRIX_NPM_CACHE)
+    env.npm_config_cache = process.env.FASTIFY_MATRIX_NPM_CACHE;
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;
@@ -62,29 +107,50 @@ function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.Proces
 
 const timings: string[] = [];
 
-function run(cwd: string, what: string, command: string, args: string[], env = childEnv()): Promise<void> {
+function run(
+  cwd: string,
+  what: string,
+  command: string,
+  args: string[],
+  env = childEnv(),
+): Promise<void> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', d => (output += d));
     child.stderr.on('data', d => (output += d));
     child.on('error', reject);
     child.on('close', code => {
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      timings.push(`${path.basename(cwd)}: ${what} ${seconds}s${code ? ' FAILED' : ''}`);
+      timings.push(
+        `${path.basename(cwd)}: ${what} ${seconds}s${code ? ' FAILED' : ''}`,
+      );
       if (code === 0) resolve();
-      else reject(new Error(`${what} failed in ${cwd} (exit ${code}, ${seconds}s):\n${output.slice(-6000)}`));
+      else
+        reject(
+          new Error(
+            `${what} failed in ${cwd} (exit ${code}, ${seconds}s):\n${output.slice(
+              -6000,
+            )}`,
+          ),
+        );
     });
   });
 }
 
 function listFiles(dir: string, rel = ''): string[] {
-  return fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap(d => {
-    const r = rel ? `${rel}/${d.name}` : d.name;
-    if (d.name === 'node_modules') return [];
-    return d.isDirectory() ? listFiles(dir, r) : [r];
-  });
+  return fs
+    .readdirSync(path.join(dir, rel), { withFileTypes: true })
+    .flatMap(d => {
+      const r = rel ? `${rel}/${d.name}` : d.name;
+      if (d.name === 'node_modules') return [];
+      return d.isDirectory() ? listFiles(dir, r) : [r];
+    });
 }
 
 describe('feature matrix', () => {
@@ -95,7 +161,9 @@ describe('feature matrix', () => {
 
   beforeAll(async () => {
     portal = await startPortalBackend({
-      scaffolder: { fastify: { localRepositoryRoot: path.join(workDir, 'local-git') } },
+      scaffolder: {
+        fastify: { localRepositoryRoot: path.join(workDir, 'local-git') },
+      },
     });
     request = await dryRunDirectoryContents();
   });
@@ -103,88 +171,159 @@ describe('feature matrix', () => {
   afterAll(async () => {
     await portal?.backend.stop();
     // eslint-disable-next-line no-console
-    console.log(`feature matrix in ${((Date.now() - suiteStarted) / 1000).toFixed(0)}s (${workDir}):\n${timings.join('\n')}`);
-    if (!process.env.FASTIFY_MATRIX_KEEP) fs.rmSync(workDir, { recursive: true, force: true });
+    console.log(
+      `feature matrix in ${((Date.now() - suiteStarted) / 1000).toFixed(
+        0,
+      )}s (${workDir}):\n${timings.join('\n')}`,
+    );
+    if (!process.env.FASTIFY_MATRIX_KEEP)
+      fs.rmSync(workDir, { recursive: true, force: true });
   });
 
-  it.each(COMBINATIONS.map(c => [label(c), c] as const))('%s', async (name, combination) => {
-    const started = Date.now();
-    const values = {
-      name: 'orders-api',
-      description: `Matrix ${name}`,
-      owner: 'group:default/team-a',
-      lifecycle: 'experimental',
-      port: 8080,
-      publishTarget: 'local',
-      ...combination,
-    };
-    const res = await portal.api('POST', '/api/scaffolder/v2/dry-run', {
-      template: request.template,
-      values,
-      secrets: {},
-      directoryContents: request.directoryContents,
-    });
-    const failedSteps = (res.body.steps ?? []).filter((s: any) => s.status === 'failed');
-    expect({ status: res.status, failedSteps, log: res.status === 200 && !failedSteps.length ? [] : res.body.log?.map((l: any) => l.body.message) ?? res.body })
-      .toEqual({ status: 200, failedSteps: [], log: [] });
-
-    const dir = path.join(workDir, `${combination.database}-${combination.events}-${combination.auth}`);
-    for (const file of res.body.directoryContents) {
-      const target = path.join(dir, file.path);
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(target, Buffer.from(file.base64Content, 'base64'));
-      if (file.executable) fs.chmodSync(target, 0o755);
-    }
-    timings.push(`${path.basename(dir)}: render ${((Date.now() - started) / 1000).toFixed(1)}s`);
-
-    // the scaffolder's outputs for the local publisher
-    expect(res.body.output.links.map((l: any) => l.title)).toEqual(['Repository', 'Open in catalog', 'Health']);
-    expect(res.body.output.links[1].entityRef).toBe('component:default/orders-api');
-
-    // the files: exactly what the contract says
-    const files = listFiles(dir);
-    const enabled = enabledFeatures(combination);
-    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
-    expect(pkg.name).toBe('orders-api');
-    expect(files).not.toContain('features.json');
-    const deps = { ...pkg.dependencies, ...pkg.devDependencies };
-    const scripts = pkg.scripts ?? {};
-    const problems = Object.entries(manifest).flatMap(([feature, def]) => {
-      const matching = files.filter(f =>
-        def.files.some(g => minimatch(f, g, { dot: true }) || minimatch(f, `${g}/**`, { dot: true })),
+  it.each(COMBINATIONS.map(c => [label(c), c] as const))(
+    '%s',
+    async (name, combination) => {
+      const started = Date.now();
+      const values = {
+        name: 'orders-api',
+        description: `Matrix ${name}`,
+        owner: 'group:default/team-a',
+        lifecycle: 'experimental',
+        port: 8080,
+        publishTarget: 'local',
+        ...combination,
+      };
+      const res = await portal.api('POST', '/api/scaffolder/v2/dry-run', {
+        template: request.template,
+        values,
+        secrets: {},
+        directoryContents: request.directoryContents,
+      });
+      const failedSteps = (res.body.steps ?? []).filter(
+        (s: any) => s.status === 'failed',
       );
-      const depNames = def.dependencies.concat(def.devDependencies);
-      if (enabled.has(feature)) {
-        return [
-          ...(def.files.length && !matching.length ? [`${feature}: files ${def.files.join(', ')} missing`] : []),
-          ...depNames.filter(d => !(d in deps)).map(d => `${feature}: dependency ${d} missing`),
-          ...def.scripts.filter(sc => !(sc in scripts)).map(sc => `${feature}: script ${sc} missing`),
-        ];
-      }
-      return [
-        ...matching.map(f => `${feature} is off but ${f} remains`),
-        ...depNames.filter(d => d in deps).map(d => `${feature} is off but dependency ${d} remains`),
-        ...def.scripts.filter(sc => sc in scripts).map(sc => `${feature} is off but script ${sc} remains`),
-      ];
-    });
-    expect(problems).toEqual([]);
-    const leftovers = files.filter(f => {
-      const text = fs.readFileSync(path.join(dir, f), 'utf8');
-      return text.includes('#region feature:') || text.includes('#endregion feature:') ||
-        (!f.startsWith('.github/workflows/') && /\$\{\{\s*values\./.test(text));
-    });
-    expect(leftovers).toEqual([]);
+      expect({
+        status: res.status,
+        failedSteps,
+        log:
+          res.status === 200 && !failedSteps.length
+            ? []
+            : res.body.log?.map((l: any) => l.body.message) ?? res.body,
+      }).toEqual({ status: 200, failedSteps: [], log: [] });
 
-    if (RENDER_ONLY) return;
-    // The skeleton ships no lockfile (a generated project writes its own on first install).
-    await run(dir, 'npm install', 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund']);
-    await run(dir, 'npm run build', 'npm', ['run', 'build']);
-    await run(dir, 'npm run lint', 'npm', ['run', 'lint']);
-    await run(dir, 'npm test (PGlite)', 'npm', ['test']);
-    if (combination.database === 'postgres' && combination.events !== 'none' && combination.auth !== 'none') {
-      // Everything on: once more against the real PostgreSQL and Redis, then the Redis outage test.
-      await run(dir, 'npm test (PostgreSQL, Redis)', 'npm', ['test'], childEnv({ DATABASE_URL, REDIS_URL }));
-      await run(dir, 'npm run test:outage', 'npm', ['run', 'test:outage'], childEnv({ DATABASE_URL }));
-    }
-  });
+      const dir = path.join(
+        workDir,
+        `${combination.database}-${combination.events}-${combination.auth}`,
+      );
+      for (const file of res.body.directoryContents) {
+        const target = path.join(dir, file.path);
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.writeFileSync(target, Buffer.from(file.base64Content, 'base64'));
+        if (file.executable) fs.chmodSync(target, 0o755);
+      }
+      timings.push(
+        `${path.basename(dir)}: render ${(
+          (Date.now() - started) /
+          1000
+        ).toFixed(1)}s`,
+      );
+
+      // the scaffolder's outputs for the local publisher
+      expect(res.body.output.links.map((l: any) => l.title)).toEqual([
+        'Repository',
+        'Open in catalog',
+        'Health',
+      ]);
+      expect(res.body.output.links[1].entityRef).toBe(
+        'component:default/orders-api',
+      );
+
+      // the files: exactly what the contract says
+      const files = listFiles(dir);
+      const enabled = enabledFeatures(combination);
+      const pkg = JSON.parse(
+        fs.readFileSync(path.join(dir, 'package.json'), 'utf8'),
+      );
+      expect(pkg.name).toBe('orders-api');
+      expect(files).not.toContain('features.json');
+      const deps = { ...pkg.dependencies, ...pkg.devDependencies };
+      const scripts = pkg.scripts ?? {};
+      const problems = Object.entries(manifest).flatMap(([feature, def]) => {
+        const matching = files.filter(f =>
+          def.files.some(
+            g =>
+              minimatch(f, g, { dot: true }) ||
+              minimatch(f, `${g}/**`, { dot: true }),
+          ),
+        );
+        const depNames = def.dependencies.concat(def.devDependencies);
+        if (enabled.has(feature)) {
+          return [
+            ...(def.files.length && !matching.length
+              ? [`${feature}: files ${def.files.join(', ')} missing`]
+              : []),
+            ...depNames
+              .filter(d => !(d in deps))
+              .map(d => `${feature}: dependency ${d} missing`),
+            ...def.scripts
+              .filter(sc => !(sc in scripts))
+              .map(sc => `${feature}: script ${sc} missing`),
+          ];
+        }
+        return [
+          ...matching.map(f => `${feature} is off but ${f} remains`),
+          ...depNames
+            .filter(d => d in deps)
+            .map(d => `${feature} is off but dependency ${d} remains`),
+          ...def.scripts
+            .filter(sc => sc in scripts)
+            .map(sc => `${feature} is off but script ${sc} remains`),
+        ];
+      });
+      expect(problems).toEqual([]);
+      const leftovers = files.filter(f => {
+        const text = fs.readFileSync(path.join(dir, f), 'utf8');
+        return (
+          text.includes('#region feature:') ||
+          text.includes('#endregion feature:') ||
+          (!f.startsWith('.github/workflows/') &&
+            /\$\{\{\s*values\./.test(text))
+        );
+      });
+      expect(leftovers).toEqual([]);
+
+      if (RENDER_ONLY) return;
+      // The skeleton ships no lockfile (a generated project writes its own on first install).
+      await run(dir, 'npm install', 'npm', [
+        'install',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+      ]);
+      await run(dir, 'npm run build', 'npm', ['run', 'build']);
+      await run(dir, 'npm run lint', 'npm', ['run', 'lint']);
+      await run(dir, 'npm test (PGlite)', 'npm', ['test']);
+      if (
+        combination.database === 'postgres' &&
+        combination.events !== 'none' &&
+        combination.auth !== 'none'
+      ) {
+        // Everything on: once more against the real PostgreSQL and Redis, then the Redis outage test.
+        await run(
+          dir,
+          'npm test (PostgreSQL, Redis)',
+          'npm',
+          ['test'],
+          childEnv({ DATABASE_URL, REDIS_URL }),
+        );
+        await run(
+          dir,
+          'npm run test:outage',
+          'npm',
+          ['run', 'test:outage'],
+          childEnv({ DATABASE_URL }),
+        );
+      }
+    },
+  );
 });

@@ -13,7 +13,11 @@ import {
   SchedulerService,
   ServiceFactory,
 } from '@backstage/backend-plugin-api';
-import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import fs from 'node:fs';
 import { AddressInfo } from 'node:net';
@@ -29,7 +33,9 @@ jest.setTimeout(120_000);
 class RecordingLogger implements RootLoggerService {
   constructor(readonly lines: string[] = []) {}
   error(message: string, meta?: unknown) {
-    this.lines.push(`error: ${message} ${meta instanceof Error ? meta.message : ''}`);
+    this.lines.push(
+      `error: ${message} ${meta instanceof Error ? meta.message : ''}`,
+    );
   }
   warn(message: string) {
     this.lines.push(`warn: ${message}`);
@@ -59,7 +65,8 @@ describe('discovery of local repositories in the catalog', () => {
   const scheduler = mockServices.scheduler() as SchedulerService & {
     factory(): ServiceFactory<SchedulerService, 'plugin'>;
   };
-  const rescan = () => scheduler.triggerTask('LocalGitDiscoveryProvider:refresh');
+  const rescan = () =>
+    scheduler.triggerTask('LocalGitDiscoveryProvider:refresh');
   let backend: Awaited<ReturnType<typeof startTestBackend>>;
   let baseUrl: string;
 
@@ -67,27 +74,43 @@ describe('discovery of local repositories in the catalog', () => {
     const src = makeTempDir();
     writeTree(src, { 'catalog-info.yaml': catalogInfo(name) });
     return createLocalRepository({
-      root, name, sourceDir: src, defaultBranch: 'main', commitMessage: 'init', author: { name: 'a', email: 'a@b' },
+      root,
+      name,
+      sourceDir: src,
+      defaultBranch: 'main',
+      commitMessage: 'init',
+      author: { name: 'a', email: 'a@b' },
     });
   }
 
   async function api(method: string, urlPath: string, body?: unknown) {
     const res = await fetch(`${baseUrl}${urlPath}`, {
       method,
-      headers: { authorization: mockCredentials.user.header(), 'content-type': 'application/json' },
+      headers: {
+        authorization: mockCredentials.user.header(),
+        'content-type': 'application/json',
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   }
 
-  const component = (name: string) => api('GET', `/api/catalog/entities/by-name/component/default/${name}`);
+  const component = (name: string) =>
+    api('GET', `/api/catalog/entities/by-name/component/default/${name}`);
   const appears = (name: string) =>
-    waitFor(`${name} in the catalog`, async () => ((await component(name)).status === 200 ? true : undefined));
+    waitFor(`${name} in the catalog`, async () =>
+      (await component(name)).status === 200 ? true : undefined,
+    );
   const disappears = (name: string) =>
-    waitFor(`${name} to leave the catalog`, async () => ((await component(name)).status === 404 ? true : undefined));
+    waitFor(`${name} to leave the catalog`, async () =>
+      (await component(name)).status === 404 ? true : undefined,
+    );
   async function locationEntities() {
-    const res = await api('GET', '/api/catalog/entities/by-query?filter=kind=location');
+    const res = await api(
+      'GET',
+      '/api/catalog/entities/by-query?filter=kind=location',
+    );
     return res.body.items as any[];
   }
 
@@ -99,19 +122,28 @@ describe('discovery of local repositories in the catalog', () => {
       features: [
         catalogPlugin,
         catalogModuleFastifyLocalGit,
-        createServiceFactory({ service: coreServices.rootLogger, deps: {}, factory: () => logger }),
+        createServiceFactory({
+          service: coreServices.rootLogger,
+          deps: {},
+          factory: () => logger,
+        }),
         scheduler.factory(),
         mockServices.rootConfig.factory({
           data: {
             catalog: { rules: [{ allow: ['Component', 'Location'] }] },
             scaffolder: {
-              fastify: { localRepositoryRoot: root, localRepositoryDiscovery: { frequencySeconds: 5 } },
+              fastify: {
+                localRepositoryRoot: root,
+                localRepositoryDiscovery: { frequencySeconds: 5 },
+              },
             },
           },
         }),
       ],
     });
-    baseUrl = `http://localhost:${(backend.server.address() as AddressInfo).port}`;
+    baseUrl = `http://localhost:${
+      (backend.server.address() as AddressInfo).port
+    }`;
   });
 
   afterAll(async () => {
@@ -123,7 +155,9 @@ describe('discovery of local repositories in the catalog', () => {
     await appears('payments-api');
     const entity = (await component('orders-api')).body;
     const target = `file://${root}/orders-api.git/blob/main/catalog-info.yaml`;
-    expect(entity.metadata.annotations['backstage.io/managed-by-location']).toBe(`local-git:${target}`);
+    expect(
+      entity.metadata.annotations['backstage.io/managed-by-location'],
+    ).toBe(`local-git:${target}`);
     const locations = await locationEntities();
     expect(locations.map(l => l.spec.target).sort()).toEqual([
       target,
@@ -147,16 +181,31 @@ describe('discovery of local repositories in the catalog', () => {
     const repo = await publish('billing-api');
     const target = `${repo.repoContentsUrl}/catalog-info.yaml`;
     // what fastify:catalog:register-local sends right after publishing
-    const registered = await api('POST', '/api/catalog/locations?onConflict=refresh', { type: 'local-git', target });
+    const registered = await api(
+      'POST',
+      '/api/catalog/locations?onConflict=refresh',
+      { type: 'local-git', target },
+    );
     expect(registered.status).toBe(201);
     await appears('billing-api');
     // the provider scans while the registered location exists
     await rescan();
     await appears('billing-api');
-    const sameTarget = (await locationEntities()).filter(l => l.spec.target === target);
+    const sameTarget = (await locationEntities()).filter(
+      l => l.spec.target === target,
+    );
     expect(sameTarget).toHaveLength(1);
-    expect(sameTarget[0].metadata.name).toBe(registered.body.location.entityRef.split('/')[1]);
-    expect((await api('GET', '/api/catalog/entities/by-query?filter=metadata.name=billing-api')).body.items).toHaveLength(1);
+    expect(sameTarget[0].metadata.name).toBe(
+      registered.body.location.entityRef.split('/')[1],
+    );
+    expect(
+      (
+        await api(
+          'GET',
+          '/api/catalog/entities/by-query?filter=metadata.name=billing-api',
+        )
+      ).body.items,
+    ).toHaveLength(1);
 
     // the repository decides: deleted, the service leaves although the location is still registered
     fs.rmSync(path.join(root, 'billing-api.git'), { recursive: true });
@@ -165,7 +214,11 @@ describe('discovery of local repositories in the catalog', () => {
 
     // created again under the same name: registering again is no conflict (refresh), and it is back
     await publish('billing-api');
-    const again = await api('POST', '/api/catalog/locations?onConflict=refresh', { type: 'local-git', target });
+    const again = await api(
+      'POST',
+      '/api/catalog/locations?onConflict=refresh',
+      { type: 'local-git', target },
+    );
     expect(again.status).toBe(201);
     await appears('billing-api');
 

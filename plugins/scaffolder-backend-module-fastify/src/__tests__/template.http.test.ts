@@ -6,7 +6,11 @@
 import git from 'isomorphic-git';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startPortalBackend, TEST_USER, waitFor } from '../__testUtils__/backend';
+import {
+  startPortalBackend,
+  TEST_USER,
+  waitFor,
+} from '../__testUtils__/backend';
 import { makeTempDir, writeTree } from '../__testUtils__/fixtures';
 import { copyTemplateSources } from '../__testUtils__/templateSources';
 
@@ -42,7 +46,18 @@ describe('the Fastify service template through the scaffolder HTTP API', () => {
     repoRoot = path.join(dir, 'local-git');
     portal = await startPortalBackend({
       catalog: {
-        rules: [{ allow: ['Component', 'System', 'Group', 'User', 'Template', 'Location'] }],
+        rules: [
+          {
+            allow: [
+              'Component',
+              'System',
+              'Group',
+              'User',
+              'Template',
+              'Location',
+            ],
+          },
+        ],
         locations: [
           { type: 'file', target: path.join(dir, 'org.yaml') },
           { type: 'file', target: templateFile },
@@ -51,11 +66,17 @@ describe('the Fastify service template through the scaffolder HTTP API', () => {
       scaffolder: { fastify: { localRepositoryRoot: repoRoot } },
     });
     await waitFor('the template in the catalog', async () => {
-      const res = await portal.api('GET', '/api/catalog/entities/by-name/template/default/fastify-service');
+      const res = await portal.api(
+        'GET',
+        '/api/catalog/entities/by-name/template/default/fastify-service',
+      );
       return res.status === 200 ? true : undefined;
     });
     await waitFor('the user in the catalog', async () => {
-      const res = await portal.api('GET', '/api/catalog/entities/by-name/user/default/jane');
+      const res = await portal.api(
+        'GET',
+        '/api/catalog/entities/by-name/user/default/jane',
+      );
       return res.status === 200 ? true : undefined;
     });
   });
@@ -73,12 +94,20 @@ describe('the Fastify service template through the scaffolder HTTP API', () => {
     const task = await waitFor(
       'the task to finish',
       async () => {
-        const res = await portal.api('GET', `/api/scaffolder/v2/tasks/${created.body.id}`);
-        return ['completed', 'failed', 'cancelled'].includes(res.body.status) ? res.body : undefined;
+        const res = await portal.api(
+          'GET',
+          `/api/scaffolder/v2/tasks/${created.body.id}`,
+        );
+        return ['completed', 'failed', 'cancelled'].includes(res.body.status)
+          ? res.body
+          : undefined;
       },
       120_000,
     );
-    const events = await portal.api('GET', `/api/scaffolder/v2/tasks/${created.body.id}/events`);
+    const events = await portal.api(
+      'GET',
+      `/api/scaffolder/v2/tasks/${created.body.id}/events`,
+    );
     return { task, events: events.body as any[] };
   }
 
@@ -97,16 +126,27 @@ describe('the Fastify service template through the scaffolder HTTP API', () => {
 
   it('creates the repository and registers the component', async () => {
     const { task, events } = await runTask(values);
-    const log = events.filter(e => e.type === 'log').map(e => e.body.message).join('\n');
-    expect({ status: task.status, log: task.status === 'completed' ? '' : log }).toEqual({ status: 'completed', log: '' });
+    const log = events
+      .filter(e => e.type === 'log')
+      .map(e => e.body.message)
+      .join('\n');
+    expect({
+      status: task.status,
+      log: task.status === 'completed' ? '' : log,
+    }).toEqual({ status: 'completed', log: '' });
 
     // the repository: bare, one commit, authored by the user who ran the template
     const gitdir = path.join(repoRoot, 'orders-api.git');
     const commits = await git.log({ fs, gitdir, ref: 'main' });
     expect(commits).toHaveLength(1);
-    expect(commits[0].commit.author).toMatchObject({ name: 'Jane Doe', email: 'jane@example.com' });
+    expect(commits[0].commit.author).toMatchObject({
+      name: 'Jane Doe',
+      email: 'jane@example.com',
+    });
     const files = await git.listFiles({ fs, gitdir, ref: 'main' });
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'catalog-info.yaml']));
+    expect(files).toEqual(
+      expect.arrayContaining(['package.json', 'catalog-info.yaml']),
+    );
     expect(files).not.toContain('features.json');
     expect(files.some(f => f.startsWith('node_modules/'))).toBe(false);
 
@@ -116,27 +156,54 @@ describe('the Fastify service template through the scaffolder HTTP API', () => {
     const remoteUrl = `file://${gitdir}`;
     expect(output.links).toEqual([
       { title: 'Repository', icon: 'github', url: remoteUrl },
-      { title: 'Open in catalog', icon: 'catalog', entityRef: 'component:default/orders-api' },
-      { title: 'Health', icon: 'dashboard', url: '/catalog/default/component/orders-api/health' },
+      {
+        title: 'Open in catalog',
+        icon: 'catalog',
+        entityRef: 'component:default/orders-api',
+      },
+      {
+        title: 'Health',
+        icon: 'dashboard',
+        url: '/catalog/default/component/orders-api/health',
+      },
     ]);
-    expect(output.text[0].content).toContain(`git clone ${remoteUrl} orders-api`);
+    expect(output.text[0].content).toContain(
+      `git clone ${remoteUrl} orders-api`,
+    );
     expect(output.text[0].content).toContain('npm run dev');
 
     // the catalog: the component with owner, system and links, read from the repository
     const entity = await waitFor('the component in the catalog', async () => {
-      const res = await portal.api('GET', '/api/catalog/entities/by-name/component/default/orders-api');
-      return res.status === 200 && res.body.relations?.length ? res.body : undefined;
+      const res = await portal.api(
+        'GET',
+        '/api/catalog/entities/by-name/component/default/orders-api',
+      );
+      return res.status === 200 && res.body.relations?.length
+        ? res.body
+        : undefined;
     });
-    expect(entity.spec).toMatchObject({ owner: 'group:default/team-a', system: 'system:default/shop', lifecycle: 'experimental' });
-    expect(entity.metadata.annotations['backstage.io/managed-by-location']).toBe(
-      `local-git:${remoteUrl}/blob/main/catalog-info.yaml`,
+    expect(entity.spec).toMatchObject({
+      owner: 'group:default/team-a',
+      system: 'system:default/shop',
+      lifecycle: 'experimental',
+    });
+    expect(
+      entity.metadata.annotations['backstage.io/managed-by-location'],
+    ).toBe(`local-git:${remoteUrl}/blob/main/catalog-info.yaml`);
+    expect(entity.metadata.annotations['service-health.io/base-url']).toBe(
+      'http://localhost:8081',
     );
-    expect(entity.metadata.annotations['service-health.io/base-url']).toBe('http://localhost:8081');
     expect(entity.metadata.links?.length).toBeGreaterThan(0);
     expect(entity.relations).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ type: 'ownedBy', targetRef: 'group:default/team-a' }),
-        expect.objectContaining({ type: 'partOf', targetRef: 'system:default/shop' }),
+        expect.objectContaining({
+          type: 'ownedBy',
+          targetRef: 'group:default/team-a',
+        }),
+        expect.objectContaining({
+          type: 'partOf',
+          targetRef: 'system:default/shop',
+        }),
       ]),
     );
     expect(TEST_USER).toBe('user:default/jane');

@@ -15,7 +15,12 @@ import { templateEntityV1beta3Validator } from '@backstage/plugin-scaffolder-com
 import fs from 'node:fs';
 import path from 'node:path';
 import { validate } from 'jsonschema';
-import { loadTemplate, REPO_ROOT, skeletonUrl, TEMPLATE_FILE } from '../__testUtils__/templateSources';
+import {
+  loadTemplate,
+  REPO_ROOT,
+  skeletonUrl,
+  TEMPLATE_FILE,
+} from '../__testUtils__/templateSources';
 
 const template = loadTemplate();
 
@@ -36,10 +41,19 @@ function portalFormFields(): string[] {
     paths: [path.join(REPO_ROOT, 'packages/app')],
   });
   const dir = path.dirname(pkgJson);
-  const extensions = fs.readFileSync(path.join(dir, 'dist/alpha/extensions.esm.js'), 'utf8');
-  const files = [...extensions.matchAll(/import\('\.\/(fields\/[A-Za-z]+\.esm\.js)'\)/g)].map(m => m[1]);
+  const extensions = fs.readFileSync(
+    path.join(dir, 'dist/alpha/extensions.esm.js'),
+    'utf8',
+  );
+  const files = [
+    ...extensions.matchAll(/import\('\.\/(fields\/[A-Za-z]+\.esm\.js)'\)/g),
+  ].map(m => m[1]);
   return files.flatMap(f =>
-    [...fs.readFileSync(path.join(dir, 'dist/alpha', f), 'utf8').matchAll(/name: "([A-Za-z]+)"/g)].map(m => m[1]),
+    [
+      ...fs
+        .readFileSync(path.join(dir, 'dist/alpha', f), 'utf8')
+        .matchAll(/name: "([A-Za-z]+)"/g),
+    ].map(m => m[1]),
   );
 }
 
@@ -58,21 +72,45 @@ describe('templates/fastify-service/template.yaml', () => {
 
   it('uses only form fields the portal provides', () => {
     const available = portalFormFields();
-    expect(available).toEqual(expect.arrayContaining(['EntityNamePicker', 'OwnerPicker', 'EntityPicker', 'RepoUrlPicker']));
+    expect(available).toEqual(
+      expect.arrayContaining([
+        'EntityNamePicker',
+        'OwnerPicker',
+        'EntityPicker',
+        'RepoUrlPicker',
+      ]),
+    );
     const used = [...new Set(collect(template.spec.parameters, 'ui:field'))];
-    expect(used.sort()).toEqual(['EntityNamePicker', 'EntityPicker', 'OwnerPicker', 'RepoUrlPicker']);
+    expect(used.sort()).toEqual([
+      'EntityNamePicker',
+      'EntityPicker',
+      'OwnerPicker',
+      'RepoUrlPicker',
+    ]);
     expect(used.filter(f => !available.includes(f))).toEqual([]);
   });
 
   it('uses only actions the portal backend installs', () => {
     const actions = template.spec.steps.map((s: any) => s.action);
     expect(actions).toEqual([
-      'fastify:portal:info', 'fetch:template', 'fastify:features:apply', 'fastify:publish:local', 'publish:github',
-      'fastify:catalog:register-local', 'catalog:register',
+      'fastify:portal:info',
+      'fetch:template',
+      'fastify:features:apply',
+      'fastify:publish:local',
+      'publish:github',
+      'fastify:catalog:register-local',
+      'catalog:register',
     ]);
-    const backendIndex = fs.readFileSync(path.join(REPO_ROOT, 'packages/backend/src/index.ts'), 'utf8');
-    expect(backendIndex).toContain("import('@backstage/plugin-scaffolder-backend-module-github')"); // publish:github
-    expect(backendIndex).toContain("import('@internal/plugin-scaffolder-backend-module-fastify')"); // fastify:*
+    const backendIndex = fs.readFileSync(
+      path.join(REPO_ROOT, 'packages/backend/src/index.ts'),
+      'utf8',
+    );
+    expect(backendIndex).toContain(
+      "import('@backstage/plugin-scaffolder-backend-module-github')",
+    ); // publish:github
+    expect(backendIndex).toContain(
+      "import('@internal/plugin-scaffolder-backend-module-fastify')",
+    ); // fastify:*
   });
 
   it('refers only to parameters the form defines', () => {
@@ -81,27 +119,41 @@ describe('templates/fastify-service/template.yaml', () => {
     const walk = (node: any) => {
       if (node && typeof node === 'object') {
         for (const [k, v] of Object.entries(node)) {
-          if (k === 'properties') Object.keys(v as object).forEach(p => defined.add(p));
+          if (k === 'properties')
+            Object.keys(v as object).forEach(p => defined.add(p));
           walk(v);
         }
       }
     };
     walk(template.spec.parameters);
-    const referenced = new Set([...text.matchAll(/parameters\.([A-Za-z]+)/g)].map(m => m[1]));
+    const referenced = new Set(
+      [...text.matchAll(/parameters\.([A-Za-z]+)/g)].map(m => m[1]),
+    );
     expect([...referenced].filter(p => !defined.has(p))).toEqual([]);
   });
 
   describe('form schema (as the scaffolder backend validates task values)', () => {
     const base = {
-      name: 'orders-api', description: 'Orders', owner: 'group:default/team-a', lifecycle: 'experimental',
-      database: 'postgres', events: 'none', auth: 'jwt', port: 8080, publishTarget: 'local',
+      name: 'orders-api',
+      description: 'Orders',
+      owner: 'group:default/team-a',
+      lifecycle: 'experimental',
+      database: 'postgres',
+      events: 'none',
+      auth: 'jwt',
+      port: 8080,
+      publishTarget: 'local',
     };
     const valid = (values: Record<string, unknown>) =>
-      template.spec.parameters.every((page: any) => validate(values, page).valid);
+      template.spec.parameters.every(
+        (page: any) => validate(values, page).valid,
+      );
 
     it('accepts the six valid feature combinations', () => {
       for (const database of ['postgres', 'none']) {
-        for (const events of database === 'postgres' ? ['redis-streams', 'none'] : [undefined]) {
+        for (const events of database === 'postgres'
+          ? ['redis-streams', 'none']
+          : [undefined]) {
           for (const auth of ['jwt', 'none']) {
             expect(valid({ ...base, database, events, auth })).toBe(true);
           }
@@ -121,7 +173,13 @@ describe('templates/fastify-service/template.yaml', () => {
     });
 
     it('asks for a GitHub repository only when publishing to GitHub', () => {
-      expect(valid({ ...base, publishTarget: 'github', repoUrl: 'github.com?owner=acme&repo=orders-api' })).toBe(true);
+      expect(
+        valid({
+          ...base,
+          publishTarget: 'github',
+          repoUrl: 'github.com?owner=acme&repo=orders-api',
+        }),
+      ).toBe(true);
     });
   });
 
@@ -131,7 +189,9 @@ describe('templates/fastify-service/template.yaml', () => {
     // folder fails with "Relative path is not allowed to refer to a directory outside its parent".
     const url = skeletonUrl();
     const resolved = path.resolve(path.dirname(TEMPLATE_FILE), url);
-    expect(path.relative(path.dirname(TEMPLATE_FILE), resolved)).not.toMatch(/^\.\./);
+    expect(path.relative(path.dirname(TEMPLATE_FILE), resolved)).not.toMatch(
+      /^\.\./,
+    );
     expect(fs.existsSync(path.join(resolved, 'package.json'))).toBe(true);
   });
 });

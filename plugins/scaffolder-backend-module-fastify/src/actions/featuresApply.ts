@@ -51,27 +51,40 @@ export function createFeaturesApplyAction() {
     schema: {
       input: {
         features: z =>
-          z
-            .record(z.union([z.boolean(), z.string()]), {
-              description:
-                "Every feature of the manifest, mapped to true/false or to the chosen variant (e.g. 'postgres'); 'none', 'false', 'off', 'no' and '' turn a feature off.",
-            }),
+          z.record(z.union([z.boolean(), z.string()]), {
+            description:
+              "Every feature of the manifest, mapped to true/false or to the chosen variant (e.g. 'postgres'); 'none', 'false', 'off', 'no' and '' turn a feature off.",
+          }),
         targetPath: z =>
           z
-            .string({ description: 'Project folder inside the workspace. Default: the workspace root.' })
+            .string({
+              description:
+                'Project folder inside the workspace. Default: the workspace root.',
+            })
             .optional(),
         manifestPath: z =>
           z
-            .string({ description: "Manifest path relative to the project folder. Default: 'features.json'." })
+            .string({
+              description:
+                "Manifest path relative to the project folder. Default: 'features.json'.",
+            })
             .optional(),
       },
       output: {
         enabled: z => z.array(z.string(), { description: 'Features kept' }),
         disabled: z => z.array(z.string(), { description: 'Features removed' }),
-        deletedFiles: z => z.array(z.string(), { description: 'Files deleted (project-relative)' }),
-        editedFiles: z => z.array(z.string(), { description: 'Files whose feature regions were applied' }),
-        removedDependencies: z => z.array(z.string(), { description: 'package.json entries removed' }),
-        removedScripts: z => z.array(z.string(), { description: 'package.json scripts removed' }),
+        deletedFiles: z =>
+          z.array(z.string(), {
+            description: 'Files deleted (project-relative)',
+          }),
+        editedFiles: z =>
+          z.array(z.string(), {
+            description: 'Files whose feature regions were applied',
+          }),
+        removedDependencies: z =>
+          z.array(z.string(), { description: 'package.json entries removed' }),
+        removedScripts: z =>
+          z.array(z.string(), { description: 'package.json scripts removed' }),
       },
     },
     async handler(ctx) {
@@ -80,15 +93,23 @@ export function createFeaturesApplyAction() {
       try {
         dir = resolveSafeChildPath(ctx.workspacePath, targetPath);
       } catch {
-        throw new InputError(`targetPath '${targetPath}' must stay inside the workspace`);
+        throw new InputError(
+          `targetPath '${targetPath}' must stay inside the workspace`,
+        );
       }
-      const result = await applyFeatures({ dir, manifestPath, choices: features });
+      const result = await applyFeatures({
+        dir,
+        manifestPath,
+        choices: features,
+      });
       ctx.logger.info(
         `Features kept: ${result.enabled.join(', ') || '(none)'}; removed: ${
           result.disabled.join(', ') || '(none)'
-        }; ${result.deletedFiles.length} files deleted, ${result.editedFiles.length} edited, ${
-          result.removedDependencies.length
-        } dependencies and ${result.removedScripts.length} scripts removed, ${
+        }; ${result.deletedFiles.length} files deleted, ${
+          result.editedFiles.length
+        } edited, ${result.removedDependencies.length} dependencies and ${
+          result.removedScripts.length
+        } scripts removed, ${
           result.prunedLockfileEntries
         } lockfile entries pruned`,
       );

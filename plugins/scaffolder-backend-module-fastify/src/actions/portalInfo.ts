@@ -12,7 +12,9 @@ export function createPortalInfoAction(options: { config: Config }) {
   const backendBaseUrl = options.config
     .getString('backend.baseUrl')
     .replace(/\/+$/, '');
-  const appBaseUrl = options.config.getString('app.baseUrl').replace(/\/+$/, '');
+  const appBaseUrl = options.config
+    .getString('app.baseUrl')
+    .replace(/\/+$/, '');
   return createTemplateAction({
     id: PORTAL_INFO_ACTION_ID,
     description:
@@ -30,14 +32,16 @@ export function createPortalInfoAction(options: { config: Config }) {
           '    input:',
           '      url: ./skeleton',
           '      values:',
-          "        otlpEndpoint: ${{ steps.portal.output.backendBaseUrl }}/api/service-health/otlp",
+          '        otlpEndpoint: ${{ steps.portal.output.backendBaseUrl }}/api/service-health/otlp',
         ].join('\n'),
       },
     ],
     schema: {
       output: {
         backendBaseUrl: z =>
-          z.string({ description: 'backend.baseUrl, without a trailing slash' }),
+          z.string({
+            description: 'backend.baseUrl, without a trailing slash',
+          }),
         appBaseUrl: z =>
           z.string({ description: 'app.baseUrl, without a trailing slash' }),
       },

@@ -13,14 +13,24 @@ const user = {
     apiVersion: 'backstage.io/v1alpha1',
     kind: 'User',
     metadata: { name: 'jane' },
-    spec: { profile: { displayName: 'Jane Doe', email: 'jane@example.com' }, memberOf: [] },
+    spec: {
+      profile: { displayName: 'Jane Doe', email: 'jane@example.com' },
+      memberOf: [],
+    },
   },
 };
 
 function setup(options: { root?: string } = {}) {
   const root = options.root ?? path.join(makeTempDir(), 'repos');
-  const action = createPublishLocalAction({ config: new ConfigReader({ scaffolder: { fastify: { localRepositoryRoot: root } } }) });
-  const context = (input: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
+  const action = createPublishLocalAction({
+    config: new ConfigReader({
+      scaffolder: { fastify: { localRepositoryRoot: root } },
+    }),
+  });
+  const context = (
+    input: Record<string, unknown>,
+    extra: Record<string, unknown> = {},
+  ) => {
     const workspacePath = makeTempDir('fastify-ws-');
     writeTree(workspacePath, {
       'package.json': '{"name":"orders-api"}\n',
@@ -29,8 +39,18 @@ function setup(options: { root?: string } = {}) {
       'node_modules/x/index.js': 'ignored\n',
     });
     fs.chmodSync(path.join(workspacePath, 'src/index.ts'), 0o755);
-    const ctx = createMockActionContext({ input: input as any, workspacePath, user: user as any });
-    return { ...ctx, createTemporaryDirectory: jest.fn(async () => makeTempDir('fastify-scratch-')), ...extra };
+    const ctx = createMockActionContext({
+      input: input as any,
+      workspacePath,
+      user: user as any,
+    });
+    return {
+      ...ctx,
+      createTemporaryDirectory: jest.fn(async () =>
+        makeTempDir('fastify-scratch-'),
+      ),
+      ...extra,
+    };
   };
   return { root, action, context };
 }
@@ -60,17 +80,32 @@ describe('fastify:publish:local', () => {
     const remoteUrl = pathToFileURL(gitdir).href;
     const log = await commits(gitdir);
     expect(log).toHaveLength(1);
-    expect(log[0].commit.author).toMatchObject({ name: 'Jane Doe', email: 'jane@example.com' });
+    expect(log[0].commit.author).toMatchObject({
+      name: 'Jane Doe',
+      email: 'jane@example.com',
+    });
     expect(log[0].commit.message).toBe('Initial commit\n');
     expect(ctx.output).toHaveBeenCalledWith('remoteUrl', remoteUrl);
-    expect(ctx.output).toHaveBeenCalledWith('repoContentsUrl', `${remoteUrl}/blob/main`);
+    expect(ctx.output).toHaveBeenCalledWith(
+      'repoContentsUrl',
+      `${remoteUrl}/blob/main`,
+    );
     expect(ctx.output).toHaveBeenCalledWith('commitHash', log[0].oid);
-    expect(ctx.output).toHaveBeenCalledWith('cloneCommand', `git clone ${remoteUrl} orders-api`);
-    expect(await git.listFiles({ fs, gitdir, ref: 'main' })).toEqual(['.gitignore', 'package.json', 'src/index.ts']);
+    expect(ctx.output).toHaveBeenCalledWith(
+      'cloneCommand',
+      `git clone ${remoteUrl} orders-api`,
+    );
+    expect(await git.listFiles({ fs, gitdir, ref: 'main' })).toEqual([
+      '.gitignore',
+      'package.json',
+      'src/index.ts',
+    ]);
     expect(fs.existsSync(path.join(gitdir, 'index'))).toBe(false);
     expect(await git.getConfig({ fs, gitdir, path: 'core.bare' })).toBe(true);
     // the root ignores itself, so a root inside a work tree does not show up in git status
-    expect(fs.readFileSync(path.join(root, '.gitignore'), 'utf8')).toContain('*');
+    expect(fs.readFileSync(path.join(root, '.gitignore'), 'utf8')).toContain(
+      '*',
+    );
   });
 
   it('falls back to the entity ref name and the configured default author', async () => {
@@ -85,12 +120,29 @@ describe('fastify:publish:local', () => {
     });
     const workspacePath = makeTempDir();
     writeTree(workspacePath, { 'a.txt': 'a\n' });
-    const ctx = createMockActionContext({ input: { name: 'svc', defaultBranch: 'trunk', gitCommitMessage: 'Hello' } as any, workspacePath, user: { ref: 'user:default/guest' } });
+    const ctx = createMockActionContext({
+      input: {
+        name: 'svc',
+        defaultBranch: 'trunk',
+        gitCommitMessage: 'Hello',
+      } as any,
+      workspacePath,
+      user: { ref: 'user:default/guest' },
+    });
     await action.handler(ctx);
-    const [entry] = await git.log({ fs, gitdir: path.join(root, 'svc.git'), ref: 'trunk' });
-    expect(entry.commit.author).toMatchObject({ name: 'guest', email: 'portal@example.com' });
+    const [entry] = await git.log({
+      fs,
+      gitdir: path.join(root, 'svc.git'),
+      ref: 'trunk',
+    });
+    expect(entry.commit.author).toMatchObject({
+      name: 'guest',
+      email: 'portal@example.com',
+    });
     expect(entry.commit.message).toBe('Hello\n');
-    expect(await git.currentBranch({ fs, gitdir: path.join(root, 'svc.git') })).toBe('trunk');
+    expect(
+      await git.currentBranch({ fs, gitdir: path.join(root, 'svc.git') }),
+    ).toBe('trunk');
   });
 
   it('refuses to publish twice to the same name and keeps the first repository intact', async () => {
@@ -103,13 +155,17 @@ describe('fastify:publish:local', () => {
     await expect(action.handler(second)).rejects.toThrow(
       `Repository 'orders-api' already exists at ${gitdir}; choose another name (the existing repository was left untouched)`,
     );
-    await expect(action.handler(second)).rejects.toMatchObject({ name: 'ConflictError' });
+    await expect(action.handler(second)).rejects.toMatchObject({
+      name: 'ConflictError',
+    });
     const after = await commits(gitdir);
     expect(after).toHaveLength(1);
     expect(after[0].oid).toBe(first.oid);
     expect(second.output).not.toHaveBeenCalled();
     // the dry run says so too
-    await expect(action.handler({ ...context({ name: 'orders-api' }), isDryRun: true })).rejects.toThrow('already exists');
+    await expect(
+      action.handler({ ...context({ name: 'orders-api' }), isDryRun: true }),
+    ).rejects.toThrow('already exists');
   });
 
   it('creates nothing in a dry run but returns realistic outputs', async () => {
@@ -119,23 +175,40 @@ describe('fastify:publish:local', () => {
     expect(fs.existsSync(path.join(root, 'orders-api.git'))).toBe(false);
     const remoteUrl = pathToFileURL(path.join(root, 'orders-api.git')).href;
     expect(ctx.output).toHaveBeenCalledWith('remoteUrl', remoteUrl);
-    expect(ctx.output).toHaveBeenCalledWith('commitHash', expect.stringMatching(/^[0-9a-f]{40}$/));
+    expect(ctx.output).toHaveBeenCalledWith(
+      'commitHash',
+      expect.stringMatching(/^[0-9a-f]{40}$/),
+    );
   });
 
-  it.each(['', '../evil', 'a/b', '.hidden', 'x.git', 'a..b', 'with space', 'x'.repeat(101)])(
-    'rejects the bad name %j',
-    async name => {
-      const { root, action, context } = setup();
-      await expect(action.handler(context({ name }))).rejects.toThrow(`Invalid repository name '${name}'`);
-      expect(fs.existsSync(root)).toBe(false);
-    },
-  );
+  it.each([
+    '',
+    '../evil',
+    'a/b',
+    '.hidden',
+    'x.git',
+    'a..b',
+    'with space',
+    'x'.repeat(101),
+  ])('rejects the bad name %j', async name => {
+    const { root, action, context } = setup();
+    await expect(action.handler(context({ name }))).rejects.toThrow(
+      `Invalid repository name '${name}'`,
+    );
+    expect(fs.existsSync(root)).toBe(false);
+  });
 
   it('rejects a bad branch and a source path outside the workspace', async () => {
     const { action, context } = setup();
-    await expect(action.handler(context({ name: 'a', defaultBranch: 'feat/x' }))).rejects.toThrow("Invalid branch name 'feat/x'");
-    await expect(action.handler(context({ name: 'a', sourcePath: '../..' }))).rejects.toThrow("sourcePath '../..' must stay inside the workspace");
-    await expect(action.handler(context({ name: 'a', sourcePath: 'nope' }))).rejects.toThrow("sourcePath 'nope' does not exist");
+    await expect(
+      action.handler(context({ name: 'a', defaultBranch: 'feat/x' })),
+    ).rejects.toThrow("Invalid branch name 'feat/x'");
+    await expect(
+      action.handler(context({ name: 'a', sourcePath: '../..' })),
+    ).rejects.toThrow("sourcePath '../..' must stay inside the workspace");
+    await expect(
+      action.handler(context({ name: 'a', sourcePath: 'nope' })),
+    ).rejects.toThrow("sourcePath 'nope' does not exist");
   });
 
   it('reports an unwritable repository root clearly', async () => {

@@ -2,7 +2,10 @@ import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { parseEntityRef } from '@backstage/catalog-model';
-import { ActionContext, createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  ActionContext,
+  createTemplateAction,
+} from '@backstage/plugin-scaffolder-node';
 import fs from 'node:fs';
 import { readDefaultAuthor, readLocalRepositoryRoot } from '../config';
 import {
@@ -51,7 +54,8 @@ export function createPublishLocalAction(options: { config: Config }) {
   const root = readLocalRepositoryRoot(options.config);
   const defaultAuthor = readDefaultAuthor(options.config);
   const defaultMessage =
-    options.config.getOptionalString('scaffolder.defaultCommitMessage') ?? 'Initial commit';
+    options.config.getOptionalString('scaffolder.defaultCommitMessage') ??
+    'Initial commit';
 
   return createTemplateAction({
     id: PUBLISH_LOCAL_ACTION_ID,
@@ -60,7 +64,8 @@ export function createPublishLocalAction(options: { config: Config }) {
     supportsDryRun: true,
     examples: [
       {
-        description: 'Publish the rendered service to <localRepositoryRoot>/my-service.git',
+        description:
+          'Publish the rendered service to <localRepositoryRoot>/my-service.git',
         example: [
           'steps:',
           '  - id: publish',
@@ -70,7 +75,8 @@ export function createPublishLocalAction(options: { config: Config }) {
         ].join('\n'),
       },
       {
-        description: 'Publish a sub-folder on a custom branch with an explicit author',
+        description:
+          'Publish a sub-folder on a custom branch with an explicit author',
         example: [
           'steps:',
           '  - id: publish',
@@ -94,29 +100,55 @@ export function createPublishLocalAction(options: { config: Config }) {
           }),
         sourcePath: z =>
           z
-            .string({ description: 'Workspace folder to publish. Default: the workspace root.' })
+            .string({
+              description:
+                'Workspace folder to publish. Default: the workspace root.',
+            })
             .optional(),
         defaultBranch: z =>
-          z.string({ description: "Branch of the first commit. Default: 'main'." }).optional(),
+          z
+            .string({
+              description: "Branch of the first commit. Default: 'main'.",
+            })
+            .optional(),
         gitCommitMessage: z =>
           z
-            .string({ description: "Commit message. Default: scaffolder.defaultCommitMessage or 'Initial commit'." })
+            .string({
+              description:
+                "Commit message. Default: scaffolder.defaultCommitMessage or 'Initial commit'.",
+            })
             .optional(),
         gitAuthorName: z =>
           z
-            .string({ description: "Author name. Default: the user's display name." })
+            .string({
+              description: "Author name. Default: the user's display name.",
+            })
             .optional(),
         gitAuthorEmail: z =>
           z
-            .string({ description: "Author email. Default: the user's email, else scaffolder.defaultAuthor.email." })
+            .string({
+              description:
+                "Author email. Default: the user's email, else scaffolder.defaultAuthor.email.",
+            })
             .optional(),
       },
       output: {
-        remoteUrl: z => z.string({ description: 'file:// URL of the repository (what git clone takes)' }),
-        repoContentsUrl: z => z.string({ description: '<remoteUrl>/blob/<branch>, the base for catalog file URLs' }),
+        remoteUrl: z =>
+          z.string({
+            description: 'file:// URL of the repository (what git clone takes)',
+          }),
+        repoContentsUrl: z =>
+          z.string({
+            description:
+              '<remoteUrl>/blob/<branch>, the base for catalog file URLs',
+          }),
         commitHash: z => z.string({ description: 'The commit created' }),
-        cloneCommand: z => z.string({ description: 'A git clone command for the new repository' }),
-        localPath: z => z.string({ description: 'Absolute path of the bare repository' }),
+        cloneCommand: z =>
+          z.string({
+            description: 'A git clone command for the new repository',
+          }),
+        localPath: z =>
+          z.string({ description: 'Absolute path of the bare repository' }),
         defaultBranch: z => z.string({ description: 'The branch created' }),
       },
     },
@@ -132,10 +164,14 @@ export function createPublishLocalAction(options: { config: Config }) {
       try {
         sourceDir = resolveSafeChildPath(ctx.workspacePath, sourcePath);
       } catch {
-        throw new InputError(`sourcePath '${sourcePath}' must stay inside the workspace`);
+        throw new InputError(
+          `sourcePath '${sourcePath}' must stay inside the workspace`,
+        );
       }
       if (!fs.existsSync(sourceDir)) {
-        throw new InputError(`sourcePath '${sourcePath}' does not exist in the workspace`);
+        throw new InputError(
+          `sourcePath '${sourcePath}' does not exist in the workspace`,
+        );
       }
       const author = resolveAuthor(ctx, ctx.input, defaultAuthor);
 
@@ -156,7 +192,9 @@ export function createPublishLocalAction(options: { config: Config }) {
           commitMessage: gitCommitMessage,
           author,
         }));
-        ctx.logger.info(`Dry run: would publish to ${location.remoteUrl} as ${author.name} <${author.email}>`);
+        ctx.logger.info(
+          `Dry run: would publish to ${location.remoteUrl} as ${author.name} <${author.email}>`,
+        );
       } else {
         ({ commitHash } = await createLocalRepository({
           root,
@@ -167,7 +205,10 @@ export function createPublishLocalAction(options: { config: Config }) {
           author,
         }));
         ctx.logger.info(
-          `Published ${location.path} (${defaultBranch} at ${commitHash.slice(0, 8)}, author ${author.name} <${author.email}>)`,
+          `Published ${location.path} (${defaultBranch} at ${commitHash.slice(
+            0,
+            8,
+          )}, author ${author.name} <${author.email}>)`,
         );
       }
       ctx.output('remoteUrl', location.remoteUrl);

@@ -1,4 +1,7 @@
-import { isChildPath, resolveSafeChildPath } from '@backstage/backend-plugin-api';
+import {
+  isChildPath,
+  resolveSafeChildPath,
+} from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
@@ -19,7 +22,9 @@ const POLL_INTERVAL_MS = 500;
 /** The entity catalog:register reports: the first Component, else the first non-generated entity. */
 export function pickEntity(entities: Entity[]): Entity | undefined {
   return (
-    entities.find(e => !e.metadata.name.startsWith('generated-') && e.kind === 'Component') ??
+    entities.find(
+      e => !e.metadata.name.startsWith('generated-') && e.kind === 'Component',
+    ) ??
     entities.find(e => !e.metadata.name.startsWith('generated-')) ??
     entities[0]
   );
@@ -57,7 +62,8 @@ export function createRegisterLocalAction(options: {
     supportsDryRun: true,
     examples: [
       {
-        description: 'Register the catalog-info.yaml of the repository published by the previous step',
+        description:
+          'Register the catalog-info.yaml of the repository published by the previous step',
         example: [
           'steps:',
           '  - id: register',
@@ -71,14 +77,22 @@ export function createRegisterLocalAction(options: {
     schema: {
       input: {
         repoContentsUrl: z =>
-          z.string({ description: 'repoContentsUrl output of fastify:publish:local' }),
+          z.string({
+            description: 'repoContentsUrl output of fastify:publish:local',
+          }),
         catalogInfoPath: z =>
           z
-            .string({ description: "Path of the catalog file in the repository. Default: '/catalog-info.yaml'." })
+            .string({
+              description:
+                "Path of the catalog file in the repository. Default: '/catalog-info.yaml'.",
+            })
             .optional(),
         optional: z =>
           z
-            .boolean({ description: 'Permit the location to not exist (yet). Default: false.' })
+            .boolean({
+              description:
+                'Permit the location to not exist (yet). Default: false.',
+            })
             .optional(),
         waitForEntity: z =>
           z
@@ -96,8 +110,14 @@ export function createRegisterLocalAction(options: {
             .optional(),
       },
       output: {
-        entityRef: z => z.string({ description: 'Ref of the registered Component (or first entity)' }).optional(),
-        catalogInfoUrl: z => z.string({ description: 'The registered location target' }),
+        entityRef: z =>
+          z
+            .string({
+              description: 'Ref of the registered Component (or first entity)',
+            })
+            .optional(),
+        catalogInfoUrl: z =>
+          z.string({ description: 'The registered location target' }),
       },
     },
     async handler(ctx) {
@@ -110,9 +130,14 @@ export function createRegisterLocalAction(options: {
       } = ctx.input;
       const relPath = catalogInfoPath.replace(/^\/+/, '');
       if (!relPath || relPath.split('/').includes('..')) {
-        throw new InputError(`catalogInfoPath '${catalogInfoPath}' must be a file path inside the repository`);
+        throw new InputError(
+          `catalogInfoPath '${catalogInfoPath}' must be a file path inside the repository`,
+        );
       }
-      const catalogInfoUrl = `${repoContentsUrl.replace(/\/+$/, '')}/${relPath}`;
+      const catalogInfoUrl = `${repoContentsUrl.replace(
+        /\/+$/,
+        '',
+      )}/${relPath}`;
       const parsed = parseLocalContentsUrl(catalogInfoUrl);
       if (!parsed) {
         throw new InputError(
@@ -127,20 +152,33 @@ export function createRegisterLocalAction(options: {
 
       if (ctx.isDryRun) {
         // Nothing registered: report what would be, from the workspace's catalog file.
-        const entities = await readWorkspaceEntities(ctx.workspacePath, relPath);
+        const entities = await readWorkspaceEntities(
+          ctx.workspacePath,
+          relPath,
+        );
         const entity = pickEntity(entities);
         if (entity) ctx.output('entityRef', stringifyEntityRef(entity));
         ctx.output('catalogInfoUrl', catalogInfoUrl);
-        ctx.logger.info(`Dry run: would register ${catalogInfoUrl} (${LOCAL_GIT_LOCATION_TYPE})`);
+        ctx.logger.info(
+          `Dry run: would register ${catalogInfoUrl} (${LOCAL_GIT_LOCATION_TYPE})`,
+        );
         return;
       }
 
-      ctx.logger.info(`Registering ${catalogInfoUrl} (${LOCAL_GIT_LOCATION_TYPE}) in the catalog`);
+      ctx.logger.info(
+        `Registering ${catalogInfoUrl} (${LOCAL_GIT_LOCATION_TYPE}) in the catalog`,
+      );
       const credentials = await ctx.getInitiatorCredentials();
-      const location = { type: LOCAL_GIT_LOCATION_TYPE, target: catalogInfoUrl };
+      const location = {
+        type: LOCAL_GIT_LOCATION_TYPE,
+        target: catalogInfoUrl,
+      };
       let registered = false;
       try {
-        await options.catalog.addLocation({ ...location, onConflict: 'refresh' }, { credentials });
+        await options.catalog.addLocation(
+          { ...location, onConflict: 'refresh' },
+          { credentials },
+        );
         registered = true;
       } catch (e) {
         if (!optional) throw e;
@@ -161,7 +199,9 @@ export function createRegisterLocalAction(options: {
       // failed would never produce the entity.
       if (registered && entityRef && waitForEntity) {
         const ref = entityRef;
-        ctx.logger.info(`Waiting up to ${waitTimeoutSeconds} s for the catalog to process ${ref}`);
+        ctx.logger.info(
+          `Waiting up to ${waitTimeoutSeconds} s for the catalog to process ${ref}`,
+        );
         const { found, error } = await waitUntilReadable(
           () => options.catalog.getEntityByRef(ref, { credentials }),
           waitTimeoutSeconds * 1000,
@@ -210,9 +250,15 @@ async function waitUntilReadable(
   }
 }
 
-async function readWorkspaceEntities(workspacePath: string, relPath: string): Promise<Entity[]> {
+async function readWorkspaceEntities(
+  workspacePath: string,
+  relPath: string,
+): Promise<Entity[]> {
   try {
-    const text = await fs.readFile(resolveSafeChildPath(workspacePath, relPath), 'utf8');
+    const text = await fs.readFile(
+      resolveSafeChildPath(workspacePath, relPath),
+      'utf8',
+    );
     return parseAllDocuments(text)
       .map(doc => doc.toJS() as Entity)
       .filter(e => e && typeof e === 'object' && e.metadata?.name && e.kind)

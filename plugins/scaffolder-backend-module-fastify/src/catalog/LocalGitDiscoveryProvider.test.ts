@@ -19,10 +19,22 @@ import { makeTempDir, writeTree } from '../__testUtils__/fixtures';
 
 const author = { name: 'a', email: 'a@b' };
 
-async function makeRepo(root: string, name: string, files: Record<string, string>, defaultBranch = 'main') {
+async function makeRepo(
+  root: string,
+  name: string,
+  files: Record<string, string>,
+  defaultBranch = 'main',
+) {
   const src = makeTempDir();
   writeTree(src, files);
-  return createLocalRepository({ root, name, sourceDir: src, defaultBranch, commitMessage: 'x', author });
+  return createLocalRepository({
+    root,
+    name,
+    sourceDir: src,
+    defaultBranch,
+    commitMessage: 'x',
+    author,
+  });
 }
 
 function connect(provider: LocalGitDiscoveryProvider) {
@@ -41,8 +53,15 @@ describe('LocalGitDiscoveryProvider', () => {
 
   it('emits one Location per repository with a catalog file, as register-local would register it', async () => {
     const root = path.join(makeTempDir(), 'repos');
-    const orders = await makeRepo(root, 'orders-api', { 'catalog-info.yaml': catalogInfo('orders-api') });
-    const payments = await makeRepo(root, 'payments', { 'catalog-info.yaml': catalogInfo('payments') }, 'trunk');
+    const orders = await makeRepo(root, 'orders-api', {
+      'catalog-info.yaml': catalogInfo('orders-api'),
+    });
+    const payments = await makeRepo(
+      root,
+      'payments',
+      { 'catalog-info.yaml': catalogInfo('payments') },
+      'trunk',
+    );
     await makeRepo(root, 'no-catalog', { 'README.md': '# no catalog file\n' });
     fs.mkdirSync(path.join(root, 'notes'));
     fs.mkdirSync(path.join(root, 'empty.git'));
@@ -57,7 +76,9 @@ describe('LocalGitDiscoveryProvider', () => {
       target: `${r.repoContentsUrl}/catalog-info.yaml`,
     }));
     expect(emitted).toEqual(expected);
-    expect(expected[1].target).toMatch(/payments\.git\/blob\/trunk\/catalog-info\.yaml$/);
+    expect(expected[1].target).toMatch(
+      /payments\.git\/blob\/trunk\/catalog-info\.yaml$/,
+    );
     expect(connection.applyMutation).toHaveBeenCalledTimes(1);
     const mutation = connection.applyMutation.mock.calls[0][0];
     expect(mutation.type).toBe('full');
@@ -69,7 +90,9 @@ describe('LocalGitDiscoveryProvider', () => {
         locationKey: `local-git:${location.target}`,
       })),
     });
-    expect(mutation.type === 'full' && mutation.entities[0].entity).toMatchObject({
+    expect(
+      mutation.type === 'full' && mutation.entities[0].entity,
+    ).toMatchObject({
       kind: 'Location',
       metadata: { name: expect.stringMatching(/^generated-[0-9a-f]{40}$/) },
       spec: { type: 'local-git', target: expected[0].target },
@@ -78,21 +101,30 @@ describe('LocalGitDiscoveryProvider', () => {
 
   it('uses the target fastify:catalog:register-local registers', async () => {
     const root = path.join(makeTempDir(), 'repos');
-    const repo = await makeRepo(root, 'svc', { 'catalog-info.yaml': catalogInfo('svc') });
+    const repo = await makeRepo(root, 'svc', {
+      'catalog-info.yaml': catalogInfo('svc'),
+    });
     expect(localCatalogFileLocation(repo.repoContentsUrl)).toEqual({
       type: 'local-git',
       target: `${repo.repoContentsUrl}/catalog-info.yaml`,
     });
-    expect(toDeferredLocationEntity(localCatalogFileLocation(repo.repoContentsUrl)).locationKey).toBe(
-      `local-git:${repo.repoContentsUrl}/catalog-info.yaml`,
-    );
+    expect(
+      toDeferredLocationEntity(localCatalogFileLocation(repo.repoContentsUrl))
+        .locationKey,
+    ).toBe(`local-git:${repo.repoContentsUrl}/catalog-info.yaml`);
   });
 
   it('empties its Locations when the root does not exist, and emits nothing when the root cannot be read', async () => {
-    const missing = new LocalGitDiscoveryProvider({ root: path.join(makeTempDir(), 'nope'), logger });
+    const missing = new LocalGitDiscoveryProvider({
+      root: path.join(makeTempDir(), 'nope'),
+      logger,
+    });
     const c1 = await connect(missing);
     await expect(missing.refresh()).resolves.toEqual([]);
-    expect(c1.applyMutation).toHaveBeenCalledWith({ type: 'full', entities: [] });
+    expect(c1.applyMutation).toHaveBeenCalledWith({
+      type: 'full',
+      entities: [],
+    });
 
     const notADir = path.join(makeTempDir(), 'file');
     fs.writeFileSync(notADir, '');
@@ -103,29 +135,52 @@ describe('LocalGitDiscoveryProvider', () => {
   });
 
   it('refuses to refresh before the catalog connects it', async () => {
-    const provider = new LocalGitDiscoveryProvider({ root: makeTempDir(), logger });
+    const provider = new LocalGitDiscoveryProvider({
+      root: makeTempDir(),
+      logger,
+    });
     await expect(provider.refresh()).rejects.toThrow('not connected');
   });
 
   it('schedules its scan with the given task runner', async () => {
     const run = jest.fn(async () => {});
-    const provider = new LocalGitDiscoveryProvider({ root: makeTempDir(), logger, taskRunner: { run } });
+    const provider = new LocalGitDiscoveryProvider({
+      root: makeTempDir(),
+      logger,
+      taskRunner: { run },
+    });
     await connect(provider);
-    expect(run).toHaveBeenCalledWith({ id: 'LocalGitDiscoveryProvider:refresh', fn: expect.any(Function) });
+    expect(run).toHaveBeenCalledWith({
+      id: 'LocalGitDiscoveryProvider:refresh',
+      fn: expect.any(Function),
+    });
   });
 });
 
 describe('readLocalRepositoryDiscovery', () => {
   it('is on every 30 seconds by default, and configurable', () => {
-    expect(readLocalRepositoryDiscovery(new ConfigReader({}))).toEqual({ enabled: true, frequencySeconds: 30 });
+    expect(readLocalRepositoryDiscovery(new ConfigReader({}))).toEqual({
+      enabled: true,
+      frequencySeconds: 30,
+    });
     expect(
       readLocalRepositoryDiscovery(
-        new ConfigReader({ scaffolder: { fastify: { localRepositoryDiscovery: { enabled: false, frequencySeconds: 5 } } } }),
+        new ConfigReader({
+          scaffolder: {
+            fastify: {
+              localRepositoryDiscovery: { enabled: false, frequencySeconds: 5 },
+            },
+          },
+        }),
       ),
     ).toEqual({ enabled: false, frequencySeconds: 5 });
     expect(() =>
       readLocalRepositoryDiscovery(
-        new ConfigReader({ scaffolder: { fastify: { localRepositoryDiscovery: { frequencySeconds: 0 } } } }),
+        new ConfigReader({
+          scaffolder: {
+            fastify: { localRepositoryDiscovery: { frequencySeconds: 0 } },
+          },
+        }),
       ),
     ).toThrow('must be a positive number');
   });

@@ -24,7 +24,9 @@ export const DISCOVERED_CATALOG_FILE = 'catalog-info.yaml';
  * `fastify:catalog:register-local` registers for `repoContentsUrl` +
  * `/catalog-info.yaml`, so both produce the same Location entity.
  */
-export function localCatalogFileLocation(repoContentsUrl: string): LocationSpec {
+export function localCatalogFileLocation(
+  repoContentsUrl: string,
+): LocationSpec {
   return {
     type: LOCAL_GIT_LOCATION_TYPE,
     target: `${repoContentsUrl}/${DISCOVERED_CATALOG_FILE}`,
@@ -37,9 +39,14 @@ export function localCatalogFileLocation(repoContentsUrl: string): LocationSpec 
  * the same location is registered through `POST /locations`. The catalog then
  * treats both as one entity: no `conflicting entityRef` and no duplicates.
  */
-export function toDeferredLocationEntity(location: LocationSpec): DeferredEntity {
+export function toDeferredLocationEntity(
+  location: LocationSpec,
+): DeferredEntity {
   const entity = locationSpecToLocationEntity({ location });
-  return { entity, locationKey: entity.metadata.annotations![ANNOTATION_LOCATION] };
+  return {
+    entity,
+    locationKey: entity.metadata.annotations![ANNOTATION_LOCATION],
+  };
 }
 
 /**
@@ -83,7 +90,9 @@ export class LocalGitDiscoveryProvider implements EntityProvider {
           await this.refresh();
         } catch (e) {
           this.options.logger.error(
-            `Failed to list local repositories under ${this.options.root}: ${(e as Error).message}`,
+            `Failed to list local repositories under ${this.options.root}: ${
+              (e as Error).message
+            }`,
           );
         }
       },
@@ -97,7 +106,9 @@ export class LocalGitDiscoveryProvider implements EntityProvider {
    */
   async refresh(): Promise<LocationSpec[]> {
     if (!this.connection) {
-      throw new Error(`${this.getProviderName()} is not connected to the catalog yet`);
+      throw new Error(
+        `${this.getProviderName()} is not connected to the catalog yet`,
+      );
     }
     const { root, logger } = this.options;
     const repositories = await listLocalRepositories(root, (dir, reason) =>
@@ -105,7 +116,13 @@ export class LocalGitDiscoveryProvider implements EntityProvider {
     );
     const locations: LocationSpec[] = [];
     for (const repo of repositories) {
-      if (await localRepositoryHasFile(repo.location.path, repo.defaultBranch, DISCOVERED_CATALOG_FILE)) {
+      if (
+        await localRepositoryHasFile(
+          repo.location.path,
+          repo.defaultBranch,
+          DISCOVERED_CATALOG_FILE,
+        )
+      ) {
         locations.push(localCatalogFileLocation(repo.location.repoContentsUrl));
       } else {
         logger.debug(
@@ -117,7 +134,9 @@ export class LocalGitDiscoveryProvider implements EntityProvider {
       type: 'full',
       entities: locations.map(toDeferredLocationEntity),
     });
-    logger.debug(`Found ${locations.length} local repositories with a catalog file under ${root}`);
+    logger.debug(
+      `Found ${locations.length} local repositories with a catalog file under ${root}`,
+    );
     return locations;
   }
 }

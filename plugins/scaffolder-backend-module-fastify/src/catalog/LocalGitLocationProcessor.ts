@@ -56,13 +56,19 @@ export class LocalGitLocationProcessor implements CatalogProcessor {
     }
     let data: Buffer;
     try {
-      data = await readLocalRepositoryFile(parsed.repoPath, parsed.branch, parsed.filePath);
+      data = await readLocalRepositoryFile(
+        parsed.repoPath,
+        parsed.branch,
+        parsed.filePath,
+      );
     } catch (e) {
       if (!optional) {
         emit(
           processingResult.notFoundError(
             location,
-            `Cannot read ${parsed.filePath} on ${parsed.branch} of ${parsed.repoPath}: ${(e as Error).message}`,
+            `Cannot read ${parsed.filePath} on ${parsed.branch} of ${
+              parsed.repoPath
+            }: ${(e as Error).message}`,
           ),
         );
       }

@@ -77,7 +77,10 @@ function detectIndent(text: string): string | number {
   return match ? match[1] : 2;
 }
 
-async function readManifest(file: string, rel: string): Promise<FeatureManifest> {
+async function readManifest(
+  file: string,
+  rel: string,
+): Promise<FeatureManifest> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
@@ -93,7 +96,9 @@ async function readManifest(file: string, rel: string): Promise<FeatureManifest>
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new InputError(`Feature manifest '${rel}' is not valid JSON: ${(e as Error).message}`);
+    throw new InputError(
+      `Feature manifest '${rel}' is not valid JSON: ${(e as Error).message}`,
+    );
   }
   return parseFeatureManifest(json, rel);
 }
@@ -111,7 +116,10 @@ export async function applyFeatures(
   options: ApplyFeaturesOptions,
 ): Promise<ApplyFeaturesResult> {
   const dir = path.resolve(options.dir);
-  const manifestRel = (options.manifestPath ?? 'features.json').replace(/\\/g, '/');
+  const manifestRel = (options.manifestPath ?? 'features.json').replace(
+    /\\/g,
+    '/',
+  );
   if (path.isAbsolute(manifestRel) || manifestRel.split('/').includes('..')) {
     throw new InputError(
       `manifestPath '${manifestRel}' must be a relative path inside the project`,
@@ -130,7 +138,9 @@ export async function applyFeatures(
     for (const glob of manifest[name].files) {
       const matched = files.filter(f => matchesAny(f.rel, [glob]));
       if (!matched.length) {
-        warnings.push(`features.json: '${name}.files' entry '${glob}' matched no file`);
+        warnings.push(
+          `features.json: '${name}.files' entry '${glob}' matched no file`,
+        );
       }
       matched.forEach(f => toDelete.add(f.rel));
     }
@@ -158,7 +168,9 @@ export async function applyFeatures(
     try {
       pkg = JSON.parse(pkgText);
     } catch (e) {
-      throw new InputError(`package.json is not valid JSON: ${(e as Error).message}`);
+      throw new InputError(
+        `package.json is not valid JSON: ${(e as Error).message}`,
+      );
     }
     const remove = (section: string, names: string[], into: string[]) => {
       const record = pkg[section] as Record<string, string> | undefined;
@@ -167,7 +179,9 @@ export async function applyFeatures(
           delete record[name];
           into.push(section === 'scripts' ? name : `${name} (${section})`);
         } else {
-          warnings.push(`package.json has no ${section} entry '${name}' to remove`);
+          warnings.push(
+            `package.json has no ${section} entry '${name}' to remove`,
+          );
         }
       }
     };
@@ -175,8 +189,12 @@ export async function applyFeatures(
     remove('devDependencies', removedDevDeps, removedDependencies);
     remove('scripts', scripts, removedScripts);
     for (const name of removedDeps) {
-      delete (pkg.optionalDependencies as Record<string, string> | undefined)?.[name];
-      delete (pkg.peerDependencies as Record<string, string> | undefined)?.[name];
+      delete (pkg.optionalDependencies as Record<string, string> | undefined)?.[
+        name
+      ];
+      delete (pkg.peerDependencies as Record<string, string> | undefined)?.[
+        name
+      ];
     }
     writes.set(
       'package.json',

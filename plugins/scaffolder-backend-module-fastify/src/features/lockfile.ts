@@ -60,7 +60,8 @@ export function pruneLockfile(
   ] as const) {
     for (const name of removed.dependencies) delete root[key]?.[name];
   }
-  for (const name of removed.devDependencies) delete root.devDependencies?.[name];
+  for (const name of removed.devDependencies)
+    delete root.devDependencies?.[name];
 
   const reachable = new Set<string>(['']);
   const queue: string[] = [''];

@@ -8,7 +8,11 @@ import git from 'isomorphic-git';
 export const REPOSITORY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 export function validateRepositoryName(name: string): void {
-  if (!REPOSITORY_NAME.test(name) || name.endsWith('.git') || name.includes('..')) {
+  if (
+    !REPOSITORY_NAME.test(name) ||
+    name.endsWith('.git') ||
+    name.includes('..')
+  ) {
     throw new InputError(
       `Invalid repository name '${name}': use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit, without '..' or a '.git' suffix`,
     );
@@ -16,7 +20,11 @@ export function validateRepositoryName(name: string): void {
 }
 
 export function validateBranchName(branch: string): void {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(branch) || branch.includes('..') || branch.endsWith('.lock')) {
+  if (
+    !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(branch) ||
+    branch.includes('..') ||
+    branch.endsWith('.lock')
+  ) {
     throw new InputError(
       `Invalid branch name '${branch}': use letters, digits, '.', '_' or '-' (no '/')`,
     );
@@ -41,7 +49,11 @@ export function localRepositoryLocation(
   validateBranchName(branch);
   const repoPath = path.join(root, `${name}.git`);
   const remoteUrl = pathToFileURL(repoPath).href;
-  return { path: repoPath, remoteUrl, repoContentsUrl: `${remoteUrl}/blob/${branch}` };
+  return {
+    path: repoPath,
+    remoteUrl,
+    repoContentsUrl: `${remoteUrl}/blob/${branch}`,
+  };
 }
 
 /**
@@ -84,7 +96,11 @@ export interface CreateLocalRepositoryOptions {
 export async function createLocalRepository(
   options: CreateLocalRepositoryOptions,
 ): Promise<LocalRepositoryLocation & { commitHash: string }> {
-  const location = localRepositoryLocation(options.root, options.name, options.defaultBranch);
+  const location = localRepositoryLocation(
+    options.root,
+    options.name,
+    options.defaultBranch,
+  );
   await ensureRoot(options.root);
   try {
     await fs.promises.mkdir(location.path);
@@ -129,7 +145,9 @@ async function ensureRoot(root: string): Promise<void> {
     created = await fs.promises.mkdir(root, { recursive: true });
   } catch (e) {
     throw new InputError(
-      `Cannot create the local repository root ${root}: ${(e as Error).message} (set scaffolder.fastify.localRepositoryRoot)`,
+      `Cannot create the local repository root ${root}: ${
+        (e as Error).message
+      } (set scaffolder.fastify.localRepositoryRoot)`,
     );
   }
   if (created !== undefined) {
@@ -154,7 +172,12 @@ export async function readLocalRepositoryFile(
   filePath: string,
 ): Promise<Buffer> {
   const oid = await git.resolveRef({ fs, gitdir: repoPath, ref: branch });
-  const { blob } = await git.readBlob({ fs, gitdir: repoPath, oid, filepath: filePath });
+  const { blob } = await git.readBlob({
+    fs,
+    gitdir: repoPath,
+    oid,
+    filepath: filePath,
+  });
   return Buffer.from(blob);
 }
 
