@@ -30,9 +30,15 @@ backend.add(
 // Scaffolder: GitHub publishing for real installs, our Fastify actions for the template.
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
-backend.add(import('@internal/plugin-scaffolder-backend-module-fastify'));
+backend.add(
+  import('@fastify-backstage/plugin-scaffolder-backend-module-fastify'),
+);
+// The catalog reads the repositories the local publisher (fastify:publish:local) makes.
+backend.add(
+  import('@fastify-backstage/plugin-catalog-backend-module-local-git'),
+);
 
 // Health, metrics and traces of every catalog service.
-backend.add(import('@internal/plugin-service-health-backend'));
+backend.add(import('@fastify-backstage/plugin-service-health-backend'));
 
 backend.start();

@@ -1,45 +1,21 @@
 /**
- * Scaffolder actions for the Fastify service template, and the catalog module
- * that reads the local repositories they publish.
+ * Scaffolder actions for the Fastify service template: `fastify:portal:info`,
+ * `fastify:features:apply`, and the local publisher's `fastify:publish:local`
+ * and `fastify:catalog:register-local`.
  *
- * `backend.add(import('@internal/plugin-scaffolder-backend-module-fastify'))`
- * installs both modules. Install only the scaffolder module with
- * `backend.add(scaffolderModuleFastify)` if you do not publish locally.
+ * `backend.add(import('@fastify-backstage/plugin-scaffolder-backend-module-fastify'))`.
+ * The catalog reads what the local publisher makes through
+ * `@fastify-backstage/plugin-catalog-backend-module-local-git`.
  *
  * @packageDocumentation
  */
-import { createBackendFeatureLoader } from '@backstage/backend-plugin-api';
-import {
-  catalogModuleFastifyLocalGit,
-  scaffolderModuleFastify,
-} from './module';
-
-export {
-  catalogModuleFastifyLocalGit,
-  scaffolderModuleFastify,
-} from './module';
+export { scaffolderModuleFastify as default } from './module';
 export { createFeaturesApplyAction } from './actions/featuresApply';
+export { createPortalInfoAction } from './actions/portalInfo';
 export { createPublishLocalAction } from './actions/publishLocal';
 export { createRegisterLocalAction } from './actions/registerLocal';
-export {
-  LocalGitLocationProcessor,
-  LOCAL_GIT_LOCATION_TYPE,
-} from './catalog/LocalGitLocationProcessor';
-export { LocalGitDiscoveryProvider } from './catalog/LocalGitDiscoveryProvider';
 export { applyFeatures } from './features/applyFeatures';
 export type {
   ApplyFeaturesOptions,
   ApplyFeaturesResult,
 } from './features/applyFeatures';
-
-/**
- * Both modules: the scaffolder actions and the catalog's `local-git` reader.
- *
- * @public
- */
-export default createBackendFeatureLoader({
-  *loader() {
-    yield scaffolderModuleFastify;
-    yield catalogModuleFastifyLocalGit;
-  },
-});

@@ -1,5 +1,5 @@
 import { Config } from '@backstage/config';
-import { DEFAULT_ENVIRONMENT } from '@internal/plugin-service-health-common';
+import { DEFAULT_ENVIRONMENT } from '@fastify-backstage/plugin-service-health-common';
 
 /** One configured environment. @public */
 export interface EnvironmentConfig {

@@ -69,7 +69,7 @@ export const serviceHealthPlugin = createBackendPlugin({
         if (!database.migrations?.skip) {
           await knex.migrate.latest({
             directory: resolvePackagePath(
-              '@internal/plugin-service-health-backend',
+              '@fastify-backstage/plugin-service-health-backend',
               'migrations',
             ),
             disableMigrationsListValidation: true,

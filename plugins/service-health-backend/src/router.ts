@@ -16,7 +16,7 @@ import type {
   ServiceEnvironment,
   SourceState,
   SourcedResponse,
-} from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';

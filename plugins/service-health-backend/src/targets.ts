@@ -2,7 +2,7 @@ import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   baseUrlAnnotation,
   SERVICE_HEALTH_ANNOTATIONS,
-} from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
 import type { EnvironmentConfig } from './config';
 import { parseLabelMatchers } from './metrics/promql';
 import { OutboundHttp } from './outbound/OutboundHttp';

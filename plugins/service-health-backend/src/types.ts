@@ -1,7 +1,7 @@
 import type {
   MetricsPoint,
   MetricsSummary,
-} from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
 import type { LabelMatcher } from './metrics/promql';
 
 import type { ServiceTarget } from './traces/types';

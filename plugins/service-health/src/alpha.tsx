@@ -7,7 +7,7 @@ import {
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
 import { discoveryApiRef, fetchApiRef } from '@backstage/core-plugin-api';
-import { isServiceHealthAvailable } from '@internal/plugin-service-health-common';
+import { isServiceHealthAvailable } from '@fastify-backstage/plugin-service-health-common';
 import { serviceHealthApiRef, ServiceHealthClient } from './api';
 
 /** @alpha */

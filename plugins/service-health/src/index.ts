@@ -4,7 +4,7 @@
  *
  * This entry point serves apps on the legacy frontend system; the plugin for
  * the new frontend system is the default export of
- * `@internal/plugin-service-health/alpha`.
+ * `@fastify-backstage/plugin-service-health/alpha`.
  *
  * @packageDocumentation
  */
@@ -20,5 +20,5 @@ export type { ServiceHealthCardProps } from './components/ServiceHealthCard';
 export {
   isServiceHealthAvailable,
   SERVICE_HEALTH_ANNOTATIONS,
-} from '@internal/plugin-service-health-common';
-export type { ServiceHealthApi } from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
+export type { ServiceHealthApi } from '@fastify-backstage/plugin-service-health-common';

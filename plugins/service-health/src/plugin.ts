@@ -24,7 +24,7 @@ export const serviceHealthApiFactory = createApiFactory({
 /**
  * The service-health plugin for apps on the legacy frontend system. Apps on
  * the new frontend system use the default export of
- * `@internal/plugin-service-health/alpha`.
+ * `@fastify-backstage/plugin-service-health/alpha`.
  *
  * @public
  */

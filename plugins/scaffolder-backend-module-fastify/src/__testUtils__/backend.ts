@@ -7,7 +7,8 @@ import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import { AddressInfo } from 'node:net';
-import fastifyModules from '../index';
+import catalogModuleLocalGit from '@fastify-backstage/plugin-catalog-backend-module-local-git';
+import scaffolderModuleFastify from '../index';
 
 export const TEST_USER = 'user:default/jane';
 
@@ -22,7 +23,8 @@ export async function startPortalBackend(config: Record<string, unknown>) {
       catalogPlugin,
       catalogModuleScaffolderEntityModel,
       scaffolderPlugin,
-      fastifyModules,
+      scaffolderModuleFastify,
+      catalogModuleLocalGit,
       mockServices.rootConfig.factory({
         data: {
           // What every portal has; fastify:portal:info reads them.

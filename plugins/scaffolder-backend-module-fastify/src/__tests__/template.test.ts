@@ -109,7 +109,7 @@ describe('templates/fastify-service/template.yaml', () => {
       "import('@backstage/plugin-scaffolder-backend-module-github')",
     ); // publish:github
     expect(backendIndex).toContain(
-      "import('@internal/plugin-scaffolder-backend-module-fastify')",
+      "import('@fastify-backstage/plugin-scaffolder-backend-module-fastify')",
     ); // fastify:*
   });
 

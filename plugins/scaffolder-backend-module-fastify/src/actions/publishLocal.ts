@@ -7,11 +7,12 @@ import {
   createTemplateAction,
 } from '@backstage/plugin-scaffolder-node';
 import fs from 'node:fs';
-import { readDefaultAuthor, readLocalRepositoryRoot } from '../config';
+import { readDefaultAuthor } from '../config';
 import {
   createLocalRepository,
   localRepositoryLocation,
-} from '../git/localRepository';
+  readLocalRepositoryRoot,
+} from '@fastify-backstage/plugin-local-git-node';
 
 export const PUBLISH_LOCAL_ACTION_ID = 'fastify:publish:local';
 

@@ -10,9 +10,11 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import fs from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseAllDocuments } from 'yaml';
-import { LOCAL_GIT_LOCATION_TYPE } from '../catalog/LocalGitLocationProcessor';
-import { readLocalRepositoryRoot } from '../config';
-import { parseLocalContentsUrl } from '../git/localRepository';
+import {
+  LOCAL_GIT_LOCATION_TYPE,
+  parseLocalContentsUrl,
+  readLocalRepositoryRoot,
+} from '@fastify-backstage/plugin-local-git-node';
 
 export const REGISTER_LOCAL_ACTION_ID = 'fastify:catalog:register-local';
 

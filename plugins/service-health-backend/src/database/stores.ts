@@ -1,7 +1,7 @@
 import type {
   HealthHistoryPoint,
   HealthSnapshot,
-} from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
 import type { Knex } from 'knex';
 import type { CompactSample } from '../metrics/samples';
 

@@ -1,7 +1,7 @@
 import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
-import type { HealthSnapshot } from '@internal/plugin-service-health-common';
-import { baseUrlAnnotation } from '@internal/plugin-service-health-common';
+import type { HealthSnapshot } from '@fastify-backstage/plugin-service-health-common';
+import { baseUrlAnnotation } from '@fastify-backstage/plugin-service-health-common';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type { EnvironmentConfig } from '../config';
 import type { HealthStore } from '../database/stores';

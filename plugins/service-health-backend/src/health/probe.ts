@@ -4,7 +4,7 @@ import type {
   HealthResponse,
   HealthSnapshot,
   ProbeStatus,
-} from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
 import { z } from 'zod';
 import { OutboundHttp } from '../outbound/OutboundHttp';
 import type { ResolvedTarget } from '../types';

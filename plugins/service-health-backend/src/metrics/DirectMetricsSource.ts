@@ -1,4 +1,4 @@
-import type { MetricsPoint } from '@internal/plugin-service-health-common';
+import type { MetricsPoint } from '@fastify-backstage/plugin-service-health-common';
 import { DIRECT_SOURCE_ID } from '../config';
 import type { SampleStore } from '../database/stores';
 import { OutboundHttp } from '../outbound/OutboundHttp';

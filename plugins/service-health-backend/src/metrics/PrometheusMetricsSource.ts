@@ -1,7 +1,7 @@
 import type {
   MetricsPoint,
   RouteMetrics,
-} from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
 import type { PrometheusSourceConfig } from '../config';
 import { HostAllowList, OutboundHttp } from '../outbound/OutboundHttp';
 import {

@@ -1,7 +1,7 @@
 import type {
   MetricsPoint,
   RouteMetrics,
-} from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
 import {
   getMetricsFromIterator,
   PromHistogramData,

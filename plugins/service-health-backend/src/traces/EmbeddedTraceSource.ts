@@ -7,7 +7,7 @@ import {
   Span,
   Trace,
   TraceSummary,
-} from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
 import type { Knex } from 'knex';
 import path from 'node:path';
 import { environmentOf } from './otlp';
@@ -38,7 +38,7 @@ export const DEFAULT_RETENTION: TraceRetention = {
 /** Where the plugin's migrations live (this package's `migrations/`). */
 export function migrationsDirectory(): string {
   return resolvePackagePath(
-    '@internal/plugin-service-health-backend',
+    '@fastify-backstage/plugin-service-health-backend',
     'migrations',
   );
 }

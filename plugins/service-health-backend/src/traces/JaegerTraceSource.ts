@@ -4,7 +4,7 @@ import type {
   SpanEvent,
   Trace,
   TraceSummary,
-} from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
 import { UpstreamGet, upstreamGet, UpstreamHttpOptions } from './http';
 import {
   LIMITS,

@@ -1,7 +1,7 @@
 import type {
   Trace,
   TraceSummary,
-} from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
 import { UpstreamGet, upstreamGet, UpstreamHttpOptions } from './http';
 import {
   groupTraces,

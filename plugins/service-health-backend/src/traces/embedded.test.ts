@@ -1,5 +1,5 @@
 import { ConfigReader } from '@backstage/config';
-import type { Span } from '@internal/plugin-service-health-common';
+import type { Span } from '@fastify-backstage/plugin-service-health-common';
 import type { Knex } from 'knex';
 import { execFile } from 'node:child_process';
 import path from 'node:path';

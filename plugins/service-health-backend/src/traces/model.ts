@@ -5,7 +5,7 @@ import type {
   SpanStatusCode,
   Trace,
   TraceSummary,
-} from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
 
 /** Limits applied to every converted span, whatever its source. */
 export const LIMITS = {

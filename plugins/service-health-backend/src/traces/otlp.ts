@@ -4,7 +4,7 @@ import type {
   SpanEvent,
   SpanKind,
   SpanStatusCode,
-} from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
 import {
   LIMITS,
   UNKNOWN_SERVICE,

@@ -1,5 +1,5 @@
 import { ConfigReader } from '@backstage/config';
-import type { Span } from '@internal/plugin-service-health-common';
+import type { Span } from '@fastify-backstage/plugin-service-health-common';
 import knexFactory, { Knex } from 'knex';
 import { createTraceSources } from './index';
 import { EmbeddedTraceSource } from './EmbeddedTraceSource';

@@ -1,6 +1,6 @@
 import express from 'express';
 import zlib from 'node:zlib';
-import type { Span } from '@internal/plugin-service-health-common';
+import type { Span } from '@fastify-backstage/plugin-service-health-common';
 import { createOtlpReceiverRouter } from './receiver';
 import {
   decodeExportTraceResponse,

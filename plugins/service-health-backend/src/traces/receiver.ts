@@ -1,5 +1,5 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import type { Span } from '@internal/plugin-service-health-common';
+import type { Span } from '@fastify-backstage/plugin-service-health-common';
 import express from 'express';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { convertOtlpTraces } from './otlp';

@@ -2,7 +2,7 @@ import { ConfigReader } from '@backstage/config';
 import type {
   Trace,
   TraceSummary,
-} from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
 import type { Knex } from 'knex';
 import { createTraceSources, TraceSources } from './index';
 import { JaegerTraceSource } from './JaegerTraceSource';

@@ -1,7 +1,7 @@
 import type {
   Trace,
   TraceSummary,
-} from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
 
 /** Which service (and environment) a trace query is about. @public */
 export type ServiceTarget = {

@@ -1,5 +1,5 @@
 import { createApiRef } from '@backstage/core-plugin-api';
-import type { ServiceHealthApi } from '@internal/plugin-service-health-common';
+import type { ServiceHealthApi } from '@fastify-backstage/plugin-service-health-common';
 
 /**
  * The service-health backend's API, as a Backstage utility API.

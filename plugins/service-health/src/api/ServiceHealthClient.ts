@@ -14,7 +14,7 @@ import type {
   Trace,
   TraceQuery,
   TraceSummary,
-} from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
 
 type Query = Record<string, string | number | boolean | undefined>;
 

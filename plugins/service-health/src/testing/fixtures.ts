@@ -9,7 +9,7 @@ import type {
   Span,
   Trace,
   TraceSummary,
-} from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
 import type { Entity } from '@backstage/catalog-model';
 
 export const NOW = Date.parse('2026-11-22T10:00:00.000Z');

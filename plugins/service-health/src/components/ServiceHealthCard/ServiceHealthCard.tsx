@@ -17,7 +17,7 @@ import { makeStyles, Theme } from '@material-ui/core/styles';
 import {
   isServiceHealthAvailable,
   SERVICE_HEALTH_ANNOTATIONS,
-} from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
 import { serviceHealthApiRef } from '../../api';
 import { usePolledData } from '../../hooks/usePolledData';
 import { useAutoRefresh } from '../../hooks/useAutoRefresh';

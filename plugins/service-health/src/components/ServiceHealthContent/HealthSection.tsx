@@ -13,7 +13,7 @@ import type {
   EndpointProbe,
   HealthSnapshot,
   SourcedResponse,
-} from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
 import { serviceHealthApiRef } from '../../api';
 import { PolledData, usePolledData } from '../../hooks/usePolledData';
 import { Banner } from '../shared/Banner';

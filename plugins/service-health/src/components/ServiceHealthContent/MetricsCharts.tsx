@@ -13,7 +13,7 @@ import {
   YAxis,
   YAxisProps,
 } from 'recharts';
-import type { MetricsPoint } from '@internal/plugin-service-health-common';
+import type { MetricsPoint } from '@fastify-backstage/plugin-service-health-common';
 import { seriesColors } from '../shared/status';
 import {
   formatClock,

@@ -13,7 +13,7 @@ import type {
   ProcessMetrics,
   RouteMetrics,
   SourceState,
-} from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
 import { serviceHealthApiRef } from '../../api';
 import { usePolledData } from '../../hooks/usePolledData';
 import {

@@ -8,7 +8,7 @@ import {
 import userEvent from '@testing-library/user-event';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
-import type { ServiceHealthApi } from '@internal/plugin-service-health-common';
+import type { ServiceHealthApi } from '@fastify-backstage/plugin-service-health-common';
 import { serviceHealthApiRef } from '../../api';
 import {
   down,

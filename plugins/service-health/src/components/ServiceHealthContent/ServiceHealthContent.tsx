@@ -11,7 +11,7 @@ import {
   isServiceHealthAvailable,
   SERVICE_HEALTH_ANNOTATIONS,
   ServiceEnvironment,
-} from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
 import { serviceHealthApiRef } from '../../api';
 import { useAutoRefresh } from '../../hooks/useAutoRefresh';
 import { usePolledData } from '../../hooks/usePolledData';

@@ -9,7 +9,7 @@ import Typography from '@material-ui/core/Typography';
 import { makeStyles, Theme } from '@material-ui/core/styles';
 import RefreshIcon from '@material-ui/icons/Refresh';
 import PauseIcon from '@material-ui/icons/PauseCircleOutline';
-import type { ServiceEnvironment } from '@internal/plugin-service-health-common';
+import type { ServiceEnvironment } from '@fastify-backstage/plugin-service-health-common';
 import { RANGES, RangeKey, REFRESH_INTERVALS } from './context';
 import { formatRelative } from '../shared/format';
 

@@ -11,7 +11,7 @@ import type {
   AttributeValue,
   Span,
   Trace,
-} from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
 import { formatDuration, formatTime } from '../shared/format';
 import { statusColors } from '../shared/status';
 import { criticalPath, flattenTrace } from './traceTree';

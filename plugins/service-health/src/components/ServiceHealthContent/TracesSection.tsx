@@ -17,7 +17,7 @@ import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles, Theme } from '@material-ui/core/styles';
 import ErrorIcon from '@material-ui/icons/Error';
-import type { TraceSummary } from '@internal/plugin-service-health-common';
+import type { TraceSummary } from '@fastify-backstage/plugin-service-health-common';
 import { serviceHealthApiRef } from '../../api';
 import { usePolledData } from '../../hooks/usePolledData';
 import { formatDuration, formatRelative, formatTime } from '../shared/format';

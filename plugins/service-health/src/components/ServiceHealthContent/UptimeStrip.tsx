@@ -4,7 +4,7 @@ import { makeStyles, Theme } from '@material-ui/core/styles';
 import type {
   HealthHistory,
   ProbeStatus,
-} from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
 import { DisplayStatus, statusColors, statusLabel } from '../shared/status';
 import { formatDuration, formatPercent, formatTime } from '../shared/format';
 

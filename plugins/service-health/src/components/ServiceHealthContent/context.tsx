@@ -1,5 +1,5 @@
 import { createContext, useContext } from 'react';
-import type { SourceState } from '@internal/plugin-service-health-common';
+import type { SourceState } from '@fastify-backstage/plugin-service-health-common';
 
 export type RangeKey = '15m' | '1h' | '6h' | '24h' | '7d';
 

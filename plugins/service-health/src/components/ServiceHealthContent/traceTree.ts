@@ -1,4 +1,4 @@
-import type { Span } from '@internal/plugin-service-health-common';
+import type { Span } from '@fastify-backstage/plugin-service-health-common';
 
 export interface SpanRow {
   span: Span;

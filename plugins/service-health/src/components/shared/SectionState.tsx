@@ -6,7 +6,7 @@ import HourglassEmptyIcon from '@material-ui/icons/HourglassEmpty';
 import type {
   SourceState,
   SourcedResponse,
-} from '@internal/plugin-service-health-common';
+} from '@fastify-backstage/plugin-service-health-common';
 import type { PolledData } from '../../hooks/usePolledData';
 import { Banner, BannerSeverity } from './Banner';
 import {

@@ -5,7 +5,7 @@ import ErrorIcon from '@material-ui/icons/Error';
 import WarningIcon from '@material-ui/icons/Warning';
 import PowerOffIcon from '@material-ui/icons/PowerSettingsNew';
 import HelpIcon from '@material-ui/icons/HelpOutline';
-import type { ProbeStatus } from '@internal/plugin-service-health-common';
+import type { ProbeStatus } from '@fastify-backstage/plugin-service-health-common';
 
 /** Status of anything we show: a probe, a check, a point of the strip. */
 export type DisplayStatus = ProbeStatus | 'unknown';

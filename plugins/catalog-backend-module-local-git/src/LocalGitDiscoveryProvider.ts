@@ -11,10 +11,10 @@ import {
   locationSpecToLocationEntity,
 } from '@backstage/plugin-catalog-node';
 import {
+  LOCAL_GIT_LOCATION_TYPE,
   listLocalRepositories,
   localRepositoryHasFile,
-} from '../git/localRepository';
-import { LOCAL_GIT_LOCATION_TYPE } from './LocalGitLocationProcessor';
+} from '@fastify-backstage/plugin-local-git-node';
 
 /** The catalog file the provider looks for, at the root of the default branch. */
 export const DISCOVERED_CATALOG_FILE = 'catalog-info.yaml';

@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LocalGitLocationProcessor } from './LocalGitLocationProcessor';
-import { createLocalRepository } from '../git/localRepository';
-import { makeTempDir, writeTree } from '../__testUtils__/fixtures';
+import {
+  createTestRepository,
+  makeTempDir,
+} from './__testUtils__/repositories';
 
 describe('LocalGitLocationProcessor', () => {
   const root = path.join(makeTempDir(), 'repos');
@@ -14,18 +16,9 @@ describe('LocalGitLocationProcessor', () => {
   };
 
   beforeAll(async () => {
-    const src = makeTempDir();
-    writeTree(src, {
+    await createTestRepository(root, 'orders-api', {
       'catalog-info.yaml':
         'apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: orders-api\nspec:\n  type: service\n',
-    });
-    await createLocalRepository({
-      root,
-      name: 'orders-api',
-      sourceDir: src,
-      defaultBranch: 'main',
-      commitMessage: 'x',
-      author: { name: 'a', email: 'a@b' },
     });
   });
 

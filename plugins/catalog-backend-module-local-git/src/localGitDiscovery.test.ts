@@ -22,10 +22,12 @@ import catalogPlugin from '@backstage/plugin-catalog-backend';
 import fs from 'node:fs';
 import { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { catalogModuleFastifyLocalGit } from '../module';
-import { createLocalRepository } from '../git/localRepository';
-import { waitFor } from '../__testUtils__/backend';
-import { makeTempDir, writeTree } from '../__testUtils__/fixtures';
+import { catalogModuleLocalGit } from './module';
+import {
+  createTestRepository,
+  makeTempDir,
+  waitFor,
+} from './__testUtils__/repositories';
 
 jest.setTimeout(120_000);
 
@@ -70,18 +72,10 @@ describe('discovery of local repositories in the catalog', () => {
   let backend: Awaited<ReturnType<typeof startTestBackend>>;
   let baseUrl: string;
 
-  async function publish(name: string) {
-    const src = makeTempDir();
-    writeTree(src, { 'catalog-info.yaml': catalogInfo(name) });
-    return createLocalRepository({
-      root,
-      name,
-      sourceDir: src,
-      defaultBranch: 'main',
-      commitMessage: 'init',
-      author: { name: 'a', email: 'a@b' },
+  const publish = (name: string) =>
+    createTestRepository(root, name, {
+      'catalog-info.yaml': catalogInfo(name),
     });
-  }
 
   async function api(method: string, urlPath: string, body?: unknown) {
     const res = await fetch(`${baseUrl}${urlPath}`, {
@@ -121,7 +115,7 @@ describe('discovery of local repositories in the catalog', () => {
     backend = await startTestBackend({
       features: [
         catalogPlugin,
-        catalogModuleFastifyLocalGit,
+        catalogModuleLocalGit,
         createServiceFactory({
           service: coreServices.rootLogger,
           deps: {},

@@ -4,6 +4,12 @@ import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import git from 'isomorphic-git';
 
+/**
+ * Catalog location type of files in local repositories:
+ * `local-git:file:///<root>/<name>.git/blob/<branch>/<path>`.
+ */
+export const LOCAL_GIT_LOCATION_TYPE = 'local-git';
+
 /** Repository names: what GitHub accepts, minus the odd cases. */
 export const REPOSITORY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 

@@ -7,12 +7,10 @@ import {
   processingResult,
 } from '@backstage/plugin-catalog-node';
 import {
+  LOCAL_GIT_LOCATION_TYPE,
   parseLocalContentsUrl,
   readLocalRepositoryFile,
-} from '../git/localRepository';
-
-/** Catalog location type of files in local repositories made by fastify:publish:local. */
-export const LOCAL_GIT_LOCATION_TYPE = 'local-git';
+} from '@fastify-backstage/plugin-local-git-node';
 
 /**
  * Reads `local-git` locations: `file:///<root>/<name>.git/blob/<branch>/<path>`,

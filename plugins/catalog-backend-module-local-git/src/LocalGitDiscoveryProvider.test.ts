@@ -13,29 +13,11 @@ import {
   localCatalogFileLocation,
   toDeferredLocationEntity,
 } from './LocalGitDiscoveryProvider';
-import { readLocalRepositoryDiscovery } from '../config';
-import { createLocalRepository } from '../git/localRepository';
-import { makeTempDir, writeTree } from '../__testUtils__/fixtures';
-
-const author = { name: 'a', email: 'a@b' };
-
-async function makeRepo(
-  root: string,
-  name: string,
-  files: Record<string, string>,
-  defaultBranch = 'main',
-) {
-  const src = makeTempDir();
-  writeTree(src, files);
-  return createLocalRepository({
-    root,
-    name,
-    sourceDir: src,
-    defaultBranch,
-    commitMessage: 'x',
-    author,
-  });
-}
+import { readLocalRepositoryDiscovery } from './config';
+import {
+  createTestRepository,
+  makeTempDir,
+} from './__testUtils__/repositories';
 
 function connect(provider: LocalGitDiscoveryProvider) {
   const connection: jest.Mocked<EntityProviderConnection> = {
@@ -53,16 +35,18 @@ describe('LocalGitDiscoveryProvider', () => {
 
   it('emits one Location per repository with a catalog file, as register-local would register it', async () => {
     const root = path.join(makeTempDir(), 'repos');
-    const orders = await makeRepo(root, 'orders-api', {
+    const orders = await createTestRepository(root, 'orders-api', {
       'catalog-info.yaml': catalogInfo('orders-api'),
     });
-    const payments = await makeRepo(
+    const payments = await createTestRepository(
       root,
       'payments',
       { 'catalog-info.yaml': catalogInfo('payments') },
       'trunk',
     );
-    await makeRepo(root, 'no-catalog', { 'README.md': '# no catalog file\n' });
+    await createTestRepository(root, 'no-catalog', {
+      'README.md': '# no catalog file\n',
+    });
     fs.mkdirSync(path.join(root, 'notes'));
     fs.mkdirSync(path.join(root, 'empty.git'));
     fs.writeFileSync(path.join(root, 'file.git'), 'not a directory');
@@ -101,7 +85,7 @@ describe('LocalGitDiscoveryProvider', () => {
 
   it('uses the target fastify:catalog:register-local registers', async () => {
     const root = path.join(makeTempDir(), 'repos');
-    const repo = await makeRepo(root, 'svc', {
+    const repo = await createTestRepository(root, 'svc', {
       'catalog-info.yaml': catalogInfo('svc'),
     });
     expect(localCatalogFileLocation(repo.repoContentsUrl)).toEqual({

@@ -1,0 +1,30 @@
+/**
+ * Local git repositories for trying a portal on one machine: bare repositories
+ * under one root that the scaffolder publishes to and the catalog reads from.
+ * Shared by `@fastify-backstage/plugin-scaffolder-backend-module-fastify` and
+ * `@fastify-backstage/plugin-catalog-backend-module-local-git`.
+ *
+ * @packageDocumentation
+ */
+export {
+  DEFAULT_LOCAL_REPOSITORY_ROOT,
+  LOCAL_REPOSITORY_ROOT_KEY,
+  readLocalRepositoryRoot,
+} from './config';
+export {
+  LOCAL_GIT_LOCATION_TYPE,
+  REPOSITORY_NAME,
+  createLocalRepository,
+  listLocalRepositories,
+  localRepositoryHasFile,
+  localRepositoryLocation,
+  parseLocalContentsUrl,
+  readLocalRepositoryFile,
+  validateBranchName,
+  validateRepositoryName,
+} from './localRepository';
+export type {
+  CreateLocalRepositoryOptions,
+  LocalRepositoryLocation,
+  LocalRepositorySummary,
+} from './localRepository';
