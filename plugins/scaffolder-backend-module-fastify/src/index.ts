@@ -1,7 +1,9 @@
 /**
  * Scaffolder actions for the Fastify service template: `fastify:portal:info`,
- * `fastify:features:apply`, and the local publisher's `fastify:publish:local`
- * and `fastify:catalog:register-local`.
+ * `fastify:features:apply`, the local publisher's `fastify:publish:local`
+ * and `fastify:catalog:register-local`, and template versioning and updates:
+ * `fastify:template:info`, `fastify:template:record`, `fastify:template:branch`
+ * and `fastify:template:update`.
  *
  * `backend.add(import('@fastify-backstage/plugin-scaffolder-backend-module-fastify'))`.
  * The catalog reads what the local publisher makes through
@@ -14,6 +16,10 @@ export { createFeaturesApplyAction } from './actions/featuresApply';
 export { createPortalInfoAction } from './actions/portalInfo';
 export { createPublishLocalAction } from './actions/publishLocal';
 export { createRegisterLocalAction } from './actions/registerLocal';
+export { createTemplateBranchAction } from './actions/templateBranch';
+export { createTemplateInfoAction } from './actions/templateInfo';
+export { createTemplateRecordAction } from './actions/templateRecord';
+export { createTemplateUpdateAction } from './actions/templateUpdate';
 export { applyFeatures } from './features/applyFeatures';
 export type {
   ApplyFeaturesOptions,
