@@ -47,8 +47,8 @@ export async function listSkeletonFiles(dir = SKELETON_DIR): Promise<string[]> {
 }
 
 /**
- * Copies the template and a clean skeleton (as a fresh clone has them) into
- * `<dest>/templates/fastify-service/{template.yaml,skeleton/}`, so tests run the
+ * Copies the template, its changelog and a clean skeleton (as a fresh clone has them) into
+ * `<dest>/templates/fastify-service/{template.yaml,CHANGELOG.md,skeleton/}`, so tests run the
  * template from a file location without a developer's node_modules or dist.
  */
 export async function copyTemplateSources(dest: string): Promise<string> {
@@ -56,6 +56,10 @@ export async function copyTemplateSources(dest: string): Promise<string> {
   const templateDest = path.join(templateDir, 'template.yaml');
   fs.mkdirSync(templateDir, { recursive: true });
   fs.copyFileSync(TEMPLATE_FILE, templateDest);
+  fs.copyFileSync(
+    path.join(path.dirname(TEMPLATE_FILE), 'CHANGELOG.md'),
+    path.join(templateDir, 'CHANGELOG.md'),
+  );
   for (const rel of await listSkeletonFiles()) {
     const target = path.join(templateDir, 'skeleton', rel);
     fs.mkdirSync(path.dirname(target), { recursive: true });
@@ -63,6 +67,20 @@ export async function copyTemplateSources(dest: string): Promise<string> {
     fs.chmodSync(target, fs.statSync(path.join(SKELETON_DIR, rel)).mode);
   }
   return templateDest;
+}
+
+/** Copies the "Update a Fastify service" template to `<dest>/templates/fastify-service-update/template.yaml`. */
+export function copyUpdateTemplate(dest: string): string {
+  const target = path.join(
+    dest,
+    'templates/fastify-service-update/template.yaml',
+  );
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.copyFileSync(
+    path.join(REPO_ROOT, 'templates/fastify-service-update/template.yaml'),
+    target,
+  );
+  return target;
 }
 
 /** The template's fetch:template url. */

@@ -14,12 +14,12 @@
  *   FASTIFY_MATRIX_NPM_CACHE=<dir>      npm cache (default: npm's own, shared by all combinations)
  *   FASTIFY_MATRIX_KEEP=1               keep the rendered projects (their folder is logged)
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { minimatch } from 'minimatch';
 import { startPortalBackend } from '../__testUtils__/backend';
 import { makeTempDir } from '../__testUtils__/fixtures';
+import { childEnv, runIn } from '../__testUtils__/projects';
 import {
   dryRunDirectoryContents,
   SKELETON_DIR,
@@ -71,77 +71,14 @@ const manifest: Record<
   fs.readFileSync(path.join(SKELETON_DIR, 'features.json'), 'utf8'),
 );
 
-function childEnv(
-  extra: Record<string, string | undefined> = {},
-): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    // nothing of the surrounding npm/jest run leaks into the rendered project's commands
-    if (
-      k.startsWith('npm_') ||
-      [
-        'NODE_OPTIONS',
-        'NODE_ENV',
-        'JEST_WORKER_ID',
-        'DATABASE_URL',
-        'REDIS_URL',
-        'INIT_CWD',
-      ].includes(k)
-    )
-      continue;
-    env[k] = v;
-  }
-  // the Node that runs this suite (24) first: the rendered projects need it
-  env.PATH = [path.dirname(process.execPath), process.env.PATH].join(
-    path.delimiter,
-  );
-  env.CI = 'true';
-  if (process.env.FASTIFY_MATRIX_NPM_CACHE)
-    env.npm_config_cache = process.env.FASTIFY_MATRIX_NPM_CACHE;
-  for (const [k, v] of Object.entries(extra)) {
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  }
-  return env;
-}
-
 const timings: string[] = [];
-
-function run(
+const run = (
   cwd: string,
   what: string,
   command: string,
   args: string[],
   env = childEnv(),
-): Promise<void> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', d => (output += d));
-    child.stderr.on('data', d => (output += d));
-    child.on('error', reject);
-    child.on('close', code => {
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      timings.push(
-        `${path.basename(cwd)}: ${what} ${seconds}s${code ? ' FAILED' : ''}`,
-      );
-      if (code === 0) resolve();
-      else
-        reject(
-          new Error(
-            `${what} failed in ${cwd} (exit ${code}, ${seconds}s):\n${output.slice(
-              -6000,
-            )}`,
-          ),
-        );
-    });
-  });
-}
+) => runIn(timings, cwd, what, command, args, env);
 
 function listFiles(dir: string, rel = ''): string[] {
   return fs

@@ -42,27 +42,30 @@ export interface ServiceRepository {
   }): Promise<{ url: string; kind: 'pull-request' | 'branch' }>;
 }
 
-/** Where a repository's files are: the part of a location before `/blob/<branch>/`. */
+/**
+ * Where an entity's repository is: its source location, else the location the
+ * catalog read it from, cut before `/blob/<branch>/` (or `/tree/<branch>/`).
+ */
 export function repositoryOfEntity(
   entity: Entity,
 ): { type: string; repoUrl: string; branch: string } {
   const annotations = entity.metadata.annotations ?? {};
-  const location =
-    annotations['backstage.io/managed-by-location'] ??
-    annotations['backstage.io/source-location'];
-  if (!location) {
-    throw new InputError(
-      `${entity.metadata.name} has no location annotation; cannot find its repository`,
-    );
+  const candidates = [
+    annotations['backstage.io/source-location'],
+    annotations['backstage.io/managed-by-location'],
+  ].filter((l): l is string => Boolean(l));
+  for (const location of candidates) {
+    const { type, target } = parseLocationRef(location);
+    const match = /^(.+?)\/(?:blob|tree)\/([^/]+)(?:\/.*)?$/.exec(target);
+    if (match) {
+      return { type, repoUrl: match[1], branch: decodeURIComponent(match[2]) };
+    }
   }
-  const { type, target } = parseLocationRef(location);
-  const match = /^(.+?)\/(?:blob|tree)\/([^/]+)(?:\/.*)?$/.exec(target);
-  if (!match) {
-    throw new InputError(
-      `${entity.metadata.name} comes from ${location}, which is not a file in a repository branch`,
-    );
-  }
-  return { type, repoUrl: match[1], branch: decodeURIComponent(match[2]) };
+  throw new InputError(
+    `${entity.metadata.name} has no location in a repository branch (${
+      candidates.join(', ') || 'no location annotations'
+    }); cannot find its repository`,
+  );
 }
 
 const exists = async (gitdir: string, ref: string) => {

@@ -1,0 +1,460 @@
+/*
+ * Template updates end to end, through the real scaffolder and catalog: services
+ * are created from the template at version N (1.0.0, the copy under test), their
+ * owners change them (a route, a README line, a dependency with its lockfile),
+ * the template moves to a fixture version N+1 (README and package.json changed
+ * elsewhere, a route changed, a file added, one removed, a feature file moved,
+ * bumped with `template:bump`), and the "Update a Fastify service" template
+ * merges N+1 into each service. For all features on and all off:
+ *
+ * - clean: the update branch keeps every owner change and has every template
+ *   change, its regenerated lockfile installs unchanged, and the project
+ *   builds, lints and passes its tests;
+ * - conflicting (the owner changed the README line N+1 changes, and a file N+1
+ *   deletes): the update reports exactly those files, both sides are in the
+ *   branch, and the default branch is untouched.
+ *
+ * FASTIFY_MATRIX=render-only skips npm (install, lockfile, build, lint, tests).
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import {
+  startPortalBackend,
+  waitFor,
+} from '../__testUtils__/backend';
+import { makeTempDir, writeTree } from '../__testUtils__/fixtures';
+import { childEnv, runIn } from '../__testUtils__/projects';
+import {
+  copyTemplateSources,
+  copyUpdateTemplate,
+  REPO_ROOT,
+} from '../__testUtils__/templateSources';
+
+const RENDER_ONLY = process.env.FASTIFY_MATRIX === 'render-only';
+jest.setTimeout(RENDER_ONLY ? 300_000 : 30 * 60_000);
+
+const exec = promisify(execFile);
+const timings: string[] = [];
+const run = (cwd: string, what: string, command: string, args: string[]) =>
+  runIn(timings, cwd, what, command, args);
+const git = async (cwd: string, ...args: string[]) =>
+  (
+    await exec('git', args, {
+      cwd,
+      env: {
+        ...childEnv(),
+        GIT_AUTHOR_NAME: 'Owner',
+        GIT_AUTHOR_EMAIL: 'owner@example.com',
+        GIT_COMMITTER_NAME: 'Owner',
+        GIT_COMMITTER_EMAIL: 'owner@example.com',
+      },
+    })
+  ).stdout.trim();
+
+const ORG = `
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata: { name: team-a }
+spec: { type: team, children: [] }
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata: { name: jane }
+spec:
+  profile: { displayName: Jane Doe, email: jane@example.com }
+  memberOf: [team-a]
+`;
+
+type Features = { database: string; events: string; auth: string };
+const COMBINATIONS: Array<[string, Features]> = [
+  ['all features on', { database: 'postgres', events: 'redis-streams', auth: 'jwt' }],
+  ['all features off', { database: 'none', events: 'none', auth: 'none' }],
+];
+
+const OWNER_ROUTE = `import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+
+/** Added by the owner after the service was created. */
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/hello',
+    { schema: { tags: ['service'], summary: 'A greeting', response: { 200: Type.Object({ hello: Type.String() }) } } },
+    async () => ({ hello: 'world' }),
+  );
+};
+
+export default routes;
+`;
+const OWNER_README_LINE = 'Maintained by team A; ask in #orders.';
+const TEMPLATE_README_SECTION =
+  '## Updating from the template\n\nThe portal offers template updates as a branch or pull request.\n';
+
+const replaceOnce = (text: string, from: string, to: string) => {
+  if (!text.includes(from)) throw new Error(`fixture: '${from}' not found`);
+  return text.replace(from, to);
+};
+const edit = (file: string, change: (text: string) => string) =>
+  fs.writeFileSync(file, change(fs.readFileSync(file, 'utf8')));
+
+/**
+ * Version N+1 of the template copy in `templateDir`: the skeleton changed in
+ * files the owners also change (elsewhere), a route changed, a file added and
+ * one removed, the auth feature's script moved, then `template:bump`.
+ */
+async function makeNextVersion(templateDir: string) {
+  const skeleton = path.join(templateDir, 'skeleton');
+  edit(path.join(skeleton, 'README.md'), text =>
+    replaceOnce(
+      `${text.trimEnd()}\n\n${TEMPLATE_README_SECTION}`,
+      '· Fastify 5 · TypeScript (ESM, strict) · Node 24',
+      '· Fastify 5 · TypeScript (ESM, strict) · Node 24 · kept current by template updates',
+    ),
+  );
+  edit(path.join(skeleton, 'package.json'), text =>
+    replaceOnce(
+      replaceOnce(
+        text,
+        '"typecheck": "tsc --noEmit",',
+        '"typecheck": "tsc --noEmit",\n    "check": "npm run typecheck && npm run lint",',
+      ),
+      'scripts/token.ts',
+      'scripts/dev-token.ts',
+    ),
+  );
+  edit(path.join(skeleton, 'features.json'), text =>
+    replaceOnce(text, '"scripts/token.ts"', '"scripts/dev-token.ts"'),
+  );
+  fs.renameSync(
+    path.join(skeleton, 'scripts/token.ts'),
+    path.join(skeleton, 'scripts/dev-token.ts'),
+  );
+  edit(path.join(skeleton, 'src/routes/v1/info.ts'), text =>
+    replaceOnce(text, "summary: 'Service identity'", "summary: 'Service identity: name, version, description'"),
+  );
+  fs.rmSync(path.join(skeleton, 'ops/prometheus.yml'));
+  writeTree(skeleton, {
+    'docs/upgrading.md': '# Upgrading ${{ values.name }}\n\nTemplate updates arrive as branches.\n',
+  });
+  // The skeleton hash lists files with git: make the copy a repository of its own.
+  await git(templateDir, 'init', '-q');
+  await git(templateDir, 'add', '-A');
+  await exec(
+    process.execPath,
+    [
+      path.join(REPO_ROOT, 'scripts/template-version.mjs'),
+      'bump',
+      '--minor',
+      'Documents template updates, adds `npm run check`, moves the token script to scripts/dev-token.ts, drops ops/prometheus.yml.',
+    ],
+    { env: { ...process.env, TEMPLATE_DIR: templateDir } },
+  );
+  const check = await exec(
+    process.execPath,
+    [path.join(REPO_ROOT, 'scripts/template-version.mjs'), 'check'],
+    { env: { ...process.env, TEMPLATE_DIR: templateDir } },
+  );
+  expect(check.stdout).toContain('1.1.0');
+}
+
+describe('template updates', () => {
+  let portal: Awaited<ReturnType<typeof startPortalBackend>>;
+  let dir: string;
+  let repoRoot: string;
+  let templateDir: string;
+  const started = Date.now();
+
+  async function runTask(templateRef: string, values: Record<string, unknown>) {
+    const created = await portal.api('POST', '/api/scaffolder/v2/tasks', {
+      templateRef,
+      values,
+    });
+    expect(created.status).toBe(201);
+    const task = await waitFor(
+      `task ${templateRef}`,
+      async () => {
+        const res = await portal.api(
+          'GET',
+          `/api/scaffolder/v2/tasks/${created.body.id}`,
+        );
+        return ['completed', 'failed', 'cancelled'].includes(res.body.status)
+          ? res.body
+          : undefined;
+      },
+      240_000,
+    );
+    const events = (
+      await portal.api('GET', `/api/scaffolder/v2/tasks/${created.body.id}/events`)
+    ).body as any[];
+    const log = events
+      .filter(e => e.type === 'log')
+      .map(e => e.body.message)
+      .join('\n');
+    expect({ status: task.status, log: task.status === 'completed' ? '' : log }).toEqual({
+      status: 'completed',
+      log: '',
+    });
+    return events.find(e => e.type === 'completion').body.output;
+  }
+
+  async function entity(name: string) {
+    return waitFor(`${name} in the catalog`, async () => {
+      const res = await portal.api(
+        'GET',
+        `/api/catalog/entities/by-name/component/default/${name}`,
+      );
+      return res.status === 200 ? res.body : undefined;
+    });
+  }
+
+  const services = COMBINATIONS.flatMap(([label, features]) =>
+    ['clean', 'conflict'].map(kind => ({
+      label,
+      features,
+      kind,
+      name: `svc-${features.database === 'none' ? 'off' : 'on'}-${kind}`,
+    })),
+  );
+
+  beforeAll(async () => {
+    dir = makeTempDir('fastify-update-');
+    const templateFile = await copyTemplateSources(dir);
+    templateDir = path.dirname(templateFile);
+    const updateTemplateFile = copyUpdateTemplate(dir);
+    writeTree(dir, { 'org.yaml': ORG });
+    repoRoot = path.join(dir, 'local-git');
+    portal = await startPortalBackend({
+      catalog: {
+        rules: [{ allow: ['Component', 'Group', 'User', 'Template', 'Location'] }],
+        locations: [
+          { type: 'file', target: path.join(dir, 'org.yaml') },
+          { type: 'file', target: templateFile },
+          { type: 'file', target: updateTemplateFile },
+        ],
+      },
+      scaffolder: { fastify: { localRepositoryRoot: repoRoot } },
+    });
+    for (const name of ['fastify-service', 'fastify-service-update']) {
+      await waitFor(`template ${name}`, async () => {
+        const res = await portal.api(
+          'GET',
+          `/api/catalog/entities/by-name/template/default/${name}`,
+        );
+        return res.status === 200 ? true : undefined;
+      });
+    }
+    await entity('jane').catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    await portal?.backend.stop();
+    // eslint-disable-next-line no-console
+    console.log(
+      `template updates in ${((Date.now() - started) / 1000).toFixed(0)}s (${dir}):\n${timings.join('\n')}`,
+    );
+    if (!process.env.FASTIFY_MATRIX_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates services at 1.0.0 that record their version, answers and pristine render', async () => {
+    for (const service of services) {
+      const output = await runTask('template:default/fastify-service', {
+        name: service.name,
+        description: `Update test ${service.label}`,
+        owner: 'group:default/team-a',
+        lifecycle: 'experimental',
+        port: 8080,
+        publishTarget: 'local',
+        ...service.features,
+      });
+      expect(output.links[1].entityRef).toBe(`component:default/${service.name}`);
+      const component = await entity(service.name);
+      expect(component.spec.scaffoldedFrom).toBe('template:default/fastify-service');
+      expect(component.metadata.annotations['template-updates.io/template-version']).toBe(
+        '1.0.0',
+      );
+      const gitdir = path.join(repoRoot, `${service.name}.git`);
+      // the template branch is the first commit, the pristine render
+      expect(await git(gitdir, 'rev-parse', 'template')).toBe(
+        await git(gitdir, 'rev-parse', 'main'),
+      );
+      const record = JSON.parse(await git(gitdir, 'show', 'main:.backstage/template.json'));
+      expect(record).toEqual({
+        templateRef: 'template:default/fastify-service',
+        version: '1.0.0',
+        parameters: expect.objectContaining({ name: service.name, ...service.features }),
+      });
+    }
+  });
+
+  it("lets owners change their services (a route, the README, a dependency with its lockfile)", async () => {
+    for (const service of services) {
+      const work = path.join(dir, 'work', service.name);
+      await git(dir, 'clone', '-q', path.join(repoRoot, `${service.name}.git`), work);
+      edit(path.join(work, 'README.md'), text =>
+        service.kind === 'clean'
+          ? replaceOnce(text, `# ${service.name}\n`, `# ${service.name}\n\n${OWNER_README_LINE}\n`)
+          : replaceOnce(
+              text,
+              '· Fastify 5 · TypeScript (ESM, strict) · Node 24',
+              '· Fastify 5 · TypeScript (ESM, strict) · Node 24 · on call: #orders',
+            ),
+      );
+      writeTree(work, { 'src/routes/v1/hello.ts': OWNER_ROUTE });
+      const pkg = JSON.parse(fs.readFileSync(path.join(work, 'package.json'), 'utf8'));
+      pkg.dependencies = { ...pkg.dependencies, ms: '^2.1.3' };
+      fs.writeFileSync(path.join(work, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+      if (service.kind === 'conflict') {
+        // the template deletes this file in 1.1.0
+        fs.appendFileSync(path.join(work, 'ops/prometheus.yml'), '# scraped every 15 s\n');
+      } else if (!RENDER_ONLY) {
+        await run(work, 'npm install', 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund']);
+        await run(work, 'prettier', 'npx', ['prettier', '--write', 'src/routes/v1/hello.ts']);
+      }
+      await git(work, 'add', '-A');
+      await git(work, 'commit', '-q', '-m', 'Owner changes');
+      await git(work, 'push', '-q', 'origin', 'main');
+    }
+  });
+
+  it('moves the template to 1.1.0 (fixture) and the catalog sees it', async () => {
+    await makeNextVersion(templateDir);
+    const refreshed = await portal.api('POST', '/api/catalog/refresh', {
+      entityRef: 'template:default/fastify-service',
+    });
+    expect(refreshed.status).toBe(200);
+    await waitFor('template 1.1.0 in the catalog', async () => {
+      const res = await portal.api(
+        'GET',
+        '/api/catalog/entities/by-name/template/default/fastify-service',
+      );
+      return res.body?.metadata?.annotations?.['backstage.io/template-version'] === '1.1.0'
+        ? true
+        : undefined;
+    });
+  });
+
+  describe.each(COMBINATIONS)('%s', (label, features) => {
+    const on = features.database !== 'none';
+    const name = (kind: string) => `svc-${on ? 'on' : 'off'}-${kind}`;
+
+    it('merges cleanly: the owner changes stay, the template changes arrive, and it builds, lints and tests', async () => {
+      const service = name('clean');
+      const gitdir = path.join(repoRoot, `${service}.git`);
+      const mainBefore = await git(gitdir, 'rev-parse', 'main');
+      const templateBefore = await git(gitdir, 'rev-parse', 'template');
+      const output = await runTask('template:default/fastify-service-update', {
+        entity: `component:default/${service}`,
+      });
+      expect(output.text[0].title).toBe('Clean');
+      expect(output.text[0].content).toContain('**Clean.** 1.0.0 → 1.1.0');
+      expect(output.links[0]).toEqual({
+        title: 'Update branch (diff)',
+        icon: 'github',
+        url: `/template-updates/local-compare?repository=${service}&base=main&head=template-update-1.1.0`,
+      });
+
+      // main untouched; template advanced by the pristine 1.1.0 render; the update merges both
+      expect(await git(gitdir, 'rev-parse', 'main')).toBe(mainBefore);
+      expect(await git(gitdir, 'rev-parse', 'template^')).toBe(templateBefore);
+      expect(
+        (await git(gitdir, 'rev-list', '--parents', '-n', '1', 'template-update-1.1.0'))
+          .split(' ')
+          .slice(1),
+      ).toEqual([mainBefore, await git(gitdir, 'rev-parse', 'template')]);
+
+      const work = path.join(dir, 'work', service);
+      await git(work, 'fetch', '-q', 'origin');
+      await git(work, 'checkout', '-q', '-b', 'update', 'origin/template-update-1.1.0');
+      const read = (rel: string) => fs.readFileSync(path.join(work, rel), 'utf8');
+      const exists = (rel: string) => fs.existsSync(path.join(work, rel));
+      // the owner's changes
+      expect(read('README.md')).toContain(OWNER_README_LINE);
+      expect(read('src/routes/v1/hello.ts')).toContain("'/hello'");
+      const pkg = JSON.parse(read('package.json'));
+      expect(pkg.dependencies.ms).toBe('^2.1.3');
+      // the template's changes
+      expect(read('README.md')).toContain('kept current by template updates');
+      expect(read('README.md')).toContain('## Updating from the template');
+      expect(pkg.scripts.check).toBe('npm run typecheck && npm run lint');
+      expect(read('src/routes/v1/info.ts')).toContain('Service identity: name, version, description');
+      expect(read('docs/upgrading.md')).toContain(`# Upgrading ${service}`);
+      expect(exists('ops/prometheus.yml')).toBe(false);
+      expect(read('.backstage/template.json')).toContain('"version": "1.1.0"');
+      expect(parse(read('catalog-info.yaml')).metadata.annotations).toMatchObject({
+        'template-updates.io/template-version': '1.1.0',
+      });
+      // the feature choices, including the moved feature file
+      expect(exists('scripts/dev-token.ts')).toBe(on);
+      expect(exists('scripts/token.ts')).toBe(false);
+      expect(pkg.scripts.token).toBe(on ? 'node --env-file-if-exists=.env scripts/dev-token.ts' : undefined);
+      expect(exists('src/db')).toBe(on);
+      expect(exists('src/events')).toBe(on);
+      expect(exists('src/auth')).toBe(on);
+      expect(read('README.md')).not.toContain('#region feature:');
+      expect(read('README.md')).not.toContain('<<<<<<<');
+
+      if (RENDER_ONLY) return;
+      // the lockfile was regenerated, not merged: npm finds nothing to change
+      expect(output.text[0].content).toContain('package-lock.json was regenerated');
+      expect(JSON.parse(read('package-lock.json')).packages['node_modules/ms']).toBeDefined();
+      await run(work, 'npm install', 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund']);
+      expect(await git(work, 'status', '--porcelain')).toBe('');
+      await run(work, 'npm run build', 'npm', ['run', 'build']);
+      await run(work, 'npm run lint', 'npm', ['run', 'lint']);
+      await run(work, 'npm test', 'npm', ['test']);
+    });
+
+    it('reports a conflicting edit and loses nothing', async () => {
+      const service = name('conflict');
+      const gitdir = path.join(repoRoot, `${service}.git`);
+      const mainBefore = await git(gitdir, 'rev-parse', 'main');
+      const output = await runTask('template:default/fastify-service-update', {
+        entity: `component:default/${service}`,
+      });
+      expect(output.text[0].title).toBe('Conflicts');
+      expect(output.text[0].content).toContain('**Conflicts in 2 file(s).**');
+      expect(output.text[0].content).toContain('- `README.md` (content)');
+      expect(output.text[0].content).toContain('- `ops/prometheus.yml` (deleted-by-template)');
+      expect(await git(gitdir, 'rev-parse', 'main')).toBe(mainBefore);
+
+      const show = (rel: string) => git(gitdir, 'show', `template-update-1.1.0:${rel}`);
+      const readme = await show('README.md');
+      expect(readme).toMatch(
+        /<<<<<<< main \(your service\)\n.*on call: #orders\n=======\n.*kept current by template updates\n>>>>>>> template 1\.1\.0\n/,
+      );
+      // the non-conflicting template change in the same file is applied
+      expect(readme).toContain('## Updating from the template');
+      // the owner's version of the file the template deleted is kept
+      expect(await show('ops/prometheus.yml')).toContain('# scraped every 15 s');
+      // every other change of both sides is there
+      expect(await show('src/routes/v1/hello.ts')).toContain("'/hello'");
+      expect(JSON.parse(await show('package.json')).dependencies.ms).toBe('^2.1.3');
+      expect(await show('docs/upgrading.md')).toContain(`# Upgrading ${service}`);
+    });
+  });
+
+  it('says a service at the current version is up to date', async () => {
+    // main of svc-on-clean is still at 1.0.0 (the update is a branch): use a fresh service at 1.1.0
+    await runTask('template:default/fastify-service', {
+      name: 'svc-current',
+      description: 'Made at 1.1.0',
+      owner: 'group:default/team-a',
+      lifecycle: 'experimental',
+      port: 8080,
+      publishTarget: 'local',
+      database: 'none',
+      auth: 'none',
+    });
+    const output = await runTask('template:default/fastify-service-update', {
+      entity: 'component:default/svc-current',
+    });
+    expect(output.text[0].title).toBe('Up to date');
+    expect(output.links[0]).toEqual({
+      title: 'Service',
+      icon: 'github',
+      url: '/catalog/default/component/svc-current',
+    });
+  });
+});
