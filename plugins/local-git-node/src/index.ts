@@ -23,6 +23,8 @@ export {
   validateBranchName,
   validateRepositoryName,
 } from './localRepository';
+export { compareLocalBranches } from './compareBranches';
+export type { BranchComparisonResult, ComparedFile } from './compareBranches';
 export type {
   CreateLocalRepositoryOptions,
   LocalRepositoryLocation,
