@@ -38,6 +38,9 @@ backend.add(
   import('@fastify-backstage/plugin-catalog-backend-module-local-git'),
 );
 
+// How far services made from a versioned template are behind it; local update branches' diffs.
+backend.add(import('@fastify-backstage/plugin-template-updates-backend'));
+
 // Health, metrics and traces of every catalog service.
 backend.add(import('@fastify-backstage/plugin-service-health-backend'));
 

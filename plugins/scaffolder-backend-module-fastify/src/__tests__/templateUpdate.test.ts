@@ -335,7 +335,7 @@ describe('template updates', () => {
     });
   });
 
-  describe.each(COMBINATIONS)('%s', (label, features) => {
+  describe.each(COMBINATIONS)('%s', (_label, features) => {
     const on = features.database !== 'none';
     const name = (kind: string) => `svc-${on ? 'on' : 'off'}-${kind}`;
 

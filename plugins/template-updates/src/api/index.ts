@@ -1,0 +1,3 @@
+export { templateUpdatesApiRef } from './TemplateUpdatesApi';
+export type { TemplateUpdatesApi } from './TemplateUpdatesApi';
+export { TemplateUpdatesClient } from './TemplateUpdatesClient';

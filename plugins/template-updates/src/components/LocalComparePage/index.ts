@@ -1,0 +1,1 @@
+export { LocalComparePage } from './LocalComparePage';

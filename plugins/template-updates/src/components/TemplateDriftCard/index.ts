@@ -1,0 +1,1 @@
+export { TemplateDriftCard, TemplateDriftView, updateTemplateUrl } from './TemplateDriftCard';

@@ -1,0 +1,2 @@
+export { TemplateDriftFilter, TemplateDriftPicker } from './TemplateDriftPicker';
+export type { TemplateDriftChoice, TemplateDriftFilters } from './TemplateDriftPicker';
