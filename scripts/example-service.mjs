@@ -84,14 +84,16 @@ async function api(backendUrl, token, path, init = {}) {
   return { status: res.status, body };
 }
 
-/** Runs the template through the scaffolder API and waits for the task; returns its output. */
-export async function runTemplate({ backendUrl, token, values }) {
+/** Runs a template (the Fastify one by default) through the scaffolder API and waits for the task; returns its output. */
+export async function runTemplate({
+  backendUrl,
+  token,
+  values,
+  templateRef = 'template:default/fastify-service',
+}) {
   const created = await api(backendUrl, token, '/api/scaffolder/v2/tasks', {
     method: 'POST',
-    body: JSON.stringify({
-      templateRef: 'template:default/fastify-service',
-      values,
-    }),
+    body: JSON.stringify({ templateRef, values }),
   });
   if (created.status !== 201) {
     throw new Error(

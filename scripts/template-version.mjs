@@ -61,7 +61,9 @@ export function skeletonHash(skeletonDir) {
   for (const rel of skeletonFiles(skeletonDir)) {
     const abs = join(skeletonDir, rel);
     const executable = (statSync(abs).mode & 0o111) !== 0;
-    const content = createHash('sha256').update(readFileSync(abs)).digest('hex');
+    const content = createHash('sha256')
+      .update(readFileSync(abs))
+      .digest('hex');
     hash.update(`${rel}\0${executable ? '755' : '644'}\0${content}\n`);
   }
   return hash.digest('hex');
@@ -83,7 +85,10 @@ function readAnnotation(text, key, file) {
 }
 
 function writeAnnotation(text, key, value) {
-  return text.replace(annotationPattern(key), (_, prefix) => `${prefix}${value}`);
+  return text.replace(
+    annotationPattern(key),
+    (_, prefix) => `${prefix}${value}`,
+  );
 }
 
 function nextVersion(version, level) {
@@ -123,7 +128,10 @@ export function check(templateDir) {
       `the skeleton changed since version ${version} was recorded (hash ${actual.slice(
         0,
         12,
-      )}…, recorded ${recorded.slice(0, 12)}…). Created services are updated from one version to the next, so every skeleton change needs a new version: run\n    npm run template:bump -- "<what changed, one line for the changelog>"`,
+      )}…, recorded ${recorded.slice(
+        0,
+        12,
+      )}…). Created services are updated from one version to the next, so every skeleton change needs a new version: run\n    npm run template:bump -- "<what changed, one line for the changelog>"`,
     );
   }
   const versions = existsSync(changelogFile)
@@ -131,7 +139,10 @@ export function check(templateDir) {
     : [];
   if (versions[0] !== version) {
     problems.push(
-      `${relative(ROOT, changelogFile)} must start with a section for ${version} ("## ${version} - <date>"); its first section is ${
+      `${relative(
+        ROOT,
+        changelogFile,
+      )} must start with a section for ${version} ("## ${version} - <date>"); its first section is ${
         versions[0] ?? 'missing'
       }`,
     );
@@ -163,9 +174,9 @@ export function bump(templateDir, level, lines, today = new Date()) {
   const changelog = existsSync(changelogFile)
     ? readFileSync(changelogFile, 'utf8')
     : '# Changelog\n';
-  const section = `## ${version} - ${today.toISOString().slice(0, 10)}\n\n${lines
-    .map(line => `- ${line.trim()}`)
-    .join('\n')}\n\n`;
+  const section = `## ${version} - ${today
+    .toISOString()
+    .slice(0, 10)}\n\n${lines.map(line => `- ${line.trim()}`).join('\n')}\n\n`;
   const first = changelog.search(/^## /m);
   writeFileSync(
     changelogFile,
@@ -184,7 +195,8 @@ function main(argv) {
   if (command === 'check') {
     const { version, problems } = check(templateDir);
     if (problems.length) {
-      for (const problem of problems) console.error(`template-version: ${problem}`);
+      for (const problem of problems)
+        console.error(`template-version: ${problem}`);
       return 1;
     }
     console.log(`template-version: ${version}, skeleton unchanged since`);

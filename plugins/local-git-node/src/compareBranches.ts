@@ -47,7 +47,11 @@ export async function compareLocalBranches(
     }
   };
   const [baseOid, headOid] = await Promise.all([resolve(base), resolve(head)]);
-  const bases = await git.findMergeBase({ fs, gitdir, oids: [baseOid, headOid] });
+  const bases = await git.findMergeBase({
+    fs,
+    gitdir,
+    oids: [baseOid, headOid],
+  });
   if (!bases.length) {
     throw new InputError(`'${base}' and '${head}' share no history`);
   }
@@ -75,12 +79,13 @@ export async function compareLocalBranches(
         content ? Buffer.from(content).toString('utf8') : '';
       const tooBig =
         (before?.length ?? 0) + (after?.length ?? 0) > MAX_PATCH_BYTES;
-      const binary =
-        (before && isBinary(before)) || (after && isBinary(after));
+      const binary = (before && isBinary(before)) || (after && isBinary(after));
       files.push({
         path: filepath,
         status,
-        conflicted: Boolean(after && !binary && CONFLICT_MARKERS.test(text(after))),
+        conflicted: Boolean(
+          after && !binary && CONFLICT_MARKERS.test(text(after)),
+        ),
         ...(tooBig || binary
           ? {}
           : {

@@ -38,7 +38,13 @@ export const scaffolderModuleFastify = createBackendModule({
         urlReader: coreServices.urlReader,
         scaffolderService: scaffolderServiceRef,
       },
-      async init({ scaffolder, config, catalog, urlReader, scaffolderService }) {
+      async init({
+        scaffolder,
+        config,
+        catalog,
+        urlReader,
+        scaffolderService,
+      }) {
         scaffolder.addActions(
           createFeaturesApplyAction(),
           createPublishLocalAction({ config }),

@@ -19,7 +19,12 @@ jest.setTimeout(60_000);
 const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'template-updates-'));
 const templateDir = path.join(temp, 'template');
 const root = path.join(temp, 'repositories');
-const author = { name: 'a', email: 'a@example.com', timestamp: 1, timezoneOffset: 0 };
+const author = {
+  name: 'a',
+  email: 'a@example.com',
+  timestamp: 1,
+  timezoneOffset: 0,
+};
 
 const template: Entity = {
   apiVersion: 'scaffolder.backstage.io/v1beta3',
@@ -49,7 +54,12 @@ function made(name: string, version: string | undefined, extra = {}): Entity {
         ...extra,
       },
     },
-    spec: { type: 'service', owner: 'team-a', lifecycle: 'production', scaffoldedFrom: 'template:default/svc' },
+    spec: {
+      type: 'service',
+      owner: 'team-a',
+      lifecycle: 'production',
+      scaffoldedFrom: 'template:default/svc',
+    },
   };
 }
 
@@ -78,9 +88,15 @@ describe('template-updates backend', () => {
     const readme = await git.writeBlob({
       fs,
       gitdir,
-      blob: Buffer.from('# orders\n\n<<<<<<< main (your service)\nmine\n=======\ntheirs\n>>>>>>> template 1.1.0\n'),
+      blob: Buffer.from(
+        '# orders\n\n<<<<<<< main (your service)\nmine\n=======\ntheirs\n>>>>>>> template 1.1.0\n',
+      ),
     });
-    const added = await git.writeBlob({ fs, gitdir, blob: Buffer.from('new\n') });
+    const added = await git.writeBlob({
+      fs,
+      gitdir,
+      blob: Buffer.from('new\n'),
+    });
     const { commit } = await git.readCommit({ fs, gitdir, oid: commitHash });
     const { tree } = await git.readTree({ fs, gitdir, oid: commit.tree });
     const newTree = await git.writeTree({
@@ -157,11 +173,19 @@ describe('template-updates backend', () => {
   it('tells a current service, and refuses entities without a recorded version', async () => {
     const current = await get('/entities/component/default/current/drift');
     expect(current.body).toMatchObject({ status: 'current', changes: [] });
-    const unversioned = await get('/entities/component/default/unversioned/drift');
+    const unversioned = await get(
+      '/entities/component/default/unversioned/drift',
+    );
     expect(unversioned.status).toBe(400);
-    expect(unversioned.body.error.message).toContain('records no template version');
-    expect((await get('/entities/component/default/nope/drift')).status).toBe(404);
-    expect((await get('/entities/component/default/bad%20name/drift')).status).toBe(400);
+    expect(unversioned.body.error.message).toContain(
+      'records no template version',
+    );
+    expect((await get('/entities/component/default/nope/drift')).status).toBe(
+      404,
+    );
+    expect(
+      (await get('/entities/component/default/bad%20name/drift')).status,
+    ).toBe(400);
     const anonymous = await request(backend.server).get(
       '/api/template-updates/entities/component/default/behind/drift',
     );
@@ -169,10 +193,14 @@ describe('template-updates backend', () => {
   });
 
   it("shows a local update branch's diff, marking files that still hold conflicts", async () => {
-    const res = await get('/local/orders/compare?base=main&head=template-update-1.1.0');
+    const res = await get(
+      '/local/orders/compare?base=main&head=template-update-1.1.0',
+    );
     expect(res.status).toBe(200);
     expect(res.body.headCommit.message).toBe('Update to 1.1.0\n');
-    expect(res.body.files.map((f: any) => [f.path, f.status, f.conflicted])).toEqual([
+    expect(
+      res.body.files.map((f: any) => [f.path, f.status, f.conflicted]),
+    ).toEqual([
       ['NEW.md', 'added', false],
       ['README.md', 'modified', true],
     ]);
@@ -181,9 +209,17 @@ describe('template-updates backend', () => {
   });
 
   it('refuses unknown repositories and branches, and bad names', async () => {
-    expect((await get('/local/nope/compare?base=main&head=x')).status).toBe(404);
-    expect((await get('/local/orders/compare?base=main&head=nope')).status).toBe(404);
-    expect((await get('/local/orders/compare?base=main&head=..%2Fx')).status).toBe(400);
-    expect((await get('/local/..%2Fetc/compare?base=main&head=x')).status).toBe(400);
+    expect((await get('/local/nope/compare?base=main&head=x')).status).toBe(
+      404,
+    );
+    expect(
+      (await get('/local/orders/compare?base=main&head=nope')).status,
+    ).toBe(404);
+    expect(
+      (await get('/local/orders/compare?base=main&head=..%2Fx')).status,
+    ).toBe(400);
+    expect((await get('/local/..%2Fetc/compare?base=main&head=x')).status).toBe(
+      400,
+    );
   });
 });

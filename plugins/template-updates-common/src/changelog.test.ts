@@ -39,9 +39,9 @@ describe('changelog', () => {
 
   it('selects the sections after one version up to another, by semver', () => {
     const sections = parseChangelog(CHANGELOG);
-    expect(changesBetween(sections, '1.2.0', '1.10.0').map(s => s.version)).toEqual(
-      ['1.10.0', '1.9.0'],
-    );
+    expect(
+      changesBetween(sections, '1.2.0', '1.10.0').map(s => s.version),
+    ).toEqual(['1.10.0', '1.9.0']);
     expect(changesBetween(sections, '1.9.0', '1.9.0')).toEqual([]);
     expect(changesBetween(sections, 'garbage', '1.10.0')).toEqual([]);
   });
@@ -82,7 +82,9 @@ describe('annotations', () => {
     ).toBe('template:default/fastify-service');
     expect(getScaffoldedFrom(entity({ scaffoldedFrom: 42 }))).toBeUndefined();
     expect(
-      isScaffoldedEntity(entity({ scaffoldedFrom: 'fastify-service' }, '1.0.0')),
+      isScaffoldedEntity(
+        entity({ scaffoldedFrom: 'fastify-service' }, '1.0.0'),
+      ),
     ).toBe(true);
     expect(isScaffoldedEntity(entity({ scaffoldedFrom: 'x' }))).toBe(false);
   });

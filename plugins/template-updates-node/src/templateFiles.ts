@@ -136,7 +136,11 @@ export async function readTemplateDirectory(
     });
     for (const file of await tree.files()) {
       // URL readers do not report file modes; scripts get theirs from the template's steps.
-      add({ path: file.path, content: await file.content(), executable: false });
+      add({
+        path: file.path,
+        content: await file.content(),
+        executable: false,
+      });
     }
   }
   return files.sort((a, b) => a.path.localeCompare(b.path, 'en'));

@@ -65,9 +65,7 @@ export const templateUpdatesComparePage = PageBlueprint.make({
     path: '/template-updates/local-compare',
     title: 'Template update',
     loader: () =>
-      import('./components/LocalComparePage').then(m => (
-        <m.LocalComparePage />
-      )),
+      import('./components/LocalComparePage').then(m => <m.LocalComparePage />),
   },
 });
 

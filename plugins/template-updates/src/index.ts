@@ -10,7 +10,11 @@
  * @packageDocumentation
  */
 export * from './api';
-export { templateUpdatesApiFactory, templateUpdatesLegacyPlugin, EntityTemplateDriftCard } from './plugin';
+export {
+  templateUpdatesApiFactory,
+  templateUpdatesLegacyPlugin,
+  EntityTemplateDriftCard,
+} from './plugin';
 export { LocalComparePage } from './components/LocalComparePage';
 export {
   TemplateDriftFilter,

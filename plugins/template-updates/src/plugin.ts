@@ -40,9 +40,7 @@ export const EntityTemplateDriftCard = templateUpdatesLegacyPlugin.provide(
     name: 'EntityTemplateDriftCard',
     component: {
       lazy: () =>
-        import('./components/TemplateDriftCard').then(
-          m => m.TemplateDriftCard,
-        ),
+        import('./components/TemplateDriftCard').then(m => m.TemplateDriftCard),
     },
   }),
 );

@@ -21,10 +21,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import {
-  startPortalBackend,
-  waitFor,
-} from '../__testUtils__/backend';
+import { startPortalBackend, waitFor } from '../__testUtils__/backend';
 import { makeTempDir, writeTree } from '../__testUtils__/fixtures';
 import { childEnv, runIn } from '../__testUtils__/projects';
 import {
@@ -70,7 +67,10 @@ spec:
 
 type Features = { database: string; events: string; auth: string };
 const COMBINATIONS: Array<[string, Features]> = [
-  ['all features on', { database: 'postgres', events: 'redis-streams', auth: 'jwt' }],
+  [
+    'all features on',
+    { database: 'postgres', events: 'redis-streams', auth: 'jwt' },
+  ],
   ['all features off', { database: 'none', events: 'none', auth: 'none' }],
 ];
 
@@ -132,11 +132,16 @@ async function makeNextVersion(templateDir: string) {
     path.join(skeleton, 'scripts/dev-token.ts'),
   );
   edit(path.join(skeleton, 'src/routes/v1/info.ts'), text =>
-    replaceOnce(text, "summary: 'Service identity'", "summary: 'Service identity: name, version, description'"),
+    replaceOnce(
+      text,
+      "summary: 'Service identity'",
+      "summary: 'Service identity: name, version, description'",
+    ),
   );
   fs.rmSync(path.join(skeleton, 'ops/prometheus.yml'));
   writeTree(skeleton, {
-    'docs/upgrading.md': '# Upgrading ${{ values.name }}\n\nTemplate updates arrive as branches.\n',
+    'docs/upgrading.md':
+      '# Upgrading ${{ values.name }}\n\nTemplate updates arrive as branches.\n',
   });
   // The skeleton hash lists files with git: make the copy a repository of its own.
   await git(templateDir, 'init', '-q');
@@ -186,13 +191,19 @@ describe('template updates', () => {
       240_000,
     );
     const events = (
-      await portal.api('GET', `/api/scaffolder/v2/tasks/${created.body.id}/events`)
+      await portal.api(
+        'GET',
+        `/api/scaffolder/v2/tasks/${created.body.id}/events`,
+      )
     ).body as any[];
     const log = events
       .filter(e => e.type === 'log')
       .map(e => e.body.message)
       .join('\n');
-    expect({ status: task.status, log: task.status === 'completed' ? '' : log }).toEqual({
+    expect({
+      status: task.status,
+      log: task.status === 'completed' ? '' : log,
+    }).toEqual({
       status: 'completed',
       log: '',
     });
@@ -227,7 +238,9 @@ describe('template updates', () => {
     repoRoot = path.join(dir, 'local-git');
     portal = await startPortalBackend({
       catalog: {
-        rules: [{ allow: ['Component', 'Group', 'User', 'Template', 'Location'] }],
+        rules: [
+          { allow: ['Component', 'Group', 'User', 'Template', 'Location'] },
+        ],
         locations: [
           { type: 'file', target: path.join(dir, 'org.yaml') },
           { type: 'file', target: templateFile },
@@ -252,9 +265,12 @@ describe('template updates', () => {
     await portal?.backend.stop();
     // eslint-disable-next-line no-console
     console.log(
-      `template updates in ${((Date.now() - started) / 1000).toFixed(0)}s (${dir}):\n${timings.join('\n')}`,
+      `template updates in ${((Date.now() - started) / 1000).toFixed(
+        0,
+      )}s (${dir}):\n${timings.join('\n')}`,
     );
-    if (!process.env.FASTIFY_MATRIX_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+    if (!process.env.FASTIFY_MATRIX_KEEP)
+      fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('creates services at 1.0.0 that record their version, answers and pristine render', async () => {
@@ -268,33 +284,52 @@ describe('template updates', () => {
         publishTarget: 'local',
         ...service.features,
       });
-      expect(output.links[1].entityRef).toBe(`component:default/${service.name}`);
-      const component = await entity(service.name);
-      expect(component.spec.scaffoldedFrom).toBe('template:default/fastify-service');
-      expect(component.metadata.annotations['template-updates.io/template-version']).toBe(
-        '1.0.0',
+      expect(output.links[1].entityRef).toBe(
+        `component:default/${service.name}`,
       );
+      const component = await entity(service.name);
+      expect(component.spec.scaffoldedFrom).toBe(
+        'template:default/fastify-service',
+      );
+      expect(
+        component.metadata.annotations['template-updates.io/template-version'],
+      ).toBe('1.0.0');
       const gitdir = path.join(repoRoot, `${service.name}.git`);
       // the template branch is the first commit, the pristine render
       expect(await git(gitdir, 'rev-parse', 'template')).toBe(
         await git(gitdir, 'rev-parse', 'main'),
       );
-      const record = JSON.parse(await git(gitdir, 'show', 'main:.backstage/template.json'));
+      const record = JSON.parse(
+        await git(gitdir, 'show', 'main:.backstage/template.json'),
+      );
       expect(record).toEqual({
         templateRef: 'template:default/fastify-service',
         version: '1.0.0',
-        parameters: expect.objectContaining({ name: service.name, ...service.features }),
+        parameters: expect.objectContaining({
+          name: service.name,
+          ...service.features,
+        }),
       });
     }
   });
 
-  it("lets owners change their services (a route, the README, a dependency with its lockfile)", async () => {
+  it('lets owners change their services (a route, the README, a dependency with its lockfile)', async () => {
     for (const service of services) {
       const work = path.join(dir, 'work', service.name);
-      await git(dir, 'clone', '-q', path.join(repoRoot, `${service.name}.git`), work);
+      await git(
+        dir,
+        'clone',
+        '-q',
+        path.join(repoRoot, `${service.name}.git`),
+        work,
+      );
       edit(path.join(work, 'README.md'), text =>
         service.kind === 'clean'
-          ? replaceOnce(text, `# ${service.name}\n`, `# ${service.name}\n\n${OWNER_README_LINE}\n`)
+          ? replaceOnce(
+              text,
+              `# ${service.name}\n`,
+              `# ${service.name}\n\n${OWNER_README_LINE}\n`,
+            )
           : replaceOnce(
               text,
               '· Fastify 5 · TypeScript (ESM, strict) · Node 24',
@@ -302,15 +337,32 @@ describe('template updates', () => {
             ),
       );
       writeTree(work, { 'src/routes/v1/hello.ts': OWNER_ROUTE });
-      const pkg = JSON.parse(fs.readFileSync(path.join(work, 'package.json'), 'utf8'));
+      const pkg = JSON.parse(
+        fs.readFileSync(path.join(work, 'package.json'), 'utf8'),
+      );
       pkg.dependencies = { ...pkg.dependencies, ms: '^2.1.3' };
-      fs.writeFileSync(path.join(work, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+      fs.writeFileSync(
+        path.join(work, 'package.json'),
+        `${JSON.stringify(pkg, null, 2)}\n`,
+      );
       if (service.kind === 'conflict') {
         // the template deletes this file in 1.1.0
-        fs.appendFileSync(path.join(work, 'ops/prometheus.yml'), '# scraped every 15 s\n');
+        fs.appendFileSync(
+          path.join(work, 'ops/prometheus.yml'),
+          '# scraped every 15 s\n',
+        );
       } else if (!RENDER_ONLY) {
-        await run(work, 'npm install', 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund']);
-        await run(work, 'prettier', 'npx', ['prettier', '--write', 'src/routes/v1/hello.ts']);
+        await run(work, 'npm install', 'npm', [
+          'install',
+          '--prefer-offline',
+          '--no-audit',
+          '--no-fund',
+        ]);
+        await run(work, 'prettier', 'npx', [
+          'prettier',
+          '--write',
+          'src/routes/v1/hello.ts',
+        ]);
       }
       await git(work, 'add', '-A');
       await git(work, 'commit', '-q', '-m', 'Owner changes');
@@ -329,7 +381,9 @@ describe('template updates', () => {
         'GET',
         '/api/catalog/entities/by-name/template/default/fastify-service',
       );
-      return res.body?.metadata?.annotations?.['backstage.io/template-version'] === '1.1.0'
+      return res.body?.metadata?.annotations?.[
+        'backstage.io/template-version'
+      ] === '1.1.0'
         ? true
         : undefined;
     });
@@ -359,15 +413,32 @@ describe('template updates', () => {
       expect(await git(gitdir, 'rev-parse', 'main')).toBe(mainBefore);
       expect(await git(gitdir, 'rev-parse', 'template^')).toBe(templateBefore);
       expect(
-        (await git(gitdir, 'rev-list', '--parents', '-n', '1', 'template-update-1.1.0'))
+        (
+          await git(
+            gitdir,
+            'rev-list',
+            '--parents',
+            '-n',
+            '1',
+            'template-update-1.1.0',
+          )
+        )
           .split(' ')
           .slice(1),
       ).toEqual([mainBefore, await git(gitdir, 'rev-parse', 'template')]);
 
       const work = path.join(dir, 'work', service);
       await git(work, 'fetch', '-q', 'origin');
-      await git(work, 'checkout', '-q', '-b', 'update', 'origin/template-update-1.1.0');
-      const read = (rel: string) => fs.readFileSync(path.join(work, rel), 'utf8');
+      await git(
+        work,
+        'checkout',
+        '-q',
+        '-b',
+        'update',
+        'origin/template-update-1.1.0',
+      );
+      const read = (rel: string) =>
+        fs.readFileSync(path.join(work, rel), 'utf8');
       const exists = (rel: string) => fs.existsSync(path.join(work, rel));
       // the owner's changes
       expect(read('README.md')).toContain(OWNER_README_LINE);
@@ -378,17 +449,23 @@ describe('template updates', () => {
       expect(read('README.md')).toContain('kept current by template updates');
       expect(read('README.md')).toContain('## Updating from the template');
       expect(pkg.scripts.check).toBe('npm run typecheck && npm run lint');
-      expect(read('src/routes/v1/info.ts')).toContain('Service identity: name, version, description');
+      expect(read('src/routes/v1/info.ts')).toContain(
+        'Service identity: name, version, description',
+      );
       expect(read('docs/upgrading.md')).toContain(`# Upgrading ${service}`);
       expect(exists('ops/prometheus.yml')).toBe(false);
       expect(read('.backstage/template.json')).toContain('"version": "1.1.0"');
-      expect(parse(read('catalog-info.yaml')).metadata.annotations).toMatchObject({
+      expect(
+        parse(read('catalog-info.yaml')).metadata.annotations,
+      ).toMatchObject({
         'template-updates.io/template-version': '1.1.0',
       });
       // the feature choices, including the moved feature file
       expect(exists('scripts/dev-token.ts')).toBe(on);
       expect(exists('scripts/token.ts')).toBe(false);
-      expect(pkg.scripts.token).toBe(on ? 'node --env-file-if-exists=.env scripts/dev-token.ts' : undefined);
+      expect(pkg.scripts.token).toBe(
+        on ? 'node --env-file-if-exists=.env scripts/dev-token.ts' : undefined,
+      );
       expect(exists('src/db')).toBe(on);
       expect(exists('src/events')).toBe(on);
       expect(exists('src/auth')).toBe(on);
@@ -397,9 +474,18 @@ describe('template updates', () => {
 
       if (RENDER_ONLY) return;
       // the lockfile was regenerated, not merged: npm finds nothing to change
-      expect(output.text[0].content).toContain('package-lock.json was regenerated');
-      expect(JSON.parse(read('package-lock.json')).packages['node_modules/ms']).toBeDefined();
-      await run(work, 'npm install', 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund']);
+      expect(output.text[0].content).toContain(
+        'package-lock.json was regenerated',
+      );
+      expect(
+        JSON.parse(read('package-lock.json')).packages['node_modules/ms'],
+      ).toBeDefined();
+      await run(work, 'npm install', 'npm', [
+        'install',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+      ]);
       expect(await git(work, 'status', '--porcelain')).toBe('');
       await run(work, 'npm run build', 'npm', ['run', 'build']);
       await run(work, 'npm run lint', 'npm', ['run', 'lint']);
@@ -416,10 +502,13 @@ describe('template updates', () => {
       expect(output.text[0].title).toBe('Conflicts');
       expect(output.text[0].content).toContain('**Conflicts in 2 file(s).**');
       expect(output.text[0].content).toContain('- `README.md` (content)');
-      expect(output.text[0].content).toContain('- `ops/prometheus.yml` (deleted-by-template)');
+      expect(output.text[0].content).toContain(
+        '- `ops/prometheus.yml` (deleted-by-template)',
+      );
       expect(await git(gitdir, 'rev-parse', 'main')).toBe(mainBefore);
 
-      const show = (rel: string) => git(gitdir, 'show', `template-update-1.1.0:${rel}`);
+      const show = (rel: string) =>
+        git(gitdir, 'show', `template-update-1.1.0:${rel}`);
       const readme = await show('README.md');
       expect(readme).toMatch(
         /<<<<<<< main \(your service\)\n.*on call: #orders\n=======\n.*kept current by template updates\n>>>>>>> template 1\.1\.0\n/,
@@ -427,11 +516,17 @@ describe('template updates', () => {
       // the non-conflicting template change in the same file is applied
       expect(readme).toContain('## Updating from the template');
       // the owner's version of the file the template deleted is kept
-      expect(await show('ops/prometheus.yml')).toContain('# scraped every 15 s');
+      expect(await show('ops/prometheus.yml')).toContain(
+        '# scraped every 15 s',
+      );
       // every other change of both sides is there
       expect(await show('src/routes/v1/hello.ts')).toContain("'/hello'");
-      expect(JSON.parse(await show('package.json')).dependencies.ms).toBe('^2.1.3');
-      expect(await show('docs/upgrading.md')).toContain(`# Upgrading ${service}`);
+      expect(JSON.parse(await show('package.json')).dependencies.ms).toBe(
+        '^2.1.3',
+      );
+      expect(await show('docs/upgrading.md')).toContain(
+        `# Upgrading ${service}`,
+      );
     });
   });
 

@@ -50,9 +50,7 @@ export function createTemplateBranchAction(options: { config: Config }) {
             .string({ description: 'commitHash output of the publish step' })
             .optional(),
         branch: z =>
-          z
-            .string({ description: `Default: '${TEMPLATE_BRANCH}'` })
-            .optional(),
+          z.string({ description: `Default: '${TEMPLATE_BRANCH}'` }).optional(),
       },
       output: {
         branch: z => z.string({ description: 'The branch created' }),
@@ -89,7 +87,11 @@ export function createTemplateBranchAction(options: { config: Config }) {
           }`,
         );
       } else if (repository instanceof LocalServiceRepository) {
-        await git.readCommit({ fs, gitdir: repository.gitdir, oid: commitHash });
+        await git.readCommit({
+          fs,
+          gitdir: repository.gitdir,
+          oid: commitHash,
+        });
         await repository.publish([{ branch, oid: commitHash }]);
       } else {
         await repository.createBranch(branch, commitHash);

@@ -109,7 +109,9 @@ export function createTemplateRecordAction() {
       };
       await fs.mkdir(path.dirname(file), { recursive: true });
       await fs.writeFile(file, `${JSON.stringify(record, null, 2)}\n`);
-      ctx.logger.info(`Recorded ${templateRef} ${version} in ${TEMPLATE_RECORD_PATH}`);
+      ctx.logger.info(
+        `Recorded ${templateRef} ${version} in ${TEMPLATE_RECORD_PATH}`,
+      );
       ctx.output('path', TEMPLATE_RECORD_PATH);
     },
   });

@@ -1,5 +1,9 @@
 import { UrlReaderService } from '@backstage/backend-plugin-api';
-import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
@@ -44,7 +48,10 @@ function summarize(result: UpdateResult, display: string): string {
     ...result.conflicts.map(c => `- \`${c.path}\` (${c.kind})`),
   ];
   if (result.lockfile === 'regenerated') {
-    lines.push('', 'package-lock.json was regenerated for the merged package.json.');
+    lines.push(
+      '',
+      'package-lock.json was regenerated for the merged package.json.',
+    );
   } else if (result.lockfileProblem) {
     lines.push('', result.lockfileProblem);
   }
@@ -100,8 +107,7 @@ export function createTemplateUpdateAction(options: {
           z.array(z.string(), { description: 'Files left with conflicts' }),
         fromVersion: z => z.string({ description: 'The version before' }),
         toVersion: z => z.string({ description: 'The version after' }),
-        branch: z =>
-          z.string({ description: 'The update branch' }).optional(),
+        branch: z => z.string({ description: 'The update branch' }).optional(),
         url: z =>
           z.string({
             description:
@@ -111,7 +117,8 @@ export function createTemplateUpdateAction(options: {
           z.enum(['pull-request', 'branch', 'none'], {
             description: 'What url shows',
           }),
-        lockfile: z => z.string({ description: 'What happened to package-lock.json' }),
+        lockfile: z =>
+          z.string({ description: 'What happened to package-lock.json' }),
         summary: z => z.string({ description: 'The result in Markdown' }),
       },
     },
@@ -184,9 +191,9 @@ export function createTemplateUpdateAction(options: {
       });
 
       const summary = summarize(result, repository.display);
-      let url = `/catalog/${entity.metadata.namespace ?? 'default'}/${entity.kind.toLocaleLowerCase(
-        'en-US',
-      )}/${entity.metadata.name}`;
+      let url = `/catalog/${
+        entity.metadata.namespace ?? 'default'
+      }/${entity.kind.toLocaleLowerCase('en-US')}/${entity.metadata.name}`;
       let kind: 'pull-request' | 'branch' | 'none' = 'none';
       if (result.branch) {
         const changelog = await readTemplateChangelog(template, {

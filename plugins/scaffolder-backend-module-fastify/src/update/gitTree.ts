@@ -69,7 +69,12 @@ export async function writeFlatTree(
       });
     }
     for (const [name, file] of dir.files) {
-      entries.push({ mode: file.mode, path: name, oid: file.oid, type: 'blob' });
+      entries.push({
+        mode: file.mode,
+        path: name,
+        oid: file.oid,
+        type: 'blob',
+      });
     }
     return git.writeTree({ fs, gitdir, tree: entries });
   };

@@ -42,7 +42,8 @@ export async function regenerateNpmLockfile(options: {
   await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(path.join(dir, 'package.json'), options.packageJson);
   await fs.writeFile(path.join(dir, 'package-lock.json'), options.lockfile);
-  if (options.npmrc) await fs.writeFile(path.join(dir, '.npmrc'), options.npmrc);
+  if (options.npmrc)
+    await fs.writeFile(path.join(dir, '.npmrc'), options.npmrc);
   try {
     await execFileAsync(
       'npm',
@@ -65,7 +66,9 @@ export async function regenerateNpmLockfile(options: {
   } catch (e) {
     const error = e as Error & { stderr?: string };
     const detail = (error.stderr ?? error.message).trim().split('\n').slice(-5);
-    throw new Error(`npm install --package-lock-only failed: ${detail.join(' ')}`);
+    throw new Error(
+      `npm install --package-lock-only failed: ${detail.join(' ')}`,
+    );
   }
   return fs.readFile(path.join(dir, 'package-lock.json'));
 }

@@ -46,9 +46,11 @@ export interface ServiceRepository {
  * Where an entity's repository is: its source location, else the location the
  * catalog read it from, cut before `/blob/<branch>/` (or `/tree/<branch>/`).
  */
-export function repositoryOfEntity(
-  entity: Entity,
-): { type: string; repoUrl: string; branch: string } {
+export function repositoryOfEntity(entity: Entity): {
+  type: string;
+  repoUrl: string;
+  branch: string;
+} {
   const annotations = entity.metadata.annotations ?? {};
   const candidates = [
     annotations['backstage.io/source-location'],
@@ -294,7 +296,9 @@ export class GithubServiceRepository implements ServiceRepository {
   async openChange(change: { branch: string; title: string; body: string }) {
     const open = await this.api<Array<{ html_url: string }>>(
       'GET',
-      `/repos/${this.owner}/${this.repo}/pulls?state=open&head=${encodeURIComponent(
+      `/repos/${this.owner}/${
+        this.repo
+      }/pulls?state=open&head=${encodeURIComponent(
         `${this.owner}:${change.branch}`,
       )}`,
     );
@@ -317,15 +321,21 @@ export class GithubServiceRepository implements ServiceRepository {
 
   /** Creates a branch at a commit that already is in the repository (REST, no clone needed). */
   async createBranch(branch: string, sha: string): Promise<void> {
-    const res = await this.api('POST', `/repos/${this.owner}/${this.repo}/git/refs`, {
-      ref: `refs/heads/${branch}`,
-      sha,
-    });
+    const res = await this.api(
+      'POST',
+      `/repos/${this.owner}/${this.repo}/git/refs`,
+      {
+        ref: `refs/heads/${branch}`,
+        sha,
+      },
+    );
     if (res.status === 201) return;
     if (res.status === 422) {
       const current = await this.api<{ object: { sha: string } }>(
         'GET',
-        `/repos/${this.owner}/${this.repo}/git/ref/heads/${encodeURIComponent(branch)}`,
+        `/repos/${this.owner}/${this.repo}/git/ref/heads/${encodeURIComponent(
+          branch,
+        )}`,
       );
       if (current.status === 200 && current.json.object.sha === sha) return;
       throw new ConflictError(

@@ -69,7 +69,9 @@ export function mergeText(
       conflict = true;
       // A hunk at the very end may carry the final newline's empty element.
       const trim = (lines: string[]) =>
-        lines.length && lines[lines.length - 1] === '' ? lines.slice(0, -1) : lines;
+        lines.length && lines[lines.length - 1] === ''
+          ? lines.slice(0, -1)
+          : lines;
       const a = trim(region.conflict.a);
       const b = trim(region.conflict.b);
       const atEnd =

@@ -69,7 +69,12 @@ describe('TemplateDriftCard', () => {
   });
 
   it('says up to date without an Update action', async () => {
-    await renderCard({ ...behind, current: '1.0.0', status: 'current', changes: [] });
+    await renderCard({
+      ...behind,
+      current: '1.0.0',
+      status: 'current',
+      changes: [],
+    });
     expect(await screen.findByText('Up to date')).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: /Update to/ })).toBeNull();
   });
@@ -88,7 +93,9 @@ describe('TemplateDriftFilter', () => {
     ...entity,
     metadata: {
       ...entity.metadata,
-      annotations: version ? { 'template-updates.io/template-version': version } : {},
+      annotations: version
+        ? { 'template-updates.io/template-version': version }
+        : {},
     },
     spec: scaffoldedFrom ? { scaffoldedFrom } : {},
   });
@@ -100,18 +107,12 @@ describe('TemplateDriftFilter', () => {
     const now = made('1.10.0', 'template:default/fastify-service');
     const other = made('1.0.0', 'template:default/gone');
     const plain = made();
-    expect([old, now, other, plain].map(e => behindFilter.filterEntity(e))).toEqual([
-      true,
-      false,
-      false,
-      false,
-    ]);
-    expect([old, now, other, plain].map(e => currentFilter.filterEntity(e))).toEqual([
-      false,
-      true,
-      false,
-      false,
-    ]);
+    expect(
+      [old, now, other, plain].map(e => behindFilter.filterEntity(e)),
+    ).toEqual([true, false, false, false]);
+    expect(
+      [old, now, other, plain].map(e => currentFilter.filterEntity(e)),
+    ).toEqual([false, true, false, false]);
     expect(behindFilter.toQueryValue()).toBe('behind');
   });
 });

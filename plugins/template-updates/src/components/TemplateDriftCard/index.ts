@@ -1,1 +1,5 @@
-export { TemplateDriftCard, TemplateDriftView, updateTemplateUrl } from './TemplateDriftCard';
+export {
+  TemplateDriftCard,
+  TemplateDriftView,
+  updateTemplateUrl,
+} from './TemplateDriftCard';

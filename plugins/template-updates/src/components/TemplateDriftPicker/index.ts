@@ -1,2 +1,8 @@
-export { TemplateDriftFilter, TemplateDriftPicker } from './TemplateDriftPicker';
-export type { TemplateDriftChoice, TemplateDriftFilters } from './TemplateDriftPicker';
+export {
+  TemplateDriftFilter,
+  TemplateDriftPicker,
+} from './TemplateDriftPicker';
+export type {
+  TemplateDriftChoice,
+  TemplateDriftFilters,
+} from './TemplateDriftPicker';
