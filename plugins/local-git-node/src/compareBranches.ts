@@ -70,11 +70,9 @@ export async function compareLocalBranches(
       if (aType === 'tree' || bType === 'tree') return true;
       const before = a ? ((await a.content()) as Uint8Array) : undefined;
       const after = b ? ((await b.content()) as Uint8Array) : undefined;
-      const status: ComparedFile['status'] = !a
-        ? 'added'
-        : !b
-        ? 'deleted'
-        : 'modified';
+      let status: ComparedFile['status'] = 'modified';
+      if (!a) status = 'added';
+      else if (!b) status = 'deleted';
       const text = (content?: Uint8Array) =>
         content ? Buffer.from(content).toString('utf8') : '';
       const tooBig =

@@ -38,8 +38,12 @@ export function childEnv(
   return env;
 }
 
+/** A project's command that runs longer than this is killed (a test run that never exits, e.g. on a leaked server). */
+const RUN_TIMEOUT_MS = 15 * 60_000;
+
 /**
- * Runs a command in a project; rejects with the output's tail when it fails.
+ * Runs a command in a project; rejects with the output's tail when it fails
+ * or runs past RUN_TIMEOUT_MS (its whole process group is killed then).
  * Each run's duration is appended to `timings` (`<folder>: <what> <s>s`).
  */
 export function runIn(
@@ -56,12 +60,23 @@ export function runIn(
       cwd,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, RUN_TIMEOUT_MS);
     let output = '';
     child.stdout.on('data', d => (output += d));
     child.stderr.on('data', d => (output += d));
     child.on('error', reject);
     child.on('close', code => {
+      clearTimeout(timer);
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       timings.push(
         `${path.basename(cwd)}: ${what} ${seconds}s${code ? ' FAILED' : ''}`,
@@ -70,9 +85,11 @@ export function runIn(
       else
         reject(
           new Error(
-            `${what} failed in ${cwd} (exit ${code}, ${seconds}s):\n${output.slice(
-              -6000,
-            )}`,
+            `${what} ${
+              timedOut
+                ? `timed out after ${RUN_TIMEOUT_MS / 60_000} min`
+                : 'failed'
+            } in ${cwd} (exit ${code}, ${seconds}s):\n${output.slice(-6000)}`,
           ),
         );
     });

@@ -249,9 +249,10 @@ describe('template updates', () => {
       },
       scaffolder: { fastify: { localRepositoryRoot: repoRoot } },
     });
+    const api = portal.api;
     for (const name of ['fastify-service', 'fastify-service-update']) {
       await waitFor(`template ${name}`, async () => {
-        const res = await portal.api(
+        const res = await api(
           'GET',
           `/api/catalog/entities/by-name/template/default/${name}`,
         );
@@ -367,6 +368,13 @@ describe('template updates', () => {
       await git(work, 'add', '-A');
       await git(work, 'commit', '-q', '-m', 'Owner changes');
       await git(work, 'push', '-q', 'origin', 'main');
+      expect(
+        await git(
+          path.join(repoRoot, `${service.name}.git`),
+          'rev-parse',
+          'main',
+        ),
+      ).toBe(await git(work, 'rev-parse', 'HEAD'));
     }
   });
 

@@ -44,6 +44,12 @@ const useStyles = makeStyles((theme: Theme) => ({
 
 function Patch(props: { patch: string }) {
   const classes = useStyles();
+  const lineClass = (line: string) => {
+    if (line.startsWith('+')) return classes.added;
+    if (line.startsWith('-')) return classes.removed;
+    if (line.startsWith('@@')) return classes.hunk;
+    return '';
+  };
   // The two header lines of createTwoFilesPatch ('Index:', '===') and the file names are in the card header.
   const lines = props.patch
     .split('\n')
@@ -51,18 +57,7 @@ function Patch(props: { patch: string }) {
   return (
     <pre className={classes.patch}>
       {lines.map((line, i) => (
-        <div
-          key={i}
-          className={`${classes.line} ${
-            line.startsWith('+')
-              ? classes.added
-              : line.startsWith('-')
-              ? classes.removed
-              : line.startsWith('@@')
-              ? classes.hunk
-              : ''
-          }`}
-        >
+        <div key={i} className={`${classes.line} ${lineClass(line)}`}>
           {line || ' '}
         </div>
       ))}

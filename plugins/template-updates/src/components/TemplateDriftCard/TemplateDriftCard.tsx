@@ -75,6 +75,10 @@ export function TemplateDriftView(props: { drift: TemplateDrift }) {
   const { drift } = props;
   const classes = useStyles();
   const updateUrl = updateTemplateUrl(drift);
+  const statusClass: Partial<Record<TemplateDrift['status'], string>> = {
+    behind: classes.behind,
+    current: classes.current,
+  };
   const templateName =
     drift.templateTitle ?? parseEntityRef(drift.templateRef).name;
   return (
@@ -95,13 +99,7 @@ export function TemplateDriftView(props: { drift: TemplateDrift }) {
         <Chip
           size="small"
           label={statusLabel(drift)}
-          className={
-            drift.status === 'behind'
-              ? classes.behind
-              : drift.status === 'current'
-              ? classes.current
-              : undefined
-          }
+          className={statusClass[drift.status]}
         />
       </div>
       {drift.status === 'behind' && (
