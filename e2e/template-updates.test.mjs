@@ -44,6 +44,9 @@ const CURRENT = /backstage\.io\/template-version: (\S+)/.exec(
   readFileSync(join(ROOT, 'templates/fastify-service/template.yaml'), 'utf8'),
 )[1];
 
+// The app's dev bundle is large; on a busy machine its first load takes a while.
+const NAVIGATION = { timeout: 180_000, waitUntil: 'domcontentloaded' };
+
 let portal;
 let browser;
 let page;
@@ -185,7 +188,7 @@ step('a service is made from the 0.9.0 fixture of the template', async () => {
 step(
   'the entity page shows the drift card: made from 0.9.0, the template now, the changelog',
   async () => {
-    await page.goto(`${APP_URL}/catalog/default/component/${NAME}`);
+    await page.goto(`${APP_URL}/catalog/default/component/${NAME}`, NAVIGATION);
     const card = page
       .locator('article, .MuiCard-root')
       .filter({ hasText: 'Made from Fastify service' })
@@ -214,7 +217,10 @@ step(
 step(
   "the catalog's Template version filter lists the service as behind",
   async () => {
-    await page.goto(`${APP_URL}/catalog?filters%5Bkind%5D=component`);
+    await page.goto(
+      `${APP_URL}/catalog?filters%5Bkind%5D=component`,
+      NAVIGATION,
+    );
     await page
       .getByRole('link', { name: NAME })
       .first()
@@ -248,7 +254,7 @@ step(
 step(
   'Update starts the update template for the service and lands on the update branch',
   async () => {
-    await page.goto(`${APP_URL}/catalog/default/component/${NAME}`);
+    await page.goto(`${APP_URL}/catalog/default/component/${NAME}`, NAVIGATION);
     const update = page.getByRole('button', { name: `Update to ${CURRENT}` });
     await update.waitFor({ timeout: 60_000 });
     await update.click();

@@ -75,3 +75,44 @@ export async function waitFor<T>(
     await new Promise(r => setTimeout(r, 250));
   }
 }
+
+/**
+ * Starts a task of `templateRef` through the scaffolder's HTTP API and waits
+ * until it is completed, failed or cancelled; returns the task and its events.
+ */
+export async function runTemplateTask(
+  api: Awaited<ReturnType<typeof startPortalBackend>>['api'],
+  templateRef: string,
+  values: Record<string, unknown>,
+  timeoutMs = 120_000,
+): Promise<{ task: any; events: any[] }> {
+  const created = await api('POST', '/api/scaffolder/v2/tasks', {
+    templateRef,
+    values,
+  });
+  if (created.status !== 201) {
+    throw new Error(
+      `the scaffolder refused the task (${created.status}): ${JSON.stringify(
+        created.body,
+      )}`,
+    );
+  }
+  const task = await waitFor(
+    `the ${templateRef} task to finish`,
+    async () => {
+      const res = await api(
+        'GET',
+        `/api/scaffolder/v2/tasks/${created.body.id}`,
+      );
+      return ['completed', 'failed', 'cancelled'].includes(res.body.status)
+        ? res.body
+        : undefined;
+    },
+    timeoutMs,
+  );
+  const events = await api(
+    'GET',
+    `/api/scaffolder/v2/tasks/${created.body.id}/events`,
+  );
+  return { task, events: events.body as any[] };
+}

@@ -7,6 +7,7 @@ import git from 'isomorphic-git';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
+  runTemplateTask,
   startPortalBackend,
   TEST_USER,
   waitFor,
@@ -85,31 +86,8 @@ describe('the Fastify service template through the scaffolder HTTP API', () => {
     await portal?.backend.stop();
   });
 
-  async function runTask(values: Record<string, unknown>) {
-    const created = await portal.api('POST', '/api/scaffolder/v2/tasks', {
-      templateRef: 'template:default/fastify-service',
-      values,
-    });
-    expect(created.status).toBe(201);
-    const task = await waitFor(
-      'the task to finish',
-      async () => {
-        const res = await portal.api(
-          'GET',
-          `/api/scaffolder/v2/tasks/${created.body.id}`,
-        );
-        return ['completed', 'failed', 'cancelled'].includes(res.body.status)
-          ? res.body
-          : undefined;
-      },
-      120_000,
-    );
-    const events = await portal.api(
-      'GET',
-      `/api/scaffolder/v2/tasks/${created.body.id}/events`,
-    );
-    return { task, events: events.body as any[] };
-  }
+  const runTask = (values: Record<string, unknown>) =>
+    runTemplateTask(portal.api, 'template:default/fastify-service', values);
 
   const values = {
     name: 'orders-api',

@@ -14,6 +14,11 @@
  *   deletes): the update reports exactly those files, both sides are in the
  *   branch, and the default branch is untouched.
  *
+ * GitHub: one more service, its repository moved to a fixture that speaks
+ * GitHub's REST API and git's smart HTTP protocol; its template branch is made
+ * through the REST API (fastify:template:branch) and the update arrives as a
+ * pull request.
+ *
  * FASTIFY_MATRIX=render-only skips npm (install, lockfile, build, lint, tests).
  */
 import { execFile } from 'node:child_process';
@@ -21,8 +26,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { startPortalBackend, waitFor } from '../__testUtils__/backend';
+import {
+  runTemplateTask,
+  startPortalBackend,
+  waitFor,
+} from '../__testUtils__/backend';
 import { makeTempDir, writeTree } from '../__testUtils__/fixtures';
+import { ConfigReader } from '@backstage/config';
+import { JsonObject } from '@backstage/types';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { createTemplateBranchAction } from '../actions/templateBranch';
+import {
+  GITHUB_FIXTURE_TOKEN,
+  startGithubFixture,
+} from '../__testUtils__/githubFixture';
 import { childEnv, runIn } from '../__testUtils__/projects';
 import {
   copyTemplateSources,
@@ -166,36 +183,21 @@ async function makeNextVersion(templateDir: string) {
 
 describe('template updates', () => {
   let portal: Awaited<ReturnType<typeof startPortalBackend>>;
+  let github: Awaited<ReturnType<typeof startGithubFixture>>;
+  let githubConfig: JsonObject;
   let dir: string;
   let repoRoot: string;
   let templateDir: string;
   const started = Date.now();
 
+  /** Runs a task that must complete; returns its output. */
   async function runTask(templateRef: string, values: Record<string, unknown>) {
-    const created = await portal.api('POST', '/api/scaffolder/v2/tasks', {
+    const { task, events } = await runTemplateTask(
+      portal.api,
       templateRef,
       values,
-    });
-    expect(created.status).toBe(201);
-    const task = await waitFor(
-      `task ${templateRef}`,
-      async () => {
-        const res = await portal.api(
-          'GET',
-          `/api/scaffolder/v2/tasks/${created.body.id}`,
-        );
-        return ['completed', 'failed', 'cancelled'].includes(res.body.status)
-          ? res.body
-          : undefined;
-      },
       240_000,
     );
-    const events = (
-      await portal.api(
-        'GET',
-        `/api/scaffolder/v2/tasks/${created.body.id}/events`,
-      )
-    ).body as any[];
     const log = events
       .filter(e => e.type === 'log')
       .map(e => e.body.message)
@@ -203,10 +205,7 @@ describe('template updates', () => {
     expect({
       status: task.status,
       log: task.status === 'completed' ? '' : log,
-    }).toEqual({
-      status: 'completed',
-      log: '',
-    });
+    }).toEqual({ status: 'completed', log: '' });
     return events.find(e => e.type === 'completion').body.output;
   }
 
@@ -228,6 +227,13 @@ describe('template updates', () => {
       name: `svc-${features.database === 'none' ? 'off' : 'on'}-${kind}`,
     })),
   );
+  /** Created locally, then its repository moves to the GitHub fixture as acme/orders-api. */
+  const githubService = {
+    label: 'on GitHub',
+    features: COMBINATIONS[1][1],
+    kind: 'github',
+    name: 'svc-github',
+  };
 
   beforeAll(async () => {
     dir = makeTempDir('fastify-update-');
@@ -236,7 +242,18 @@ describe('template updates', () => {
     const updateTemplateFile = copyUpdateTemplate(dir);
     writeTree(dir, { 'org.yaml': ORG });
     repoRoot = path.join(dir, 'local-git');
+    github = await startGithubFixture(path.join(dir, 'github'));
+    githubConfig = {
+      github: [
+        {
+          host: github.host,
+          apiBaseUrl: github.apiBaseUrl,
+          token: GITHUB_FIXTURE_TOKEN,
+        },
+      ],
+    };
     portal = await startPortalBackend({
+      integrations: githubConfig,
       catalog: {
         rules: [
           { allow: ['Component', 'Group', 'User', 'Template', 'Location'] },
@@ -264,6 +281,7 @@ describe('template updates', () => {
 
   afterAll(async () => {
     await portal?.backend.stop();
+    await github?.close();
     // eslint-disable-next-line no-console
     console.log(
       `template updates in ${((Date.now() - started) / 1000).toFixed(
@@ -275,7 +293,7 @@ describe('template updates', () => {
   });
 
   it('creates services at 1.0.0 that record their version, answers and pristine render', async () => {
-    for (const service of services) {
+    for (const service of [...services, githubService]) {
       const output = await runTask('template:default/fastify-service', {
         name: service.name,
         description: `Update test ${service.label}`,
@@ -376,6 +394,68 @@ describe('template updates', () => {
         ),
       ).toBe(await git(work, 'rev-parse', 'HEAD'));
     }
+  });
+
+  it('moves a repository to GitHub (fixture), with its template branch made through the REST API', async () => {
+    const local = path.join(repoRoot, `${githubService.name}.git`);
+    const pristine = await git(local, 'rev-parse', 'template');
+    const remote = github.repoDir('acme', 'orders-api');
+    fs.mkdirSync(path.dirname(remote), { recursive: true });
+    await git(dir, 'clone', '-q', '--bare', local, remote);
+    // As publish:github leaves it: main only.
+    await git(remote, 'update-ref', '-d', 'refs/heads/template');
+    const action = createTemplateBranchAction({
+      config: new ConfigReader({ integrations: githubConfig }),
+    });
+    const ctx = createMockActionContext({
+      input: {
+        repoContentsUrl: `${github.baseUrl}/acme/orders-api/blob/main`,
+        commitHash: pristine,
+      },
+    });
+    await action.handler(ctx as any);
+    expect(await git(remote, 'rev-parse', 'template')).toBe(pristine);
+    expect(github.requests).toContain(
+      'POST /api/v3/repos/acme/orders-api/git/refs',
+    );
+    // once more: the branch is there at that commit already, which is fine
+    await action.handler(ctx as any);
+
+    // the owner's change, pushed to "GitHub"
+    const work = path.join(dir, 'work', githubService.name);
+    await git(dir, 'clone', '-q', remote, work);
+    edit(path.join(work, 'README.md'), text =>
+      replaceOnce(
+        text,
+        `# ${githubService.name}\n`,
+        `# ${githubService.name}\n\n${OWNER_README_LINE}\n`,
+      ),
+    );
+    await git(work, 'commit', '-q', '-am', 'Owner changes');
+    await git(work, 'push', '-q', 'origin', 'main');
+
+    // the catalog entity of the moved repository
+    writeTree(dir, {
+      'github-entity.yaml': `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: orders-on-github
+  annotations:
+    backstage.io/source-location: url:${github.baseUrl}/acme/orders-api/tree/main/
+    template-updates.io/template-version: '1.0.0'
+spec:
+  type: service
+  lifecycle: experimental
+  owner: group:default/team-a
+  scaffoldedFrom: template:default/fastify-service
+`,
+    });
+    const added = await portal.api('POST', '/api/catalog/locations', {
+      type: 'file',
+      target: path.join(dir, 'github-entity.yaml'),
+    });
+    expect(added.status).toBe(201);
+    await entity('orders-on-github');
   });
 
   it('moves the template to 1.1.0 (fixture) and the catalog sees it', async () => {
@@ -536,6 +616,51 @@ describe('template updates', () => {
         `# Upgrading ${service}`,
       );
     });
+  });
+
+  it('on GitHub: pushes the branches and opens a pull request with the changelog', async () => {
+    const remote = github.repoDir('acme', 'orders-api');
+    const mainBefore = await git(remote, 'rev-parse', 'main');
+    const templateBefore = await git(remote, 'rev-parse', 'template');
+    const output = await runTask('template:default/fastify-service-update', {
+      entity: 'component:default/orders-on-github',
+    });
+    expect(output.text[0].title).toBe('Clean');
+    expect(output.links[0]).toEqual({
+      title: 'Pull request',
+      icon: 'github',
+      url: `${github.baseUrl}/acme/orders-api/pull/1`,
+    });
+    expect(github.pulls).toHaveLength(1);
+    const pull = github.pulls[0];
+    expect(pull).toMatchObject({
+      title: 'Update to template:default/fastify-service 1.1.0',
+      head: 'template-update-1.1.0',
+      base: 'main',
+    });
+    expect(pull.body).toContain('**Clean.** 1.0.0 → 1.1.0');
+    expect(pull.body).toContain('### 1.1.0');
+    expect(pull.body).toContain(
+      'moves the token script to scripts/dev-token.ts',
+    );
+    // pushed over git's HTTP protocol: main untouched, template advanced, the update branch merges both
+    expect(await git(remote, 'rev-parse', 'main')).toBe(mainBefore);
+    expect(await git(remote, 'rev-parse', 'template^')).toBe(templateBefore);
+    const readme = await git(remote, 'show', 'template-update-1.1.0:README.md');
+    expect(readme).toContain(OWNER_README_LINE);
+    expect(readme).toContain('## Updating from the template');
+
+    // a second run finds the branch and refuses to overwrite it
+    const again = await runTemplateTask(
+      portal.api,
+      'template:default/fastify-service-update',
+      { entity: 'component:default/orders-on-github' },
+    );
+    expect(again.task.status).toBe('failed');
+    const events = again.events;
+    expect(events.map(e => e.body.message).join('\n')).toContain(
+      'already has a branch template-update-1.1.0',
+    );
   });
 
   it('says a service at the current version is up to date', async () => {

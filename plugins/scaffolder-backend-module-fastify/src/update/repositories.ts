@@ -70,6 +70,15 @@ export function repositoryOfEntity(entity: Entity): {
   );
 }
 
+const setBranch = (gitdir: string, update: BranchUpdate) =>
+  git.writeRef({
+    fs,
+    gitdir,
+    ref: `refs/heads/${update.branch}`,
+    value: update.oid,
+    force: true,
+  });
+
 const exists = async (gitdir: string, ref: string) => {
   try {
     return await git.resolveRef({ fs, gitdir, ref });
@@ -118,15 +127,7 @@ export class LocalServiceRepository implements ServiceRepository {
         );
       }
     }
-    for (const update of updates) {
-      await git.writeRef({
-        fs,
-        gitdir: this.gitdir,
-        ref: `refs/heads/${update.branch}`,
-        value: update.oid,
-        force: true,
-      });
-    }
+    for (const update of updates) await setBranch(this.gitdir, update);
   }
 
   async openChange(change: { branch: string }) {
@@ -266,13 +267,7 @@ export class GithubServiceRepository implements ServiceRepository {
 
   async publish(updates: BranchUpdate[]) {
     for (const update of updates) {
-      await git.writeRef({
-        fs,
-        gitdir: this.gitdir,
-        ref: `refs/heads/${update.branch}`,
-        value: update.oid,
-        force: true,
-      });
+      await setBranch(this.gitdir, update);
       // Not forced: GitHub refuses the push if the branch moved since the clone.
       const result = await git.push({
         fs,
