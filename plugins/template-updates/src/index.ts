@@ -17,6 +17,7 @@ export {
 } from './plugin';
 export { LocalComparePage } from './components/LocalComparePage';
 export {
+  classifyByDrift,
   TemplateDriftFilter,
   TemplateDriftPicker,
 } from './components/TemplateDriftPicker';

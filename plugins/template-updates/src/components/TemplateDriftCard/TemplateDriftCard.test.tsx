@@ -4,7 +4,7 @@ import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { TemplateDrift } from '@fastify-backstage/plugin-template-updates-common';
 import { screen } from '@testing-library/react';
 import { TemplateUpdatesApi, templateUpdatesApiRef } from '../../api';
-import { TemplateDriftFilter } from '../TemplateDriftPicker';
+import { classifyByDrift, TemplateDriftFilter } from '../TemplateDriftPicker';
 import { TemplateDriftCard } from './TemplateDriftCard';
 
 const entity: Entity = {
@@ -87,12 +87,17 @@ describe('TemplateDriftCard', () => {
   });
 });
 
-describe('TemplateDriftFilter', () => {
+describe('classifyByDrift and TemplateDriftFilter', () => {
   const versions = new Map([['template:default/fastify-service', '1.10.0']]);
-  const made = (version?: string, scaffoldedFrom?: string): Entity => ({
+  const made = (
+    uid: string,
+    version?: string,
+    scaffoldedFrom?: string,
+  ): Entity => ({
     ...entity,
     metadata: {
       ...entity.metadata,
+      uid,
       annotations: version
         ? { 'template-updates.io/template-version': version }
         : {},
@@ -100,19 +105,32 @@ describe('TemplateDriftFilter', () => {
     spec: scaffoldedFrom ? { scaffoldedFrom } : {},
   });
 
-  it('keeps entities behind (semver, not text) or at the template version', () => {
-    const behindFilter = new TemplateDriftFilter('behind', versions);
-    const currentFilter = new TemplateDriftFilter('current', versions);
-    const old = made('1.9.0', 'fastify-service');
-    const now = made('1.10.0', 'template:default/fastify-service');
-    const other = made('1.0.0', 'template:default/gone');
-    const plain = made();
-    expect(
-      [old, now, other, plain].map(e => behindFilter.filterEntity(e)),
-    ).toEqual([true, false, false, false]);
-    expect(
-      [old, now, other, plain].map(e => currentFilter.filterEntity(e)),
-    ).toEqual([false, true, false, false]);
-    expect(behindFilter.toQueryValue()).toBe('behind');
+  it('sorts entities by how they stand against their template (semver, not text)', () => {
+    const byDrift = classifyByDrift(
+      [
+        made('old', '1.9.0', 'fastify-service'),
+        made('now', '1.10.0', 'template:default/fastify-service'),
+        made('gone', '1.0.0', 'template:default/gone'),
+        made('plain'),
+      ],
+      versions,
+    );
+    expect(byDrift).toEqual({
+      behind: ['old'],
+      current: ['now'],
+      ahead: [],
+      unknown: ['gone'],
+    });
+  });
+
+  it('filters in the catalog backend by uid, and matches nothing when nothing is behind', () => {
+    const filter = new TemplateDriftFilter('behind', ['old']);
+    expect(filter.getCatalogFilters()).toEqual({ 'metadata.uid': ['old'] });
+    expect(filter.filterEntity(made('old'))).toBe(true);
+    expect(filter.filterEntity(made('now'))).toBe(false);
+    expect(filter.toQueryValue()).toBe('behind');
+    expect(new TemplateDriftFilter('behind', []).getCatalogFilters()).toEqual({
+      'metadata.uid': ['template-updates:none'],
+    });
   });
 });

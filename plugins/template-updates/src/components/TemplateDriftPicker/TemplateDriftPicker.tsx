@@ -1,3 +1,4 @@
+import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { Select } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
@@ -21,34 +22,64 @@ import useAsync from 'react-use/esm/useAsync';
 /** The picker's choices; 'all' sets no filter. */
 export type TemplateDriftChoice = 'all' | 'behind' | 'current';
 
+/** Matches no entity: a uid no entity has. */
+const NO_ENTITY = 'template-updates:none';
+
 /**
- * Keeps catalog entities made from a versioned template by how they stand
- * against the template's current version (`templateVersions`: template ref to
- * version).
+ * Keeps the catalog entities (by uid) that stand in one way against the
+ * template they were made from. A backend filter, so that the catalog's
+ * counts and pages are right; {@link classifyByDrift} finds the uids.
  *
  * @public
  */
 export class TemplateDriftFilter implements EntityFilter {
+  private readonly uidSet: ReadonlySet<string>;
+
   constructor(
     readonly value: Exclude<TemplateDriftChoice, 'all'>,
-    readonly templateVersions: ReadonlyMap<string, string>,
-  ) {}
+    readonly uids: string[],
+  ) {
+    this.uidSet = new Set(uids);
+  }
 
-  /** Where an entity stands; undefined for entities not made from a versioned template. */
-  statusOf(entity: Entity): DriftStatus | undefined {
-    const templateRef = getScaffoldedFrom(entity);
-    const version = getEntityTemplateVersion(entity);
-    if (!templateRef || !version) return undefined;
-    return driftStatus(version, this.templateVersions.get(templateRef));
+  getCatalogFilters(): Record<string, string[]> {
+    return { 'metadata.uid': this.uids.length ? this.uids : [NO_ENTITY] };
   }
 
   filterEntity(entity: Entity): boolean {
-    return this.statusOf(entity) === this.value;
+    return this.uidSet.has(entity.metadata.uid ?? '');
   }
 
   toQueryValue(): string {
     return this.value;
   }
+}
+
+/**
+ * The uids of entities made from a versioned template, by how they stand
+ * against its current version (`templateVersions`: template ref to version).
+ *
+ * @public
+ */
+export function classifyByDrift(
+  entities: Entity[],
+  templateVersions: ReadonlyMap<string, string>,
+): Record<DriftStatus, string[]> {
+  const out: Record<DriftStatus, string[]> = {
+    behind: [],
+    current: [],
+    ahead: [],
+    unknown: [],
+  };
+  for (const entity of entities) {
+    const templateRef = getScaffoldedFrom(entity);
+    const version = getEntityTemplateVersion(entity);
+    if (!templateRef || !version || !entity.metadata.uid) continue;
+    out[driftStatus(version, templateVersions.get(templateRef))].push(
+      entity.metadata.uid,
+    );
+  }
+  return out;
 }
 
 /** @public */
@@ -67,23 +98,40 @@ export function TemplateDriftPicker() {
   const catalogApi = useApi(catalogApiRef);
   const { filters, updateFilters, queryParameters } =
     useEntityList<TemplateDriftFilters>();
-  const { value: templateVersions } = useAsync(async () => {
-    const { items } = await catalogApi.getEntities({
-      filter: { kind: 'Template' },
-      fields: [
-        'kind',
-        'metadata.name',
-        'metadata.namespace',
-        'metadata.annotations',
-      ],
-    });
+  const { value: byDrift } = useAsync(async () => {
+    const [templates, made] = await Promise.all([
+      catalogApi.getEntities({
+        filter: { kind: 'Template' },
+        fields: [
+          'kind',
+          'metadata.name',
+          'metadata.namespace',
+          'metadata.annotations',
+        ],
+      }),
+      catalogApi.getEntities({
+        filter: { 'spec.scaffoldedFrom': CATALOG_FILTER_EXISTS },
+        fields: [
+          'kind',
+          'metadata.uid',
+          'metadata.name',
+          'metadata.namespace',
+          'metadata.annotations',
+          'spec.scaffoldedFrom',
+        ],
+      }),
+    ]);
     const versions = new Map<string, string>();
-    for (const template of items) {
+    for (const template of templates.items) {
       const version = getTemplateVersion(template);
       if (version) versions.set(stringifyEntityRef(template), version);
     }
-    return versions;
+    return classifyByDrift(made.items, versions);
   }, [catalogApi]);
+  const filterFor = (choice: TemplateDriftChoice) =>
+    choice === 'all' || !byDrift
+      ? undefined
+      : new TemplateDriftFilter(choice, byDrift[choice]);
 
   const fromQuery = [queryParameters.templateDrift].flat()[0];
   const selected: TemplateDriftChoice =
@@ -91,15 +139,9 @@ export function TemplateDriftPicker() {
     (fromQuery === 'behind' || fromQuery === 'current' ? fromQuery : 'all');
 
   useEffect(() => {
-    if (!templateVersions) return;
-    updateFilters({
-      templateDrift:
-        selected === 'all'
-          ? undefined
-          : new TemplateDriftFilter(selected, templateVersions),
-    });
+    if (byDrift) updateFilters({ templateDrift: filterFor(selected) });
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [templateVersions]);
+  }, [byDrift]);
 
   const items = useMemo(
     () => [
@@ -116,18 +158,11 @@ export function TemplateDriftPicker() {
         label="Template version"
         items={items}
         selected={selected}
-        onChange={value => {
-          if (!templateVersions) return;
+        onChange={value =>
           updateFilters({
-            templateDrift:
-              value === 'all'
-                ? undefined
-                : new TemplateDriftFilter(
-                    value as Exclude<TemplateDriftChoice, 'all'>,
-                    templateVersions,
-                  ),
-          });
-        }}
+            templateDrift: filterFor(value as TemplateDriftChoice),
+          })
+        }
       />
     </Box>
   );

@@ -1,4 +1,5 @@
 export {
+  classifyByDrift,
   TemplateDriftFilter,
   TemplateDriftPicker,
 } from './TemplateDriftPicker';
