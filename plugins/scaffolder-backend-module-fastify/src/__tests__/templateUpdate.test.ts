@@ -252,6 +252,21 @@ describe('template updates', () => {
         },
       ],
     };
+    writeTree(dir, {
+      'github-entity.yaml': `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: orders-on-github
+  annotations:
+    backstage.io/source-location: url:${github.baseUrl}/acme/orders-api/tree/main/
+    template-updates.io/template-version: '1.0.0'
+spec:
+  type: service
+  lifecycle: experimental
+  owner: group:default/team-a
+  scaffoldedFrom: template:default/fastify-service
+`,
+    });
     portal = await startPortalBackend({
       integrations: githubConfig,
       catalog: {
@@ -262,6 +277,7 @@ describe('template updates', () => {
           { type: 'file', target: path.join(dir, 'org.yaml') },
           { type: 'file', target: templateFile },
           { type: 'file', target: updateTemplateFile },
+          { type: 'file', target: path.join(dir, 'github-entity.yaml') },
         ],
       },
       scaffolder: { fastify: { localRepositoryRoot: repoRoot } },
@@ -434,27 +450,7 @@ describe('template updates', () => {
     await git(work, 'commit', '-q', '-am', 'Owner changes');
     await git(work, 'push', '-q', 'origin', 'main');
 
-    // the catalog entity of the moved repository
-    writeTree(dir, {
-      'github-entity.yaml': `apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: orders-on-github
-  annotations:
-    backstage.io/source-location: url:${github.baseUrl}/acme/orders-api/tree/main/
-    template-updates.io/template-version: '1.0.0'
-spec:
-  type: service
-  lifecycle: experimental
-  owner: group:default/team-a
-  scaffoldedFrom: template:default/fastify-service
-`,
-    });
-    const added = await portal.api('POST', '/api/catalog/locations', {
-      type: 'file',
-      target: path.join(dir, 'github-entity.yaml'),
-    });
-    expect(added.status).toBe(201);
+    // the catalog entity of the moved repository (registered from the start)
     await entity('orders-on-github');
   });
 
