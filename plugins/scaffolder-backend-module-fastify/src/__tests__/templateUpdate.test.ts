@@ -163,6 +163,20 @@ async function makeNextVersion(templateDir: string) {
   // The skeleton hash lists files with git: make the copy a repository of its own.
   await git(templateDir, 'init', '-q');
   await git(templateDir, 'add', '-A');
+  // the check refuses a changed skeleton without a new version
+  const unbumped = await exec(
+    process.execPath,
+    [path.join(REPO_ROOT, 'scripts/template-version.mjs'), 'check'],
+    { env: { ...process.env, TEMPLATE_DIR: templateDir } },
+  ).then(
+    () => undefined,
+    (e: { code: number; stderr: string }) => e,
+  );
+  expect(unbumped?.code).toBe(1);
+  expect(unbumped?.stderr).toContain(
+    'the skeleton changed since version 1.0.0',
+  );
+  expect(unbumped?.stderr).toContain('npm run template:bump');
   await exec(
     process.execPath,
     [
@@ -179,6 +193,13 @@ async function makeNextVersion(templateDir: string) {
     { env: { ...process.env, TEMPLATE_DIR: templateDir } },
   );
   expect(check.stdout).toContain('1.1.0');
+  const changelog = fs.readFileSync(
+    path.join(templateDir, 'CHANGELOG.md'),
+    'utf8',
+  );
+  expect(changelog).toMatch(
+    /## 1\.1\.0 - \d{4}-\d{2}-\d{2}\n\n- Documents template updates[^\n]*\n\n## 1\.0\.0/,
+  );
 }
 
 describe('template updates', () => {
