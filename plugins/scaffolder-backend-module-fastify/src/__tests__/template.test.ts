@@ -93,11 +93,14 @@ describe('templates/fastify-service/template.yaml', () => {
   it('uses only actions the portal backend installs', () => {
     const actions = template.spec.steps.map((s: any) => s.action);
     expect(actions).toEqual([
+      'fastify:template:info',
       'fastify:portal:info',
       'fetch:template',
       'fastify:features:apply',
+      'fastify:template:record',
       'fastify:publish:local',
       'publish:github',
+      'fastify:template:branch',
       'fastify:catalog:register-local',
       'catalog:register',
     ]);
