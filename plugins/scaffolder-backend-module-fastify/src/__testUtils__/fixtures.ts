@@ -156,3 +156,23 @@ export function fixtureSkeleton(): Record<string, string> {
     ].join('\n'),
   };
 }
+
+/** A team, a system and a user (jane, member of team-a) for the catalog of HTTP tests. */
+export const ORG_YAML = `
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata: { name: team-a }
+spec: { type: team, children: [] }
+---
+apiVersion: backstage.io/v1alpha1
+kind: System
+metadata: { name: shop }
+spec: { owner: group:default/team-a }
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata: { name: jane }
+spec:
+  profile: { displayName: Jane Doe, email: jane@example.com }
+  memberOf: [team-a]
+`;

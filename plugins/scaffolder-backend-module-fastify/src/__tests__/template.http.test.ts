@@ -12,29 +12,10 @@ import {
   TEST_USER,
   waitFor,
 } from '../__testUtils__/backend';
-import { makeTempDir, writeTree } from '../__testUtils__/fixtures';
+import { makeTempDir, ORG_YAML, writeTree } from '../__testUtils__/fixtures';
 import { copyTemplateSources } from '../__testUtils__/templateSources';
 
 jest.setTimeout(180_000);
-
-const ORG = `
-apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata: { name: team-a }
-spec: { type: team, children: [] }
----
-apiVersion: backstage.io/v1alpha1
-kind: System
-metadata: { name: shop }
-spec: { owner: group:default/team-a }
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata: { name: jane }
-spec:
-  profile: { displayName: Jane Doe, email: jane@example.com }
-  memberOf: [team-a]
-`;
 
 describe('the Fastify service template through the scaffolder HTTP API', () => {
   let portal: Awaited<ReturnType<typeof startPortalBackend>>;
@@ -43,7 +24,7 @@ describe('the Fastify service template through the scaffolder HTTP API', () => {
   beforeAll(async () => {
     const dir = makeTempDir('fastify-http-');
     const templateFile = await copyTemplateSources(dir);
-    writeTree(dir, { 'org.yaml': ORG });
+    writeTree(dir, { 'org.yaml': ORG_YAML });
     repoRoot = path.join(dir, 'local-git');
     portal = await startPortalBackend({
       catalog: {

@@ -31,7 +31,7 @@ import {
   startPortalBackend,
   waitFor,
 } from '../__testUtils__/backend';
-import { makeTempDir, writeTree } from '../__testUtils__/fixtures';
+import { makeTempDir, ORG_YAML, writeTree } from '../__testUtils__/fixtures';
 import { ConfigReader } from '@backstage/config';
 import { JsonObject } from '@backstage/types';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
@@ -67,20 +67,6 @@ const git = async (cwd: string, ...args: string[]) =>
       },
     })
   ).stdout.trim();
-
-const ORG = `
-apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata: { name: team-a }
-spec: { type: team, children: [] }
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata: { name: jane }
-spec:
-  profile: { displayName: Jane Doe, email: jane@example.com }
-  memberOf: [team-a]
-`;
 
 type Features = { database: string; events: string; auth: string };
 const COMBINATIONS: Array<[string, Features]> = [
@@ -261,7 +247,7 @@ describe('template updates', () => {
     const templateFile = await copyTemplateSources(dir);
     templateDir = path.dirname(templateFile);
     const updateTemplateFile = copyUpdateTemplate(dir);
-    writeTree(dir, { 'org.yaml': ORG });
+    writeTree(dir, { 'org.yaml': ORG_YAML });
     repoRoot = path.join(dir, 'local-git');
     github = await startGithubFixture(path.join(dir, 'github'));
     githubConfig = {
@@ -292,7 +278,16 @@ spec:
       integrations: githubConfig,
       catalog: {
         rules: [
-          { allow: ['Component', 'Group', 'User', 'Template', 'Location'] },
+          {
+            allow: [
+              'Component',
+              'System',
+              'Group',
+              'User',
+              'Template',
+              'Location',
+            ],
+          },
         ],
         locations: [
           { type: 'file', target: path.join(dir, 'org.yaml') },
