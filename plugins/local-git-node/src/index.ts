@@ -15,6 +15,7 @@ export {
   LOCAL_GIT_LOCATION_TYPE,
   REPOSITORY_NAME,
   createLocalRepository,
+  describeLocalRepository,
   listLocalRepositories,
   localRepositoryHasFile,
   localRepositoryLocation,
@@ -25,6 +26,13 @@ export {
 } from './localRepository';
 export type {
   CreateLocalRepositoryOptions,
+  LocalRepositoryDescription,
   LocalRepositoryLocation,
   LocalRepositorySummary,
 } from './localRepository';
+export {
+  LocalGitUrlReader,
+  localGitUrlReaderServiceFactory,
+  parseLocalGitUrl,
+} from './LocalGitUrlReader';
+export type { LocalGitUrl } from './LocalGitUrlReader';
