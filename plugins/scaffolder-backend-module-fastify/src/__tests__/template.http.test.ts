@@ -50,6 +50,7 @@ describe('the Fastify service template through the scaffolder HTTP API', () => {
           {
             allow: [
               'Component',
+              'API',
               'System',
               'Group',
               'User',
@@ -222,6 +223,32 @@ describe('the Fastify service template through the scaffolder HTTP API', () => {
           targetRef: 'system:default/shop',
         }),
       ]),
+    );
+    expect(entity.relations).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          type: 'providesApi',
+          targetRef: 'api:default/orders-api',
+        }),
+      ]),
+    );
+
+    // its API, whose definition the catalog read from the repository's openapi.json
+    const api = await waitFor('the API in the catalog', async () => {
+      const res = await portal.api(
+        'GET',
+        '/api/catalog/entities/by-name/api/default/orders-api',
+      );
+      return res.status === 200 ? res.body : undefined;
+    });
+    expect(api.spec).toMatchObject({
+      type: 'openapi',
+      owner: 'group:default/team-a',
+    });
+    const definition = JSON.parse(api.spec.definition);
+    expect(definition.info.title).toBe('orders-api');
+    expect(Object.keys(definition.paths)).toEqual(
+      expect.arrayContaining(['/health', '/v1/info', '/v1/items']),
     );
     expect(TEST_USER).toBe('user:default/jane');
   });

@@ -4,7 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
-import { InputError } from '@backstage/errors';
+import { InputError, ResponseError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import fs from 'node:fs/promises';
@@ -219,7 +219,7 @@ function createRegisterActionFor(options: {
         );
         registered = true;
       } catch (e) {
-        if (!optional) throw e;
+        if (!optional) throw refused(catalogInfoUrl, e);
       }
       let entityRef: string | undefined;
       try {
@@ -230,7 +230,7 @@ function createRegisterActionFor(options: {
         const entity = pickEntity(result.entities);
         if (entity) entityRef = stringifyEntityRef(entity);
       } catch (e) {
-        if (!optional) throw e;
+        if (!optional) throw refused(catalogInfoUrl, e);
       }
 
       // Only wait for what was actually registered: an optional location that
@@ -258,6 +258,15 @@ function createRegisterActionFor(options: {
       ctx.output('catalogInfoUrl', catalogInfoUrl);
     },
   });
+}
+
+/** The catalog's own words for a refused location (a ResponseError's message is only its status). */
+function refused(target: string, error: unknown): Error {
+  if (error instanceof ResponseError) {
+    const reason = error.body?.error?.message ?? error.message;
+    return new InputError(`The catalog refused ${target}: ${reason}`);
+  }
+  return error as Error;
 }
 
 /**

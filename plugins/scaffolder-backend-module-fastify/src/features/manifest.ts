@@ -10,7 +10,21 @@ export interface FeatureDefinition {
   scripts: string[];
   /** Features that must also be chosen when this one is. */
   requires: string[];
+  /** What the feature adds to the project's OpenAPI document (openapi.json). */
+  openapi: OpenApiContribution;
 }
+
+/** A feature's part of the OpenAPI document, removed with the feature. */
+export interface OpenApiContribution {
+  /** Paths (`/v1/items/{id}`) that exist only with the feature. */
+  paths: string[];
+  /** Response codes (`'401'`) the feature adds to every operation. */
+  responses: string[];
+  /** Security schemes (components.securitySchemes keys) the feature adds, with the requirements naming them. */
+  securitySchemes: string[];
+}
+
+const OPENAPI_KEYS = ['paths', 'responses', 'securitySchemes'] as const;
 
 /** The parsed `features.json`: feature name to definition. */
 export type FeatureManifest = Record<string, FeatureDefinition>;
@@ -71,9 +85,31 @@ export function parseFeatureManifest(
         );
       }
     }
+    const openapiRaw = def.openapi ?? {};
+    if (
+      typeof openapiRaw !== 'object' ||
+      openapiRaw === null ||
+      Array.isArray(openapiRaw)
+    ) {
+      throw new InputError(`${source}: '${name}.openapi' must be an object`);
+    }
+    const openapi = {} as OpenApiContribution;
+    for (const key of OPENAPI_KEYS) {
+      const value = (openapiRaw as Record<string, unknown>)[key] ?? [];
+      if (
+        !Array.isArray(value) ||
+        value.some(v => typeof v !== 'string' || v.length === 0)
+      ) {
+        throw new InputError(
+          `${source}: '${name}.openapi.${key}' must be a list of non-empty strings`,
+        );
+      }
+      openapi[key] = value as string[];
+    }
     manifest[name] = {
       description: typeof def.description === 'string' ? def.description : '',
       ...lists,
+      openapi,
     };
   }
   for (const [name, def] of Object.entries(manifest)) {
