@@ -8,7 +8,7 @@ import FormHelperText from '@material-ui/core/FormHelperText';
 import FormLabel from '@material-ui/core/FormLabel';
 import TextField from '@material-ui/core/TextField';
 import { makeStyles } from '@material-ui/core/styles';
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 
 /** `ui:options` of GithubRepoPicker. */
 export interface GithubRepoPickerUiOptions {
@@ -71,6 +71,13 @@ export function GithubRepoPicker(
       onChange(formatRepoUrl(host, '', serviceName));
     }
   }, [formData, serviceName, host, onChange]);
+
+  // The field leaves the form when another publish target is chosen: its value goes with it,
+  // so the Review step does not list a GitHub repository nobody will create. (When the whole
+  // step leaves for the next one, the form is gone and this change goes nowhere.)
+  const latestOnChange = useRef(onChange);
+  latestOnChange.current = onChange;
+  useEffect(() => () => latestOnChange.current(undefined as any), []);
 
   return (
     <FormControl

@@ -16,6 +16,7 @@ import List from '@material-ui/core/List';
 import ListItem from '@material-ui/core/ListItem';
 import ListItemText from '@material-ui/core/ListItemText';
 import Typography from '@material-ui/core/Typography';
+import { makeStyles } from '@material-ui/core/styles';
 import { Route, Routes, useParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { FastifyScaffolderClient, LocalRepositoryDescription } from '../api';
@@ -74,8 +75,13 @@ function LocalRepository() {
   );
 }
 
+const useStyles = makeStyles(theme => ({
+  column: { display: 'flex', flexDirection: 'column', gap: theme.spacing(3) },
+}));
+
 function RepositoryView(props: { repository: LocalRepositoryDescription }) {
   const { repository } = props;
+  const classes = useStyles();
   return (
     <Grid container spacing={3}>
       <Grid item xs={12}>
@@ -94,7 +100,7 @@ function RepositoryView(props: { repository: LocalRepositoryDescription }) {
           </Typography>
         </InfoCard>
       </Grid>
-      <Grid item xs={12} md={5}>
+      <Grid item xs={12} md={5} className={classes.column}>
         <InfoCard title="Commits">
           <List dense disablePadding>
             {repository.commits.map(commit => (
