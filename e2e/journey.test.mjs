@@ -239,7 +239,8 @@ after(async () => {
 step(
   'Home: / shows the services, a Create button and where to go next',
   async () => {
-    await page.goto(APP_URL);
+    // The first page load waits for the dev server's bundle: slow on a busy machine.
+    await page.goto(APP_URL, { timeout: 180_000 });
     await page
       .getByRole('heading', { name: 'Fastify Service Portal' })
       .waitFor({ timeout: 60_000 });

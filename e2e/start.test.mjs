@@ -80,7 +80,7 @@ test('npm start recovers from a Ctrl+C during the example install and keeps the 
   });
   await new Promise(r => setTimeout(r, 5000));
   process.kill(-first.child.pid, 'SIGINT');
-  await first.exited;
+  await first.exited; // npm start waits until the portal is down, so its ports are free again
   await first.stop();
   assert.ok(existsSync(serviceDir), 'the interrupted run left a working copy');
   assert.ok(
@@ -93,7 +93,7 @@ test('npm start recovers from a Ctrl+C during the example install and keeps the 
   await waitUntil(
     () =>
       /Example service: http:\/\/localhost:\d+/.test(second.text()) ||
-      /cannot start|did not come up|stopped/.test(second.text()),
+      /cannot start|did not come up|stopped|in use/.test(second.text()),
     {
       timeoutMs: 900_000,
       intervalMs: 1000,
@@ -127,6 +127,8 @@ test('npm start recovers from a Ctrl+C during the example install and keeps the 
   );
   assert.match(summary, /Ctrl\+C stops everything/);
   assert.doesNotMatch(output, /incomingRequest|"GET \//);
+
+  console.log(`# the second npm start's terminal:\n${output}`);
 
   // The per-request lines went to the log file the summary names.
   const portalLog = readFileSync(join(localDir, 'portal.log'), 'utf8');

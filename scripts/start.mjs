@@ -26,7 +26,11 @@ import {
   startService,
   waitForUrl,
 } from './example-service.mjs';
-import { isTerminalLine } from './portal-output.mjs';
+import {
+  isTerminalLine,
+  portalConfigEnv,
+  stripAnsi,
+} from './portal-process.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
 const APP_PORT = Number(process.env.PORTAL_APP_PORT ?? 3000);
@@ -40,14 +44,35 @@ mkdirSync(LOCAL_DIR, { recursive: true });
 const portalLog = join(LOCAL_DIR, 'portal.log');
 
 const children = [];
-function stopAll(code = 0) {
-  for (const child of children) {
-    try {
-      process.kill(-child.pid, 'SIGTERM');
-    } catch {
-      /* already gone */
+let stopping = false;
+/**
+ * Stops the portal and the example service and waits (10 s at most, then SIGKILL) until they
+ * are gone, so the prompt comes back with the ports free for the next `npm start`.
+ */
+async function stopAll(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  const running = children.filter(
+    c => c.exitCode === null && c.signalCode === null,
+  );
+  const exited = running.map(
+    child => new Promise(resolveExit => child.once('exit', resolveExit)),
+  );
+  const signal = name => {
+    for (const child of running) {
+      try {
+        process.kill(-child.pid, name);
+      } catch {
+        /* already gone */
+      }
     }
-  }
+  };
+  signal('SIGTERM');
+  await Promise.race([
+    Promise.all(exited),
+    new Promise(r => setTimeout(r, 10_000)),
+  ]);
+  signal('SIGKILL');
   process.exit(code);
 }
 process.on('SIGINT', () => stopAll(0));
@@ -92,17 +117,14 @@ const portal = spawn(
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
-      // Backstage reads APP_CONFIG_* as config overrides (for the backend and the app).
-      APP_CONFIG_app_baseUrl: APP_URL,
-      APP_CONFIG_backend_baseUrl: BACKEND_URL,
-      APP_CONFIG_backend_listen_port: String(BACKEND_PORT),
-      APP_CONFIG_backend_cors_origin: APP_URL,
+      ...portalConfigEnv({ appUrl: APP_URL, backendUrl: BACKEND_URL }),
       APP_CONFIG_scaffolder_fastify_localRepositoryRoot: LOCAL_GIT_ROOT,
     },
   },
 );
 children.push(portal);
 portal.on('exit', code => {
+  if (stopping) return;
   console.error(
     `The portal stopped (exit code ${code}); its output is in ${shown(
       portalLog,
@@ -115,7 +137,7 @@ portal.on('exit', code => {
 const logStream = createWriteStream(portalLog, { flags: 'w' });
 for (const stream of [portal.stdout, portal.stderr]) {
   createInterface({ input: stream }).on('line', line => {
-    logStream.write(`${line}\n`);
+    logStream.write(`${stripAnsi(line)}\n`);
     if (isTerminalLine(line)) console.log(line);
   });
 }
