@@ -40,6 +40,17 @@ const LIST_KEYS = [
   'requires',
 ] as const;
 
+/** A manifest list: absent means empty; anything but non-empty strings is an InputError naming `where`. */
+function stringList(value: unknown = [], where: string): string[] {
+  if (
+    !Array.isArray(value) ||
+    value.some(v => typeof v !== 'string' || v.length === 0)
+  ) {
+    throw new InputError(`${where} must be a list of non-empty strings`);
+  }
+  return value as string[];
+}
+
 /**
  * Validates the JSON of a `features.json` file and fills in defaults (empty
  * lists). Throws an InputError naming the manifest and the offending key.
@@ -67,16 +78,7 @@ export function parseFeatureManifest(
     const def = raw as Record<string, unknown>;
     const lists = {} as Record<(typeof LIST_KEYS)[number], string[]>;
     for (const key of LIST_KEYS) {
-      const value = def[key] ?? [];
-      if (
-        !Array.isArray(value) ||
-        value.some(v => typeof v !== 'string' || v.length === 0)
-      ) {
-        throw new InputError(
-          `${source}: '${name}.${key}' must be a list of non-empty strings`,
-        );
-      }
-      lists[key] = value as string[];
+      lists[key] = stringList(def[key], `${source}: '${name}.${key}'`);
     }
     for (const glob of lists.files) {
       if (glob.startsWith('/') || glob.split('/').includes('..')) {
@@ -95,16 +97,10 @@ export function parseFeatureManifest(
     }
     const openapi = {} as OpenApiContribution;
     for (const key of OPENAPI_KEYS) {
-      const value = (openapiRaw as Record<string, unknown>)[key] ?? [];
-      if (
-        !Array.isArray(value) ||
-        value.some(v => typeof v !== 'string' || v.length === 0)
-      ) {
-        throw new InputError(
-          `${source}: '${name}.openapi.${key}' must be a list of non-empty strings`,
-        );
-      }
-      openapi[key] = value as string[];
+      openapi[key] = stringList(
+        (openapiRaw as Record<string, unknown>)[key],
+        `${source}: '${name}.openapi.${key}'`,
+      );
     }
     manifest[name] = {
       description: typeof def.description === 'string' ? def.description : '',
