@@ -8,7 +8,7 @@ import FormHelperText from '@material-ui/core/FormHelperText';
 import FormLabel from '@material-ui/core/FormLabel';
 import TextField from '@material-ui/core/TextField';
 import { makeStyles } from '@material-ui/core/styles';
-import { useEffect, useRef } from 'react';
+import { useEffect } from 'react';
 
 /** `ui:options` of GithubRepoPicker. */
 export interface GithubRepoPickerUiOptions {
@@ -65,20 +65,23 @@ export function GithubRepoPicker(
   const host = uiSchema['ui:options']?.host ?? 'github.com';
   const { owner, repo } = parseRepoUrl(formData);
   const serviceName = formContext?.formData?.name;
+  // With another publish target chosen the field shows nothing and drops what was typed, so
+  // the Review step lists no GitHub repository that nobody will create. (The form's state
+  // (formContext.formData) follows every change, so it knows the target already.)
+  const target = formContext?.formData?.publishTarget;
+  const unused = typeof target === 'string' && target !== 'github';
+  useEffect(() => {
+    if (unused && formData) onChange(undefined as any);
+  }, [unused, formData, onChange]);
 
   useEffect(() => {
+    if (unused) return;
     if (!formData && typeof serviceName === 'string' && serviceName) {
       onChange(formatRepoUrl(host, '', serviceName));
     }
-  }, [formData, serviceName, host, onChange]);
+  }, [unused, formData, serviceName, host, onChange]);
 
-  // The field leaves the form when another publish target is chosen: its value goes with it,
-  // so the Review step does not list a GitHub repository nobody will create. (When the whole
-  // step leaves for the next one, the form is gone and this change goes nowhere.)
-  const latestOnChange = useRef(onChange);
-  latestOnChange.current = onChange;
-  useEffect(() => () => latestOnChange.current(undefined as any), []);
-
+  if (unused) return null;
   return (
     <FormControl
       margin="normal"
@@ -117,7 +120,10 @@ export function GithubRepoPicker(
 export const githubRepoValidation: CustomFieldValidator<string> = (
   value,
   validation,
+  context,
 ) => {
+  const target = context.formData?.publishTarget;
+  if (typeof target === 'string' && target !== 'github') return;
   const { owner, repo } = parseRepoUrl(value);
   if (!OWNER.test(owner)) {
     validation.addError(

@@ -136,4 +136,14 @@ describe('GithubRepoPicker validation', () => {
     ]);
     expect(run(formatRepoUrl('github.com', 'acme', 'x.git'))).toHaveLength(1);
   });
+
+  it('asks nothing when the repository goes elsewhere', () => {
+    const { errors, validation } = collect();
+    githubRepoValidation(undefined as any, validation, {
+      apiHolder: {} as any,
+      formData: { publishTarget: 'local' },
+      schema: {},
+    });
+    expect(errors).toEqual([]);
+  });
 });
