@@ -771,10 +771,14 @@ step(
   'APIs: the entity provides its API, with the OpenAPI definition',
   async () => {
     await page.goto(`${APP_URL}${ENTITY_PATH}`);
+    // The entity's APIs tab (the sidebar's "APIs" is the API explorer).
     await page
-      .getByRole('link', { name: 'APIs', exact: true })
+      .locator(`a[href$="${ENTITY_PATH}/apis"]`)
       .first()
       .click({ timeout: 60_000 });
+    await page.waitForURL(new RegExp(`${ENTITY_PATH}/apis`), {
+      timeout: 60_000,
+    });
     const apiLink = page.getByRole('link', { name: NAME, exact: true }).last();
     await apiLink.waitFor({ timeout: 60_000 });
     await screenshot(page, 'journey-12-apis-tab');
