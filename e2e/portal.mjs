@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { waitForUrl } from '../scripts/example-service.mjs';
+import { portalConfigEnv } from '../scripts/portal-process.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const ARTIFACTS = join(ROOT, 'e2e', 'artifacts');
@@ -139,11 +140,7 @@ export async function startPortal({ extraConfig = [], env = {} } = {}) {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
-        // Backstage reads APP_CONFIG_* as config overrides (for the backend and the app).
-        APP_CONFIG_app_baseUrl: APP_URL,
-        APP_CONFIG_backend_baseUrl: BACKEND_URL,
-        APP_CONFIG_backend_listen_port: String(BACKEND_PORT),
-        APP_CONFIG_backend_cors_origin: APP_URL,
+        ...portalConfigEnv({ appUrl: APP_URL, backendUrl: BACKEND_URL }),
         ...env,
         BROWSER: 'none',
       },

@@ -3,13 +3,35 @@
 // registers it; then the repository is cloned, installed and started with `npm run dev`.
 // Used by scripts/start.mjs (`npm start`) and the browser journey test.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
 const sleep = ms => new Promise(r => setTimeout(r, ms));
+
+/**
+ * Where `npm start` keeps its working copies and logs (`.local/`), and the local git root the
+ * portal publishes to (`.local-git/`, the backend's scaffolder.fastify.localRepositoryRoot).
+ * LOCAL_DIR / LOCAL_GIT_ROOT move them, e.g. for a test beside a developer's `npm start`.
+ */
+export const LOCAL_DIR = process.env.LOCAL_DIR ?? join(ROOT, '.local');
+export const LOCAL_GIT_ROOT =
+  process.env.LOCAL_GIT_ROOT ?? join(ROOT, '.local-git');
+
+/**
+ * Written (inside the clone's .git, so `git status` stays clean) only after `npm install`
+ * finished: an interrupted install has none.
+ */
+const INSTALLED_MARKER = join('.git', 'npm-start-installed');
 
 export const EXAMPLE_VALUES = {
   name: 'example-service',
@@ -21,7 +43,7 @@ export const EXAMPLE_VALUES = {
   database: 'postgres',
   events: 'redis-streams',
   auth: 'jwt',
-  port: 8090,
+  port: Number(process.env.EXAMPLE_SERVICE_PORT ?? 8090),
   publishTarget: 'local',
 };
 
@@ -143,8 +165,8 @@ export async function createExampleService({
 }) {
   await waitForUrl(`${backendUrl}/.backstage/health/v1/readiness`);
   const token = await guestToken(backendUrl);
-  const bareRepo = join(ROOT, '.local-git', `${values.name}.git`);
-  const dir = join(ROOT, '.local', values.name);
+  const bareRepo = join(LOCAL_GIT_ROOT, `${values.name}.git`);
+  const dir = join(LOCAL_DIR, values.name);
 
   if (!existsSync(bareRepo)) {
     // The backend answers before the catalog has read the template's location.
@@ -184,25 +206,57 @@ export async function createExampleService({
     }
   }
 
-  if (!existsSync(join(dir, 'package.json'))) {
-    mkdirSync(join(ROOT, '.local'), { recursive: true });
-    log(`Cloning and installing ${values.name} into ${dir}...`);
-    await exec('git', ['clone', '--quiet', bareRepo, dir]);
-    await exec(
-      'npm',
-      ['install', '--no-audit', '--no-fund', '--prefer-offline'],
-      {
-        cwd: dir,
-        maxBuffer: 64 * 1024 * 1024,
-      },
-    );
-  }
+  await cloneAndInstall({ bareRepo, dir, name: values.name, log });
   return {
     name: values.name,
     dir,
     port: values.port,
     url: `http://localhost:${values.port}`,
   };
+}
+
+/**
+ * Clones the example's repository into `dir` and runs `npm install` there, unless an earlier run
+ * finished both: the marker file is written only after `npm install` succeeded, so a run that
+ * was interrupted (Ctrl+C during the install) or failed starts over from a fresh clone instead of
+ * running a half-installed service. npm's output goes to `<LOCAL_DIR>/<name>-install.log`.
+ */
+export async function cloneAndInstall({ bareRepo, dir, name, log = () => {} }) {
+  const marker = join(dir, INSTALLED_MARKER);
+  if (existsSync(marker)) return;
+  mkdirSync(LOCAL_DIR, { recursive: true });
+  if (existsSync(dir)) {
+    log(
+      `The last install of ${name} did not finish (interrupted or failed): installing it again.`,
+    );
+    rmSync(dir, { recursive: true, force: true });
+  }
+  await exec('git', ['clone', '--quiet', bareRepo, dir]);
+  const installLog = join(LOCAL_DIR, `${name}-install.log`);
+  log(
+    `Installing ${name} (npm install, about a minute; log: ${installLog})...`,
+  );
+  const out = openSync(installLog, 'w');
+  const code = await new Promise(resolveExit => {
+    const child = spawn(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--prefer-offline'],
+      { cwd: dir, stdio: ['ignore', out, out] },
+    );
+    child.on('exit', (exitCode, signal) => resolveExit(signal ?? exitCode));
+    child.on('error', () => resolveExit('spawn error'));
+  });
+  if (code !== 0) {
+    const tail = readFileSync(installLog, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' | ');
+    throw new Error(
+      `npm install of ${name} failed (${code}): ${tail} (full output: ${installLog})`,
+    );
+  }
+  writeFileSync(marker, `${new Date().toISOString()}\n`);
 }
 
 /** `npm run dev` in the service's folder; the template pointed its trace exporter at this portal. */
@@ -218,6 +272,55 @@ export function startService(service, { env = {}, logFile } = {}) {
       ...env,
     },
   });
+}
+
+/** The last lines of a log that say what went wrong (npm's own trailer lines skipped). */
+function lastErrorLines(logFile) {
+  if (!logFile || !existsSync(logFile)) return '';
+  const lines = readFileSync(logFile, 'utf8')
+    .split('\n')
+    .map(l => l.trim())
+    .filter(
+      l =>
+        l &&
+        !/^npm (error|ERR!) (A complete log|code|path|command|signal|errno)/.test(
+          l,
+        ),
+    );
+  const errors = lines.filter(l =>
+    /error|cannot|not found|EADDRINUSE/i.test(l),
+  );
+  return (errors.length ? errors : lines).slice(-2).join(' | ');
+}
+
+/**
+ * Waits until the service answers /health. Fails at once, with the reason from its log, when
+ * `child` (its `npm run dev`) exits first; after 120 s otherwise.
+ */
+async function waitForService(service, { child, logFile } = {}) {
+  const exited = new Promise((_, reject) => {
+    child?.once('exit', code =>
+      reject(
+        new Error(
+          `npm run dev of ${service.name} exited (code ${code}): ${
+            lastErrorLines(logFile) || 'no output'
+          }${logFile ? ` (log: ${logFile})` : ''}`,
+        ),
+      ),
+    );
+  });
+  exited.catch(() => {});
+  try {
+    await Promise.race([
+      waitForUrl(`${service.url}/health`, { timeoutMs: 120_000 }),
+      exited,
+    ]);
+  } catch (error) {
+    const reason = lastErrorLines(logFile);
+    throw reason && !error.message.includes(reason)
+      ? new Error(`${error.message}; its log says: ${reason}`)
+      : error;
+  }
 }
 
 /**
@@ -248,9 +351,9 @@ export async function mintToken(service) {
  */
 export async function runSyntheticLoad(
   service,
-  { log = () => {}, perSecond = 1.5 } = {},
+  { log = () => {}, perSecond = 1.5, child, logFile } = {},
 ) {
-  await waitForUrl(`${service.url}/health`, { timeoutMs: 120_000 });
+  await waitForService(service, { child, logFile });
   const token = await mintToken(service);
   const headers = {
     'content-type': 'application/json',

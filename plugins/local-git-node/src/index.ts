@@ -15,6 +15,7 @@ export {
   LOCAL_GIT_LOCATION_TYPE,
   REPOSITORY_NAME,
   createLocalRepository,
+  describeLocalRepository,
   listLocalRepositories,
   localRepositoryHasFile,
   localRepositoryLocation,
@@ -27,6 +28,13 @@ export { compareLocalBranches } from './compareBranches';
 export type { BranchComparisonResult, ComparedFile } from './compareBranches';
 export type {
   CreateLocalRepositoryOptions,
+  LocalRepositoryDescription,
   LocalRepositoryLocation,
   LocalRepositorySummary,
 } from './localRepository';
+export {
+  LocalGitUrlReader,
+  localGitUrlReaderServiceFactory,
+  parseLocalGitUrl,
+} from './LocalGitUrlReader';
+export type { LocalGitUrl } from './LocalGitUrlReader';

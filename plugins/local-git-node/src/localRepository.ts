@@ -1,4 +1,4 @@
-import { ConflictError, InputError } from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
@@ -247,4 +247,69 @@ export async function localRepositoryHasFile(
   } catch {
     return false;
   }
+}
+
+/** What the portal shows of a local repository: enough to recognise it and clone it. */
+export interface LocalRepositoryDescription {
+  name: string;
+  defaultBranch: string;
+  /** `file://` URL: what `git clone` takes. */
+  remoteUrl: string;
+  cloneCommand: string;
+  /** The newest commits of the default branch, newest first (at most 20). */
+  commits: Array<{
+    oid: string;
+    message: string;
+    author: string;
+    /** ISO 8601. */
+    date: string;
+  }>;
+  /** Every file path on the default branch, sorted. */
+  files: string[];
+  /** README.md of the default branch, when it has one (at most 64 KiB). */
+  readme?: string;
+}
+
+const README_MAX_BYTES = 64 * 1024;
+
+/**
+ * Describes `<root>/<name>.git` for a read-only view: its branch, newest
+ * commits, files and README. NotFoundError when there is no such repository.
+ */
+export async function describeLocalRepository(
+  root: string,
+  name: string,
+): Promise<LocalRepositoryDescription> {
+  validateRepositoryName(name);
+  const found = (await listLocalRepositories(root)).find(r => r.name === name);
+  if (!found) {
+    throw new NotFoundError(`No local repository named '${name}'`);
+  }
+  const gitdir = found.location.path;
+  const ref = `refs/heads/${found.defaultBranch}`;
+  const log = await git.log({ fs, gitdir, ref, depth: 20 });
+  const files = (await git.listFiles({ fs, gitdir, ref })).sort();
+  let readme: string | undefined;
+  if (files.includes('README.md')) {
+    const data = await readLocalRepositoryFile(
+      gitdir,
+      found.defaultBranch,
+      'README.md',
+    );
+    readme = data.subarray(0, README_MAX_BYTES).toString('utf8');
+  }
+  return {
+    name,
+    defaultBranch: found.defaultBranch,
+    remoteUrl: found.location.remoteUrl,
+    cloneCommand: `git clone ${found.location.remoteUrl} ${name}`,
+    commits: log.map(entry => ({
+      oid: entry.oid,
+      message: entry.commit.message.trim(),
+      author: entry.commit.author.name,
+      date: new Date(entry.commit.author.timestamp * 1000).toISOString(),
+    })),
+    files,
+    ...(readme !== undefined && { readme }),
+  };
 }

@@ -73,7 +73,14 @@ describe('catalog-info.yaml rendered by the template', () => {
     const text = Buffer.from(file.base64Content, 'base64').toString('utf8');
     const docs = parseAllDocuments(text);
     expect(docs.flatMap(d => d.errors.map(e => e.message))).toEqual([]);
-    expect(docs).toHaveLength(1);
+    // The Component, then the API it provides (definition: the repository's openapi.json).
+    expect(docs).toHaveLength(2);
+    const api = docs[1].toJS();
+    expect(api).toMatchObject({
+      kind: 'API',
+      metadata: { name: values.name },
+      spec: { type: 'openapi', definition: { $text: './openapi.json' } },
+    });
     return { text, entity: docs[0].toJS() };
   }
 
@@ -88,11 +95,14 @@ describe('catalog-info.yaml rendered by the template', () => {
     for (const values of [base, { ...base, system: '' }]) {
       const { text, entity } = await render(values);
       expect(text).not.toMatch(/system/);
-      expect(text).toMatch(/\n {2}owner: "group:default\/team-a"\n$/);
+      expect(text).toMatch(
+        /\n {2}owner: "group:default\/team-a"\n(?: {2}#.*\n)? {2}providesApis:/,
+      );
       expect(entity.spec).toEqual({
         type: 'service',
         lifecycle: 'experimental',
         owner: 'group:default/team-a',
+        providesApis: ['orders-api'],
       });
       expect(entity.metadata).toMatchObject({
         name: 'orders-api',
@@ -133,10 +143,11 @@ describe('catalog-info.yaml rendered by the template', () => {
       lifecycle: 'experimental',
       owner: 'group:default/team-a',
       system: 'system:default/shop',
+      providesApis: ['orders-api'],
     });
     expect((await validate(entity)).status).toBe(200);
     expect(text).toMatch(
-      /\n {2}owner: "group:default\/team-a"\n {2}system: "system:default\/shop"\n$/,
+      /\n {2}owner: "group:default\/team-a"\n {2}system: "system:default\/shop"\n(?: {2}#.*\n)? {2}providesApis:/,
     );
   });
 

@@ -32,6 +32,7 @@ describe('the Fastify service template through the scaffolder HTTP API', () => {
           {
             allow: [
               'Component',
+              'API',
               'System',
               'Group',
               'User',
@@ -93,6 +94,18 @@ describe('the Fastify service template through the scaffolder HTTP API', () => {
       status: task.status,
       log: task.status === 'completed' ? '' : log,
     }).toEqual({ status: 'completed', log: '' });
+    // one step per thing that happened: nothing skipped, each step finished once
+    expect(events.filter(e => e.body.status === 'skipped')).toEqual([]);
+    const finished = events
+      .map(e => e.body.message)
+      .filter(m => /^Finished step /.test(m ?? ''));
+    expect(finished).toEqual([
+      "Finished step Read the portal's address",
+      'Finished step Render the service',
+      'Finished step Apply the feature choices',
+      'Finished step Publish the repository',
+      'Finished step Register in the catalog',
+    ]);
 
     // the repository: bare, one commit, authored by the user who ran the template
     const gitdir = path.join(repoRoot, 'orders-api.git');
@@ -114,7 +127,12 @@ describe('the Fastify service template through the scaffolder HTTP API', () => {
     const output = completion.body.output;
     const remoteUrl = `file://${gitdir}`;
     expect(output.links).toEqual([
-      { title: 'Repository', icon: 'github', url: remoteUrl },
+      // the portal's read-only view of the repository (a browser does not open file:// links)
+      {
+        title: 'Repository',
+        icon: 'github',
+        url: 'http://localhost:3000/local-git/orders-api',
+      },
       {
         title: 'Open in catalog',
         icon: 'catalog',
@@ -165,7 +183,94 @@ describe('the Fastify service template through the scaffolder HTTP API', () => {
         }),
       ]),
     );
+    expect(entity.relations).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          type: 'providesApi',
+          targetRef: 'api:default/orders-api',
+        }),
+      ]),
+    );
+
+    // its API, whose definition the catalog read from the repository's openapi.json
+    const api = await waitFor('the API in the catalog', async () => {
+      const res = await portal.api(
+        'GET',
+        '/api/catalog/entities/by-name/api/default/orders-api',
+      );
+      return res.status === 200 ? res.body : undefined;
+    });
+    expect(api.spec).toMatchObject({
+      type: 'openapi',
+      owner: 'group:default/team-a',
+    });
+    const definition = JSON.parse(api.spec.definition);
+    expect(definition.info.title).toBe('orders-api');
+    expect(Object.keys(definition.paths)).toEqual(
+      expect.arrayContaining(['/health', '/v1/info', '/v1/items']),
+    );
     expect(TEST_USER).toBe('user:default/jane');
+  });
+
+  it('describes the local repository for the page the Repository link opens', async () => {
+    const res = await portal.api(
+      'GET',
+      '/api/scaffolder/fastify/local-repositories/orders-api',
+    );
+    expect(res.status).toBe(200);
+    const remoteUrl = `file://${path.join(repoRoot, 'orders-api.git')}`;
+    expect(res.body).toMatchObject({
+      name: 'orders-api',
+      defaultBranch: 'main',
+      remoteUrl,
+      cloneCommand: `git clone ${remoteUrl} orders-api`,
+      commits: [
+        expect.objectContaining({
+          message: 'Create orders-api from the Fastify service template',
+          author: 'Jane Doe',
+        }),
+      ],
+    });
+    expect(res.body.files).toContain('catalog-info.yaml');
+    const list = await portal.api(
+      'GET',
+      '/api/scaffolder/fastify/local-repositories',
+    );
+    expect(list.body.items).toEqual([
+      { name: 'orders-api', defaultBranch: 'main' },
+    ]);
+    expect(res.body.readme).toContain('orders-api');
+    const missing = await portal.api(
+      'GET',
+      '/api/scaffolder/fastify/local-repositories/nothing-here',
+    );
+    expect(missing.status).toBe(404);
+    expect(JSON.stringify(missing.body)).not.toMatch(/\/\S+\.(ts|js):\d+/);
+  });
+
+  it('says GitHub publishing needs a token, on the form and in a task, without a stack trace', async () => {
+    const targets = await portal.api(
+      'GET',
+      '/api/scaffolder/fastify/publish-targets',
+    );
+    expect(targets.body.items).toEqual([
+      { id: 'local', available: true },
+      {
+        id: 'github',
+        available: false,
+        reason: expect.stringContaining('has no token'),
+      },
+    ]);
+    const { task, events } = await runTask({
+      ...values,
+      name: 'github-api',
+      publishTarget: 'github',
+      repoUrl: 'github.com?owner=acme&repo=github-api',
+    });
+    expect(task.status).toBe('failed');
+    const log = events.map(e => e.body.message).join('\n');
+    expect(log).toContain('has no token');
+    expect(log).not.toMatch(/\/\S+\.(ts|js):\d+/);
   });
 
   it('fails clearly when the repository already exists, leaving it intact', async () => {
@@ -175,6 +280,7 @@ describe('the Fastify service template through the scaffolder HTTP API', () => {
     expect(task.status).toBe('failed');
     const log = events.map(e => e.body.message).join('\n');
     expect(log).toContain("Repository 'orders-api' already exists");
+    expect(log).not.toMatch(/\/\S+\.(ts|js):\d+/);
     const after = await git.log({ fs, gitdir, ref: 'main' });
     expect(after.map(c => c.oid)).toEqual(before.map(c => c.oid));
   });

@@ -48,13 +48,29 @@ function portalFormFields(): string[] {
   const files = [
     ...extensions.matchAll(/import\('\.\/(fields\/[A-Za-z]+\.esm\.js)'\)/g),
   ].map(m => m[1]);
-  return files.flatMap(f =>
+  const upstream = files.flatMap(f =>
     [
       ...fs
         .readFileSync(path.join(dir, 'dist/alpha', f), 'utf8')
         .matchAll(/name: "([A-Za-z]+)"/g),
     ].map(m => m[1]),
   );
+  // The portal's own fields: @fastify-backstage/plugin-scaffolder-module-fastify.
+  const fieldsDir = path.join(
+    REPO_ROOT,
+    'plugins/scaffolder-module-fastify/src/fields',
+  );
+  const ours = fs
+    .readdirSync(fieldsDir)
+    .filter(f => /^[A-Z]\w+\.tsx$/.test(f))
+    .flatMap(f =>
+      [
+        ...fs
+          .readFileSync(path.join(fieldsDir, f), 'utf8')
+          .matchAll(/createFormField\(\{\s*name: '([A-Za-z]+)'/g),
+      ].map(m => m[1]),
+    );
+  return [...upstream, ...ours];
 }
 
 describe('templates/fastify-service/template.yaml', () => {
@@ -82,10 +98,11 @@ describe('templates/fastify-service/template.yaml', () => {
     );
     const used = [...new Set(collect(template.spec.parameters, 'ui:field'))];
     expect(used.sort()).toEqual([
-      'EntityNamePicker',
       'EntityPicker',
+      'GithubRepoPicker',
       'OwnerPicker',
-      'RepoUrlPicker',
+      'PublishTargetPicker',
+      'UniqueEntityNamePicker',
     ]);
     expect(used.filter(f => !available.includes(f))).toEqual([]);
   });
@@ -98,11 +115,9 @@ describe('templates/fastify-service/template.yaml', () => {
       'fetch:template',
       'fastify:features:apply',
       'fastify:template:record',
-      'fastify:publish:local',
-      'publish:github',
+      'fastify:publish',
       'fastify:template:branch',
-      'fastify:catalog:register-local',
-      'catalog:register',
+      'fastify:catalog:register',
     ]);
     const backendIndex = fs.readFileSync(
       path.join(REPO_ROOT, 'packages/backend/src/index.ts'),
@@ -110,7 +125,7 @@ describe('templates/fastify-service/template.yaml', () => {
     );
     expect(backendIndex).toContain(
       "import('@backstage/plugin-scaffolder-backend-module-github')",
-    ); // publish:github
+    ); // publish:github, which fastify:publish runs for GitHub
     expect(backendIndex).toContain(
       "import('@fastify-backstage/plugin-scaffolder-backend-module-fastify')",
     ); // fastify:*

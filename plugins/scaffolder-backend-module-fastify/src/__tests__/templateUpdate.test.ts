@@ -1,6 +1,6 @@
 /*
  * Template updates end to end, through the real scaffolder and catalog: services
- * are created from the template at version N (1.0.0, the copy under test), their
+ * are created from the template at version N (the current version, the copy under test), their
  * owners change them (a route, a README line, a dependency with its lockfile),
  * the template moves to a fixture version N+1 (README and package.json changed
  * elsewhere, a route changed, a file added, one removed, a feature file moved,
@@ -45,9 +45,17 @@ import {
   copyTemplateSources,
   copyUpdateTemplate,
   REPO_ROOT,
+  TEMPLATE_FILE,
 } from '../__testUtils__/templateSources';
 
 const RENDER_ONLY = process.env.FASTIFY_MATRIX === 'render-only';
+// Services are made at the template's current version; the fixture moves it one minor version on.
+const FROM: string = parse(fs.readFileSync(TEMPLATE_FILE, 'utf8')).metadata
+  .annotations['backstage.io/template-version'];
+const TO = FROM.replace(
+  /^(\d+)\.(\d+)\.\d+$/,
+  (_, major: string, minor: string) => `${major}.${Number(minor) + 1}.0`,
+);
 jest.setTimeout(RENDER_ONLY ? 300_000 : 30 * 60_000);
 
 const exec = promisify(execFile);
@@ -160,7 +168,7 @@ async function makeNextVersion(templateDir: string) {
   );
   expect(unbumped?.code).toBe(1);
   expect(unbumped?.stderr).toContain(
-    'the skeleton changed since version 1.0.0',
+    `the skeleton changed since version ${FROM}`,
   );
   expect(unbumped?.stderr).toContain('npm run template:bump');
   await exec(
@@ -178,7 +186,7 @@ async function makeNextVersion(templateDir: string) {
     [path.join(REPO_ROOT, 'scripts/template-version.mjs'), 'check'],
     { env: { ...process.env, TEMPLATE_DIR: templateDir } },
   );
-  expect(check.stdout).toContain('1.1.0');
+  expect(check.stdout).toContain(TO);
   const changelog = fs.readFileSync(
     path.join(templateDir, 'CHANGELOG.md'),
     'utf8',
@@ -266,7 +274,7 @@ metadata:
   name: orders-on-github
   annotations:
     backstage.io/source-location: url:${github.baseUrl}/acme/orders-api/tree/main/
-    template-updates.io/template-version: '1.0.0'
+    template-updates.io/template-version: '${FROM}'
 spec:
   type: service
   lifecycle: experimental
@@ -324,7 +332,7 @@ spec:
       fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('creates services at 1.0.0 that record their version, answers and pristine render', async () => {
+  it(`creates services at ${FROM} that record their version, answers and pristine render`, async () => {
     for (const service of [...services, githubService]) {
       const output = await runTask('template:default/fastify-service', {
         name: service.name,
@@ -344,7 +352,7 @@ spec:
       );
       expect(
         component.metadata.annotations['template-updates.io/template-version'],
-      ).toBe('1.0.0');
+      ).toBe(FROM);
       const gitdir = path.join(repoRoot, `${service.name}.git`);
       // the template branch is the first commit, the pristine render
       expect(await git(gitdir, 'rev-parse', 'template')).toBe(
@@ -355,7 +363,7 @@ spec:
       );
       expect(record).toEqual({
         templateRef: 'template:default/fastify-service',
-        version: '1.0.0',
+        version: FROM,
         parameters: expect.objectContaining({
           name: service.name,
           ...service.features,
@@ -397,7 +405,7 @@ spec:
         `${JSON.stringify(pkg, null, 2)}\n`,
       );
       if (service.kind === 'conflict') {
-        // the template deletes this file in 1.1.0
+        // the template deletes this file in the next minor
         fs.appendFileSync(
           path.join(work, 'ops/prometheus.yml'),
           '# scraped every 15 s\n',
@@ -470,20 +478,20 @@ spec:
     await entity('orders-on-github');
   });
 
-  it('moves the template to 1.1.0 (fixture) and the catalog sees it', async () => {
+  it(`moves the template to ${TO} (fixture) and the catalog sees it`, async () => {
     await makeNextVersion(templateDir);
     const refreshed = await portal.api('POST', '/api/catalog/refresh', {
       entityRef: 'template:default/fastify-service',
     });
     expect(refreshed.status).toBe(200);
-    await waitFor('template 1.1.0 in the catalog', async () => {
+    await waitFor(`template ${TO} in the catalog`, async () => {
       const res = await portal.api(
         'GET',
         '/api/catalog/entities/by-name/template/default/fastify-service',
       );
       return res.body?.metadata?.annotations?.[
         'backstage.io/template-version'
-      ] === '1.1.0'
+      ] === TO
         ? true
         : undefined;
     });
@@ -502,14 +510,14 @@ spec:
         entity: `component:default/${service}`,
       });
       expect(output.text[0].title).toBe('Clean');
-      expect(output.text[0].content).toContain('**Clean.** 1.0.0 → 1.1.0');
+      expect(output.text[0].content).toContain(`**Clean.** ${FROM} → ${TO}`);
       expect(output.links[0]).toEqual({
         title: 'Update branch (diff)',
         icon: 'github',
-        url: `/template-updates/local-compare?repository=${service}&base=main&head=template-update-1.1.0`,
+        url: `/template-updates/local-compare?repository=${service}&base=main&head=template-update-${TO}`,
       });
 
-      // main untouched; template advanced by the pristine 1.1.0 render; the update merges both
+      // main untouched; template advanced by the pristine render of the next minor; the update merges both
       expect(await git(gitdir, 'rev-parse', 'main')).toBe(mainBefore);
       expect(await git(gitdir, 'rev-parse', 'template^')).toBe(templateBefore);
       expect(
@@ -520,7 +528,7 @@ spec:
             '--parents',
             '-n',
             '1',
-            'template-update-1.1.0',
+            `template-update-${TO}`,
           )
         )
           .split(' ')
@@ -535,7 +543,7 @@ spec:
         '-q',
         '-b',
         'update',
-        'origin/template-update-1.1.0',
+        `origin/template-update-${TO}`,
       );
       const read = (rel: string) =>
         fs.readFileSync(path.join(work, rel), 'utf8');
@@ -554,11 +562,11 @@ spec:
       );
       expect(read('docs/upgrading.md')).toContain(`# Upgrading ${service}`);
       expect(exists('ops/prometheus.yml')).toBe(false);
-      expect(read('.backstage/template.json')).toContain('"version": "1.1.0"');
+      expect(read('.backstage/template.json')).toContain(`"version": "${TO}"`);
       expect(
         parse(read('catalog-info.yaml')).metadata.annotations,
       ).toMatchObject({
-        'template-updates.io/template-version': '1.1.0',
+        'template-updates.io/template-version': TO,
       });
       // the feature choices, including the moved feature file
       expect(exists('scripts/dev-token.ts')).toBe(on);
@@ -608,7 +616,7 @@ spec:
       expect(await git(gitdir, 'rev-parse', 'main')).toBe(mainBefore);
 
       const show = (rel: string) =>
-        git(gitdir, 'show', `template-update-1.1.0:${rel}`);
+        git(gitdir, 'show', `template-update-${TO}:${rel}`);
       const readme = await show('README.md');
       expect(readme).toMatch(
         /<<<<<<< main \(your service\)\n.*on call: #orders\n=======\n.*kept current by template updates\n>>>>>>> template 1\.1\.0\n/,
@@ -646,19 +654,19 @@ spec:
     expect(github.pulls).toHaveLength(1);
     const pull = github.pulls[0];
     expect(pull).toMatchObject({
-      title: 'Update to template:default/fastify-service 1.1.0',
-      head: 'template-update-1.1.0',
+      title: `Update to template:default/fastify-service ${TO}`,
+      head: `template-update-${TO}`,
       base: 'main',
     });
-    expect(pull.body).toContain('**Clean.** 1.0.0 → 1.1.0');
-    expect(pull.body).toContain('### 1.1.0');
+    expect(pull.body).toContain(`**Clean.** ${FROM} → ${TO}`);
+    expect(pull.body).toContain(`### ${TO}`);
     expect(pull.body).toContain(
       'moves the token script to scripts/dev-token.ts',
     );
     // pushed over git's HTTP protocol: main untouched, template advanced, the update branch merges both
     expect(await git(remote, 'rev-parse', 'main')).toBe(mainBefore);
     expect(await git(remote, 'rev-parse', 'template^')).toBe(templateBefore);
-    const readme = await git(remote, 'show', 'template-update-1.1.0:README.md');
+    const readme = await git(remote, 'show', `template-update-${TO}:README.md`);
     expect(readme).toContain(OWNER_README_LINE);
     expect(readme).toContain('## Updating from the template');
 
@@ -671,15 +679,15 @@ spec:
     expect(again.task.status).toBe('failed');
     const events = again.events;
     expect(events.map(e => e.body.message).join('\n')).toContain(
-      'already has a branch template-update-1.1.0',
+      `already has a branch template-update-${TO}`,
     );
   });
 
   it('says a service at the current version is up to date', async () => {
-    // main of svc-on-clean is still at 1.0.0 (the update is a branch): use a fresh service at 1.1.0
+    // main of svc-on-clean is still at the version it was made from (the update is a branch): use a fresh service at the new one
     await runTask('template:default/fastify-service', {
       name: 'svc-current',
-      description: 'Made at 1.1.0',
+      description: `Made at ${TO}`,
       owner: 'group:default/team-a',
       lifecycle: 'experimental',
       port: 8080,

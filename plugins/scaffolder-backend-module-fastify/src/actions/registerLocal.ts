@@ -4,7 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
-import { InputError } from '@backstage/errors';
+import { InputError, ResponseError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import fs from 'node:fs/promises';
@@ -17,6 +17,7 @@ import {
 } from '@fastify-backstage/plugin-local-git-node';
 
 export const REGISTER_LOCAL_ACTION_ID = 'fastify:catalog:register-local';
+export const REGISTER_ACTION_ID = 'fastify:catalog:register';
 
 const DEFAULT_WAIT_TIMEOUT_SECONDS = 30;
 const POLL_INTERVAL_MS = 500;
@@ -56,11 +57,46 @@ export function createRegisterLocalAction(options: {
   config: Config;
   catalog: CatalogService;
 }) {
-  const root = readLocalRepositoryRoot(options.config);
-  return createTemplateAction({
+  return createRegisterActionFor({
+    ...options,
     id: REGISTER_LOCAL_ACTION_ID,
     description:
       'Registers the catalog file of a local repository made by fastify:publish:local in the software catalog (location type local-git).',
+    acceptUrls: false,
+  });
+}
+
+/**
+ * `fastify:catalog:register`: one "Register in the catalog" step for every
+ * publisher. A local repository's contents URL (fastify:publish:local) is
+ * registered as a `local-git` location, anything else (publish:github's
+ * `repoContentsUrl`) as a `url` location, as `catalog:register` does; both
+ * wait for the entity like `fastify:catalog:register-local`.
+ */
+export function createRegisterAction(options: {
+  config: Config;
+  catalog: CatalogService;
+}) {
+  return createRegisterActionFor({
+    ...options,
+    id: REGISTER_ACTION_ID,
+    description:
+      "Registers a new repository's catalog file in the software catalog: a local repository (fastify:publish:local) as a local-git location, any other as a url location.",
+    acceptUrls: true,
+  });
+}
+
+function createRegisterActionFor(options: {
+  config: Config;
+  catalog: CatalogService;
+  id: string;
+  description: string;
+  acceptUrls: boolean;
+}) {
+  const root = readLocalRepositoryRoot(options.config);
+  return createTemplateAction({
+    id: options.id,
+    description: options.description,
     supportsDryRun: true,
     examples: [
       {
@@ -69,7 +105,7 @@ export function createRegisterLocalAction(options: {
         example: [
           'steps:',
           '  - id: register',
-          '    action: fastify:catalog:register-local',
+          `    action: ${options.id}`,
           '    input:',
           "      repoContentsUrl: ${{ steps['publish'].output.repoContentsUrl }}",
           '      catalogInfoPath: /catalog-info.yaml',
@@ -80,7 +116,8 @@ export function createRegisterLocalAction(options: {
       input: {
         repoContentsUrl: z =>
           z.string({
-            description: 'repoContentsUrl output of fastify:publish:local',
+            description:
+              'repoContentsUrl output of fastify:publish:local (or of publish:github for fastify:catalog:register)',
           }),
         catalogInfoPath: z =>
           z
@@ -141,14 +178,20 @@ export function createRegisterLocalAction(options: {
         '',
       )}/${relPath}`;
       const parsed = parseLocalContentsUrl(catalogInfoUrl);
-      if (!parsed) {
+      let type: string = LOCAL_GIT_LOCATION_TYPE;
+      if (parsed) {
+        if (!isChildPath(root, parsed.repoPath)) {
+          throw new InputError(
+            `repoContentsUrl '${repoContentsUrl}' is outside the local repository root ${root}`,
+          );
+        }
+      } else if (options.acceptUrls && /^https?:\/\//.test(catalogInfoUrl)) {
+        type = 'url';
+      } else {
         throw new InputError(
-          `repoContentsUrl '${repoContentsUrl}' is not a local repository contents URL (file:///<root>/<name>.git/blob/<branch>); use catalog:register for other hosts`,
-        );
-      }
-      if (!isChildPath(root, parsed.repoPath)) {
-        throw new InputError(
-          `repoContentsUrl '${repoContentsUrl}' is outside the local repository root ${root}`,
+          options.acceptUrls
+            ? `repoContentsUrl '${repoContentsUrl}' is neither a local repository contents URL (file:///<root>/<name>.git/blob/<branch>) nor an http(s) URL`
+            : `repoContentsUrl '${repoContentsUrl}' is not a local repository contents URL (file:///<root>/<name>.git/blob/<branch>); use catalog:register for other hosts`,
         );
       }
 
@@ -161,20 +204,13 @@ export function createRegisterLocalAction(options: {
         const entity = pickEntity(entities);
         if (entity) ctx.output('entityRef', stringifyEntityRef(entity));
         ctx.output('catalogInfoUrl', catalogInfoUrl);
-        ctx.logger.info(
-          `Dry run: would register ${catalogInfoUrl} (${LOCAL_GIT_LOCATION_TYPE})`,
-        );
+        ctx.logger.info(`Dry run: would register ${catalogInfoUrl} (${type})`);
         return;
       }
 
-      ctx.logger.info(
-        `Registering ${catalogInfoUrl} (${LOCAL_GIT_LOCATION_TYPE}) in the catalog`,
-      );
+      ctx.logger.info(`Registering ${catalogInfoUrl} (${type}) in the catalog`);
       const credentials = await ctx.getInitiatorCredentials();
-      const location = {
-        type: LOCAL_GIT_LOCATION_TYPE,
-        target: catalogInfoUrl,
-      };
+      const location = { type, target: catalogInfoUrl };
       let registered = false;
       try {
         await options.catalog.addLocation(
@@ -183,7 +219,7 @@ export function createRegisterLocalAction(options: {
         );
         registered = true;
       } catch (e) {
-        if (!optional) throw e;
+        if (!optional) throw refused(catalogInfoUrl, e);
       }
       let entityRef: string | undefined;
       try {
@@ -194,7 +230,7 @@ export function createRegisterLocalAction(options: {
         const entity = pickEntity(result.entities);
         if (entity) entityRef = stringifyEntityRef(entity);
       } catch (e) {
-        if (!optional) throw e;
+        if (!optional) throw refused(catalogInfoUrl, e);
       }
 
       // Only wait for what was actually registered: an optional location that
@@ -222,6 +258,15 @@ export function createRegisterLocalAction(options: {
       ctx.output('catalogInfoUrl', catalogInfoUrl);
     },
   });
+}
+
+/** The catalog's own words for a refused location (a ResponseError's message is only its status). */
+function refused(target: string, error: unknown): Error {
+  if (error instanceof ResponseError) {
+    const reason = error.body?.error?.message ?? error.message;
+    return new InputError(`The catalog refused ${target}: ${reason}`);
+  }
+  return error as Error;
 }
 
 /**

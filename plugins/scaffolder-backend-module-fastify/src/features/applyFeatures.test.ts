@@ -234,3 +234,67 @@ describe('manifest', () => {
     ]).toEqual([]);
   });
 });
+
+describe('applyFeatures and openapi.json', () => {
+  const document = {
+    openapi: '3.1.0',
+    info: { title: 'svc', version: '0.1.0' },
+    components: { securitySchemes: { bearerAuth: { type: 'http' } } },
+    paths: {
+      '/v1/info': {
+        get: {
+          security: [{ bearerAuth: [] }],
+          responses: { '200': {}, '401': {}, '403': {} },
+        },
+      },
+      '/v1/items': { get: { responses: { '200': {}, '401': {} } } },
+    },
+  };
+  const manifest = {
+    database: { description: 'db', openapi: { paths: ['/v1/items'] } },
+    auth: {
+      description: 'auth',
+      openapi: { responses: ['401', '403'], securitySchemes: ['bearerAuth'] },
+    },
+  };
+
+  it('removes the paths, responses and security schemes of features not chosen', async () => {
+    const dir = makeTempDir();
+    writeTree(dir, {
+      'features.json': JSON.stringify(manifest),
+      'openapi.json': `${JSON.stringify(document, null, 2)}\n`,
+    });
+    const result = await applyFeatures({
+      dir,
+      choices: { database: 'postgres', auth: 'none' },
+    });
+    const pruned = JSON.parse(
+      fs.readFileSync(path.join(dir, 'openapi.json'), 'utf8'),
+    );
+    expect(pruned).toEqual({
+      openapi: '3.1.0',
+      info: { title: 'svc', version: '0.1.0' },
+      components: {},
+      paths: {
+        '/v1/info': { get: { responses: { '200': {} } } },
+        '/v1/items': { get: { responses: { '200': {} } } },
+      },
+    });
+    expect(result.editedFiles).toContain('openapi.json');
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('leaves the document as it is with every feature chosen', async () => {
+    const dir = makeTempDir();
+    const text = `${JSON.stringify(document, null, 2)}\n`;
+    writeTree(dir, {
+      'features.json': JSON.stringify(manifest),
+      'openapi.json': text,
+    });
+    await applyFeatures({
+      dir,
+      choices: { database: 'postgres', auth: 'jwt' },
+    });
+    expect(fs.readFileSync(path.join(dir, 'openapi.json'), 'utf8')).toBe(text);
+  });
+});

@@ -9,6 +9,7 @@ import {
   resolveFeatureChoices,
 } from './manifest';
 import { applyFeatureRegions, hasFeatureMarkers } from './regions';
+import { OPENAPI_DOCUMENT, pruneOpenApiDocument } from './openapi';
 import { Lockfile, pruneLegacyLockEntries, pruneLockfile } from './lockfile';
 
 /** Directories never scanned or touched. */
@@ -106,8 +107,9 @@ async function readManifest(
 /**
  * Applies feature choices to a rendered project, following the contract:
  * for every feature not chosen, delete its files, its package.json
- * dependencies, devDependencies and scripts, and its `#region feature:` blocks
- * in every text file; for chosen features drop only the marker lines; then
+ * dependencies, devDependencies and scripts, its part of openapi.json (paths,
+ * responses, security schemes) and its `#region feature:` blocks in every text
+ * file; for chosen features drop only the marker lines; then
  * delete the manifest. The package-lock.json, when present, is pruned to
  * match. Everything is validated and computed before the first write, so an
  * error leaves the project untouched.
@@ -221,8 +223,41 @@ export async function applyFeatures(
     }
   }
 
+  // 2b. the OpenAPI document: the paths, responses and security schemes of features not chosen
+  const openapiParts = disabled.map(n => manifest[n].openapi);
+  if (
+    openapiParts.some(
+      p => p.paths.length + p.responses.length + p.securitySchemes.length > 0,
+    ) &&
+    !toDelete.has(OPENAPI_DOCUMENT)
+  ) {
+    const text = await fs
+      .readFile(path.join(dir, OPENAPI_DOCUMENT), 'utf8')
+      .catch(() => undefined);
+    if (text === undefined) {
+      warnings.push(
+        `features.json declares OpenAPI parts, but the project has no ${OPENAPI_DOCUMENT}`,
+      );
+    } else {
+      let pruned: ReturnType<typeof pruneOpenApiDocument>;
+      try {
+        pruned = pruneOpenApiDocument(text, openapiParts);
+      } catch (e) {
+        throw new InputError(
+          `${OPENAPI_DOCUMENT} is not valid JSON: ${(e as Error).message}`,
+        );
+      }
+      for (const what of pruned.missing) {
+        warnings.push(`${OPENAPI_DOCUMENT} has no ${what} to remove`);
+      }
+      if (pruned.text !== text) writes.set(OPENAPI_DOCUMENT, pruned.text);
+    }
+  }
+
   // 3. feature regions in every remaining text file
-  const editedFiles: string[] = [];
+  const editedFiles: string[] = writes.has(OPENAPI_DOCUMENT)
+    ? [OPENAPI_DOCUMENT]
+    : [];
   for (const file of files) {
     if (toDelete.has(file.rel)) continue;
     const stat = await fs.lstat(file.abs);
@@ -240,7 +275,7 @@ export async function applyFeatures(
     const result = applyFeatureRegions(text, enabled, known, file.rel);
     if (result !== text) {
       writes.set(file.rel, result);
-      editedFiles.push(file.rel);
+      if (!editedFiles.includes(file.rel)) editedFiles.push(file.rel);
     }
   }
 

@@ -10,7 +10,21 @@ export interface FeatureDefinition {
   scripts: string[];
   /** Features that must also be chosen when this one is. */
   requires: string[];
+  /** What the feature adds to the project's OpenAPI document (openapi.json). */
+  openapi: OpenApiContribution;
 }
+
+/** A feature's part of the OpenAPI document, removed with the feature. */
+export interface OpenApiContribution {
+  /** Paths (`/v1/items/{id}`) that exist only with the feature. */
+  paths: string[];
+  /** Response codes (`'401'`) the feature adds to every operation. */
+  responses: string[];
+  /** Security schemes (components.securitySchemes keys) the feature adds, with the requirements naming them. */
+  securitySchemes: string[];
+}
+
+const OPENAPI_KEYS = ['paths', 'responses', 'securitySchemes'] as const;
 
 /** The parsed `features.json`: feature name to definition. */
 export type FeatureManifest = Record<string, FeatureDefinition>;
@@ -25,6 +39,17 @@ const LIST_KEYS = [
   'scripts',
   'requires',
 ] as const;
+
+/** A manifest list: absent means empty; anything but non-empty strings is an InputError naming `where`. */
+function stringList(value: unknown = [], where: string): string[] {
+  if (
+    !Array.isArray(value) ||
+    value.some(v => typeof v !== 'string' || v.length === 0)
+  ) {
+    throw new InputError(`${where} must be a list of non-empty strings`);
+  }
+  return value as string[];
+}
 
 /**
  * Validates the JSON of a `features.json` file and fills in defaults (empty
@@ -53,16 +78,7 @@ export function parseFeatureManifest(
     const def = raw as Record<string, unknown>;
     const lists = {} as Record<(typeof LIST_KEYS)[number], string[]>;
     for (const key of LIST_KEYS) {
-      const value = def[key] ?? [];
-      if (
-        !Array.isArray(value) ||
-        value.some(v => typeof v !== 'string' || v.length === 0)
-      ) {
-        throw new InputError(
-          `${source}: '${name}.${key}' must be a list of non-empty strings`,
-        );
-      }
-      lists[key] = value as string[];
+      lists[key] = stringList(def[key], `${source}: '${name}.${key}'`);
     }
     for (const glob of lists.files) {
       if (glob.startsWith('/') || glob.split('/').includes('..')) {
@@ -71,9 +87,25 @@ export function parseFeatureManifest(
         );
       }
     }
+    const openapiRaw = def.openapi ?? {};
+    if (
+      typeof openapiRaw !== 'object' ||
+      openapiRaw === null ||
+      Array.isArray(openapiRaw)
+    ) {
+      throw new InputError(`${source}: '${name}.openapi' must be an object`);
+    }
+    const openapi = {} as OpenApiContribution;
+    for (const key of OPENAPI_KEYS) {
+      openapi[key] = stringList(
+        (openapiRaw as Record<string, unknown>)[key],
+        `${source}: '${name}.openapi.${key}'`,
+      );
+    }
     manifest[name] = {
       description: typeof def.description === 'string' ? def.description : '',
       ...lists,
+      openapi,
     };
   }
   for (const [name, def] of Object.entries(manifest)) {

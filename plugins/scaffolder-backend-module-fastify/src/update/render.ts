@@ -17,7 +17,7 @@ export interface RenderedFile {
 
 /**
  * The steps that render a repository: everything before the first publish
- * step (`publish:*`, `fastify:publish:*`). What comes after publishes and
+ * step (`publish:*`, `fastify:publish`, `fastify:publish:*`). What comes after publishes and
  * registers, which an update must not repeat.
  */
 export function renderSteps(
@@ -25,7 +25,7 @@ export function renderSteps(
 ): TemplateEntityStepV1beta3[] {
   const steps = template.spec.steps ?? [];
   const firstPublish = steps.findIndex(step =>
-    /^(publish:|[a-z0-9-]+:publish:)/.test(step.action),
+    /^(publish:|[a-z0-9-]+:publish(:|$))/.test(step.action),
   );
   if (firstPublish <= 0) {
     throw new InputError(

@@ -119,6 +119,11 @@ function RouteTable(props: { routes: RouteMetrics[] }) {
       numeric('p99', 'p99Ms', formatDuration),
     ];
   }, [classes]);
+  // material-table keeps row state by `id` (and warns about rows without one).
+  const rows = useMemo(
+    () => props.routes.map(r => ({ ...r, id: `${r.method} ${r.route}` })),
+    [props.routes],
+  );
   const many = props.routes.length > 10;
   const options = useMemo(
     () => ({
@@ -134,7 +139,7 @@ function RouteTable(props: { routes: RouteMetrics[] }) {
     <Table<RouteMetrics>
       title="Routes"
       columns={columns}
-      data={props.routes}
+      data={rows}
       options={options}
       emptyContent={noRoutes}
     />

@@ -304,6 +304,11 @@ function TraceList(props: {
     }),
     [traces.length, selected],
   );
+  // material-table keeps row state by `id` (and warns about rows without one).
+  const rows = useMemo(
+    () => traces.map(t => ({ ...t, id: t.traceId })),
+    [traces],
+  );
   const onRowClick = useCallback(
     (_e?: unknown, row?: TraceSummary) => row && onSelect(row.traceId),
     [onSelect],
@@ -311,7 +316,7 @@ function TraceList(props: {
   return (
     <Table<TraceSummary>
       columns={columns}
-      data={traces}
+      data={rows}
       onRowClick={onRowClick}
       options={options}
     />
