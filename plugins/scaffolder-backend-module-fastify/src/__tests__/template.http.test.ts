@@ -100,10 +100,13 @@ describe('the Fastify service template through the scaffolder HTTP API', () => {
       .map(e => e.body.message)
       .filter(m => /^Finished step /.test(m ?? ''));
     expect(finished).toEqual([
+      "Finished step Read the template's version",
       "Finished step Read the portal's address",
       'Finished step Render the service',
       'Finished step Apply the feature choices',
+      'Finished step Record the template version and answers',
       'Finished step Publish the repository',
+      'Finished step Keep the pristine render on the template branch',
       'Finished step Register in the catalog',
     ]);
 

@@ -25,7 +25,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import {
   runTemplateTask,
   startPortalBackend,
@@ -192,7 +192,15 @@ async function makeNextVersion(templateDir: string) {
     'utf8',
   );
   expect(changelog).toMatch(
-    /## 1\.1\.0 - \d{4}-\d{2}-\d{2}\n\n- Documents template updates[^\n]*\n\n## 1\.0\.0/,
+    new RegExp(
+      `## ${TO.replace(
+        /\./g,
+        '\\.',
+      )} - \\d{4}-\\d{2}-\\d{2}\n\n- Documents template updates[^\n]*\n\n## ${FROM.replace(
+        /\./g,
+        '\\.',
+      )} `,
+    ),
   );
 }
 
@@ -289,6 +297,7 @@ spec:
           {
             allow: [
               'Component',
+              'API',
               'System',
               'Group',
               'User',
@@ -564,7 +573,9 @@ spec:
       expect(exists('ops/prometheus.yml')).toBe(false);
       expect(read('.backstage/template.json')).toContain(`"version": "${TO}"`);
       expect(
-        parse(read('catalog-info.yaml')).metadata.annotations,
+        parseAllDocuments(read('catalog-info.yaml'))
+          .map(doc => doc.toJS())
+          .find(doc => doc.kind === 'Component').metadata.annotations,
       ).toMatchObject({
         'template-updates.io/template-version': TO,
       });
@@ -619,7 +630,12 @@ spec:
         git(gitdir, 'show', `template-update-${TO}:${rel}`);
       const readme = await show('README.md');
       expect(readme).toMatch(
-        /<<<<<<< main \(your service\)\n.*on call: #orders\n=======\n.*kept current by template updates\n>>>>>>> template 1\.1\.0\n/,
+        new RegExp(
+          `<<<<<<< main \\(your service\\)\n.*on call: #orders\n=======\n.*kept current by template updates\n>>>>>>> template ${TO.replace(
+            /\./g,
+            '\\.',
+          )}\n`,
+        ),
       );
       // the non-conflicting template change in the same file is applied
       expect(readme).toContain('## Updating from the template');
