@@ -232,8 +232,9 @@ export async function createRouter(
       ? undefined
       : await healthStore.latest(t.entityRef, t.environment);
     if (!snapshot) snapshot = await poller.refresh(t);
+    const lifecycle = await healthStore.lifecycle(t.entityRef, t.environment);
     return {
-      data: snapshot,
+      data: { ...snapshot, lifecycle },
       source: { source: HEALTH_SOURCE, status: 'ok' },
     } as const;
   }
@@ -258,7 +259,19 @@ export async function createRouter(
       from,
       to,
     );
-    const up = points.filter(
+    // Before its first passing probe the service had not started yet: that
+    // time is not downtime, so the ratio counts from the first pass on.
+    const { firstUpAt } = await healthStore.lifecycle(
+      t.entityRef,
+      t.environment,
+    );
+    const countedFrom = firstUpAt
+      ? new Date(Math.max(from.getTime(), Date.parse(firstUpAt)))
+      : undefined;
+    const counted = countedFrom
+      ? points.filter(p => Date.parse(p.checkedAt) >= countedFrom.getTime())
+      : [];
+    const up = counted.filter(
       p => p.status === 'pass' || p.status === 'warn',
     ).length;
     const data: HealthHistory = {
@@ -266,7 +279,10 @@ export async function createRouter(
       environment: t.environment,
       from: from.toISOString(),
       to: to.toISOString(),
-      uptimeRatio: points.length ? up / points.length : undefined,
+      uptimeRatio: counted.length ? up / counted.length : undefined,
+      firstUpAt,
+      countedFrom: countedFrom?.toISOString(),
+      countedProbes: counted.length,
       points,
     };
     const source: SourceState = t.refused

@@ -1,5 +1,6 @@
 import type {
   HealthHistoryPoint,
+  HealthLifecycle,
   HealthSnapshot,
 } from '@fastify-backstage/plugin-service-health-common';
 import type { Knex } from 'knex';
@@ -50,6 +51,50 @@ export class HealthStore {
       .orderBy('id', 'desc')
       .first('snapshot');
     return row ? (JSON.parse(row.snapshot) as HealthSnapshot) : undefined;
+  }
+
+  /**
+   * The service's story over every stored probe: first probe, first and
+   * latest pass, and when the current outage began (the first failing probe
+   * after the latest pass). A few indexed MIN/MAX queries.
+   */
+  async lifecycle(
+    entityRef: string,
+    environment: string,
+  ): Promise<HealthLifecycle> {
+    const target = () =>
+      this.db(PROBES).where({ entity_ref: entityRef, environment });
+    const up = ['pass', 'warn'];
+    const iso = (v: unknown) =>
+      v === null || v === undefined
+        ? undefined
+        : new Date(Number(v)).toISOString();
+    const [first, ups, latest] = await Promise.all([
+      target().min({ t: 'checked_at' }).first(),
+      target()
+        .whereIn('status', up)
+        .min({ first: 'checked_at' })
+        .max({ last: 'checked_at' })
+        .first(),
+      target()
+        .orderBy('checked_at', 'desc')
+        .orderBy('id', 'desc')
+        .first('status'),
+    ]);
+    const result: HealthLifecycle = {
+      firstProbeAt: iso(first?.t),
+      firstUpAt: iso(ups?.first),
+      lastUpAt: iso(ups?.last),
+    };
+    if (latest && !up.includes(latest.status)) {
+      const since = await target()
+        .whereNotIn('status', up)
+        .where('checked_at', '>', ups?.last ?? -1)
+        .min({ t: 'checked_at' })
+        .first();
+      result.downSince = iso(since?.t);
+    }
+    return result;
   }
 
   async history(
