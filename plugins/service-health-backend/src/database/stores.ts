@@ -179,7 +179,40 @@ export class SampleStore {
     return [JSON.parse(first.sample), JSON.parse(last.sample)];
   }
 
+  /** Time of the oldest stored sample of the target. */
+  async earliestTime(
+    entityRef: string,
+    environment: string,
+  ): Promise<number | undefined> {
+    const row = await this.db(SAMPLES)
+      .where({ entity_ref: entityRef, environment })
+      .min({ t: 'scraped_at' })
+      .first();
+    return row?.t === null || row?.t === undefined ? undefined : Number(row.t);
+  }
+
   async prune(olderThan: number): Promise<number> {
     return this.db(SAMPLES).where('scraped_at', '<', olderThan).delete();
+  }
+
+  /**
+   * Keeps only the first sample of each `bucketMs` slice (per target) among
+   * the samples scraped in [from, to). Samples hold cumulative counters, so
+   * the figures between any two kept samples stay exact, only coarser. The
+   * buckets are fixed slices of epoch time, so thinning again keeps the same
+   * samples.
+   */
+  async thin(from: number, to: number, bucketMs: number): Promise<number> {
+    const bucket = Math.max(1, Math.floor(bucketMs));
+    const inRange = (q: Knex.QueryBuilder) =>
+      q.where('scraped_at', '>=', from).where('scraped_at', '<', to);
+    const keep = inRange(this.db(SAMPLES))
+      .min('id')
+      .groupBy(
+        'entity_ref',
+        'environment',
+        this.db.raw(`scraped_at / ${bucket}`),
+      );
+    return inRange(this.db(SAMPLES)).whereNotIn('id', keep).delete();
   }
 }
