@@ -178,15 +178,12 @@ export class DirectMetricsSource implements MetricsSource {
       // Samples further apart than this are a gap (the service was down or
       // not scraped); closer ones were thinned out on purpose or just missed
       // a step, and the figures between them are their true average.
-      t =>
-        Math.max(
-          2 * window.stepSeconds * 1000,
-          t >= fullFrom
-            ? 3 * MINUTE
-            : t >= now - DAY
-            ? 2.5 * DAY_BUCKET_MS
-            : 2.5 * WEEK_BUCKET_MS,
-        ),
+      t => {
+        let spacing = 2.5 * WEEK_BUCKET_MS;
+        if (t >= fullFrom) spacing = 3 * MINUTE;
+        else if (t >= now - DAY) spacing = 2.5 * DAY_BUCKET_MS;
+        return Math.max(2 * window.stepSeconds * 1000, spacing);
+      },
     );
   }
 
