@@ -114,7 +114,7 @@ describe.each(databases)('direct metrics history on %s', (_name, open) => {
       target.environment,
       sampleAt(now - 8 * 1440 * MINUTE),
     );
-    await source.prune();
+    await source.prune(now);
     const kept = await store.between(
       target.entityRef,
       target.environment,
@@ -142,7 +142,7 @@ describe.each(databases)('direct metrics history on %s', (_name, open) => {
     expect(Math.min(...times)).toBeGreaterThanOrEqual(start);
 
     // Thinning again keeps the same samples.
-    await source.prune();
+    await source.prune(now);
     const again = await store.between(
       target.entityRef,
       target.environment,

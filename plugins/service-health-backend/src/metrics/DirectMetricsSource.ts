@@ -187,8 +187,8 @@ export class DirectMetricsSource implements MetricsSource {
     );
   }
 
-  async prune() {
-    const now = Date.now();
+  /** `now` is for tests: the tiers' edges depend on it. */
+  async prune(now = Date.now()) {
     const fullFrom = now - this.options.retentionMinutes * MINUTE;
     const historyDays = this.options.historyDays ?? 0;
     const keepFrom = Math.min(fullFrom, now - historyDays * DAY);
