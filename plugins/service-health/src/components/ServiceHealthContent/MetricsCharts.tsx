@@ -82,6 +82,14 @@ function ChartBox(props: {
   );
 }
 
+/** A latency tick, short enough for the axis: "40 ms", "1.5 s". */
+function axisDuration(v: unknown) {
+  const ms = Number(v);
+  if (ms < 1) return `${+(ms * 1000).toFixed(0)} µs`;
+  if (ms < 1000) return `${+ms.toFixed(ms < 10 ? 1 : 0)} ms`;
+  return `${+(ms / 1000).toFixed(1)} s`;
+}
+
 /** The latency chart's lines; p99 dashed so it reads apart from p95 without colour. */
 const LATENCY_LINES = [
   { key: 'p50Ms', name: 'p50', dash: undefined },
@@ -94,27 +102,50 @@ const LATENCY_LINES = [
  * Default export: loaded lazily with the tab so recharts stays out of the
  * entity page's first bundle.
  */
+/** "1 min", "15 min", "1 h": the length of one step, for people. */
+export function stepLabel(stepSeconds: number) {
+  if (stepSeconds < 60) return `${stepSeconds} s`;
+  if (stepSeconds < 3600) return `${+(stepSeconds / 60).toFixed(1)} min`;
+  return `${+(stepSeconds / 3600).toFixed(1)} h`;
+}
+
+/**
+ * Ticks of the error-rate axis in percent: 0 and up to four round steps
+ * (0.1, 0.2, 0.5, 1, 2, 5... %) reaching the highest value.
+ */
+export function errorTicks(maxPct: number): number[] {
+  const top = Math.max(maxPct, 0.1);
+  const nice = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 25, 50, 100];
+  const step = nice.find(n => n * 4 >= top) ?? 25;
+  const ticks = [0];
+  while (ticks[ticks.length - 1] < top - 1e-9 && ticks.length < 6) {
+    ticks.push(+(ticks[ticks.length - 1] + step).toFixed(4));
+  }
+  return ticks;
+}
+
+/**
+ * Request rate, error rate and latency percentiles over the window.
+ * Default export: loaded lazily with the tab so recharts stays out of the
+ * entity page's first bundle.
+ */
 export default function MetricsCharts(props: {
   points: MetricsPoint[];
   from: number;
   to: number;
+  /** Oldest data the source holds, when inside the window: charts start there. */
+  dataSince?: number;
+  stepSeconds: number;
 }) {
-  const { points, to } = props;
+  const { points, to, dataSince, stepSeconds } = props;
   const classes = useStyles();
   const theme = useTheme();
-  // A service that started recently has data for a sliver of the window:
-  // zoom to where the data is instead of drawing a flat line at the edge.
-  const firstData = points.find(
-    p =>
-      p.requestRate !== undefined &&
-      p.requestRate !== null &&
-      p.requestRate > 0,
-  );
-  const firstT = firstData ? firstData.t : props.from;
-  const sparse = firstT - props.from > 0.75 * (to - props.from);
-  const from = sparse
-    ? Math.max(props.from, firstT - Math.max(60_000, (to - firstT) * 0.1))
-    : props.from;
+  // A service watched for a short while has data for a sliver of the window:
+  // the charts start where the data starts (a stable time: the oldest stored
+  // sample), instead of drawing a dot at the edge.
+  const from =
+    dataSince !== undefined && dataSince > props.from ? dataSince : props.from;
+  const step = stepLabel(stepSeconds);
   const range = to - from;
   const axis = {
     stroke: theme.palette.text.secondary,
@@ -142,11 +173,11 @@ export default function MetricsCharts(props: {
   );
   const margin = { top: 4, right: 12, left: 0, bottom: 0 };
   const yAxis = (
-    axisProps: Pick<YAxisProps, 'domain' | 'tickFormatter' | 'unit'>,
+    axisProps: Pick<YAxisProps, 'domain' | 'tickFormatter' | 'unit' | 'ticks'>,
   ) => (
     <YAxis
       tick={axis}
-      width={48}
+      width={64}
       stroke={theme.palette.divider}
       {...axisProps}
     />
@@ -166,6 +197,10 @@ export default function MetricsCharts(props: {
       ...p,
       errorPct: p.errorRate === undefined ? undefined : p.errorRate * 100,
     }));
+  const errorTickValues = errorTicks(
+    Math.max(0, ...data.map(p => p.errorPct ?? 0)),
+  );
+  const errorTop = errorTickValues[errorTickValues.length - 1];
   /**
    * One filled series over time (request rate, error rate). A function, not a
    * component: recharts finds Area/YAxis/Tooltip by their type among the
@@ -175,7 +210,7 @@ export default function MetricsCharts(props: {
     dataKey: 'requestRate' | 'errorPct';
     color: string;
     fillOpacity: number;
-    yAxis: Pick<YAxisProps, 'domain' | 'tickFormatter' | 'unit'>;
+    yAxis: Pick<YAxisProps, 'domain' | 'tickFormatter' | 'unit' | 'ticks'>;
     tooltip: (v: any) => [string, string];
   }) => (
     <AreaChart data={data} margin={margin}>
@@ -191,27 +226,34 @@ export default function MetricsCharts(props: {
         fillOpacity={chart.fillOpacity}
         strokeWidth={2}
         isAnimationActive={false}
-        connectNulls
+        connectNulls={false}
       />
     </AreaChart>
   );
 
   return (
     <>
-      {sparse && (
-        <Typography
-          variant="caption"
-          color="textSecondary"
-          component="div"
-          className={classes.since}
-        >
-          Data since {formatTime(firstT)}; charts zoomed to it.
-        </Typography>
-      )}
+      <Typography
+        variant="caption"
+        color="textSecondary"
+        component="div"
+        className={classes.since}
+        data-testid="series-caption"
+      >
+        {from > props.from
+          ? `Data since ${formatTime(
+              from,
+            )} (the oldest sample kept); charts start there. `
+          : ''}
+        One point per {step}; empty stretches are times without samples (the
+        service was down or not scraped).
+      </Typography>
       <div className={classes.grid}>
         <ChartBox
           title="Request rate"
-          current={formatRate(last(points, p => p.requestRate))}
+          current={`latest ${step}: ${formatRate(
+            last(points, p => p.requestRate),
+          )}`}
           testId="chart-request-rate"
         >
           {areaChart({
@@ -228,7 +270,9 @@ export default function MetricsCharts(props: {
         </ChartBox>
         <ChartBox
           title="Error rate (5xx)"
-          current={formatPercent(last(points, p => p.errorRate))}
+          current={`latest ${step}: ${formatPercent(
+            last(points, p => p.errorRate),
+          )}`}
           testId="chart-error-rate"
         >
           {areaChart({
@@ -236,23 +280,25 @@ export default function MetricsCharts(props: {
             color: seriesColors.error,
             fillOpacity: 0.12,
             yAxis: {
-              domain: [0, (max: number) => Math.max(1, Math.ceil(max))],
-              tickFormatter: v => `${+Number(v).toFixed(1)} %`,
+              domain: [0, errorTop],
+              ticks: errorTickValues,
+              tickFormatter: v => `${+Number(v).toFixed(2)} %`,
             },
             tooltip: v => [formatPercent(Number(v) / 100), 'Errors'],
           })}
         </ChartBox>
         <ChartBox
           title="Latency"
-          current={`p95 ${formatDuration(last(points, p => p.p95Ms))}`}
+          current={`latest ${step}: p95 ${formatDuration(
+            last(points, p => p.p95Ms),
+          )}`}
           testId="chart-latency"
         >
           <LineChart data={data} margin={margin}>
             {grid}
             {xAxis}
             {yAxis({
-              tickFormatter: v =>
-                Number(v) === 0 ? '0' : formatDuration(Number(v)),
+              tickFormatter: v => (Number(v) === 0 ? '0' : axisDuration(v)),
             })}
             <Tooltip
               {...tooltipStyle}
@@ -278,7 +324,7 @@ export default function MetricsCharts(props: {
                 strokeWidth={2}
                 strokeDasharray={dash}
                 isAnimationActive={false}
-                connectNulls
+                connectNulls={false}
               />
             ))}
           </LineChart>
