@@ -461,10 +461,13 @@ step(
     assert.deepEqual(
       messages.filter(m => m.startsWith('Finished step ')),
       [
+        "Finished step Read the template's version",
         "Finished step Read the portal's address",
         'Finished step Render the service',
         'Finished step Apply the feature choices',
+        'Finished step Record the template version and answers',
         'Finished step Publish the repository',
+        'Finished step Keep the pristine render on the template branch',
         'Finished step Register in the catalog',
       ],
     );
@@ -477,10 +480,13 @@ step(
     assert.deepEqual(
       stepLabels.map(l => l.split('\n')[0].trim()),
       [
+        "Read the template's version",
         "Read the portal's address",
         'Render the service',
         'Apply the feature choices',
+        'Record the template version and answers',
         'Publish the repository',
+        'Keep the pristine render on the template branch',
         'Register in the catalog',
       ],
     );
