@@ -102,6 +102,23 @@ function ProbeRow(props: { name: string; probe: EndpointProbe }) {
   );
 }
 
+/** Why there are no dependency checks to show. */
+function checksTitle(snapshot: HealthSnapshot | undefined) {
+  if (!snapshot) return 'No data yet';
+  return snapshot.readiness.status === 'down'
+    ? 'No answer from the readiness probe'
+    : 'No dependency checks';
+}
+
+function checksText(snapshot: HealthSnapshot | undefined) {
+  if (!snapshot) {
+    return 'Checks appear after the first successful readiness probe.';
+  }
+  return snapshot.readiness.status === 'down'
+    ? 'The checks come with the readiness answer; the service did not give one.'
+    : 'The readiness probe reports no checks.';
+}
+
 /** "GET /ready: connect ECONNREFUSED", without repeating the URL. */
 function probeProblem(p: EndpointProbe): string {
   const path = p.url.replace(/^https?:\/\/[^/]+/, '') || p.url;
@@ -330,10 +347,8 @@ export function HealthSection(props: {
               </TableBody>
             </Table>
           ) : (
-            <NoData title={snapshot ? 'No dependency checks' : 'No data yet'}>
-              {snapshot
-                ? 'The readiness probe reports no checks.'
-                : 'Checks appear after the first successful readiness probe.'}
+            <NoData title={checksTitle(snapshot)}>
+              {checksText(snapshot)}
             </NoData>
           )}
         </InfoCard>

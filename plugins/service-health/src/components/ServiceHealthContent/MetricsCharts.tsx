@@ -51,15 +51,29 @@ const useStyles = makeStyles((theme: Theme) => ({
 
 const HEIGHT = 170;
 
-function last<T>(
+/**
+ * The newest value of a series and what it covers: "latest 15 s: 1.5 req/s"
+ * when the last step has one, "at 17:22:05: 1.5 req/s" when the series
+ * stopped earlier (a service that is down), so an old figure never reads as
+ * the current one.
+ */
+function latest(
   points: MetricsPoint[],
-  pick: (p: MetricsPoint) => T | undefined,
+  pick: (p: MetricsPoint) => number | undefined,
+  step: string,
+  format: (v: number | undefined) => string,
 ) {
   for (let i = points.length - 1; i >= 0; i--) {
     const v = pick(points[i]);
-    if (v !== undefined && v !== null) return v;
+    if (v !== undefined && v !== null) {
+      const when =
+        i === points.length - 1
+          ? `latest ${step}`
+          : `at ${formatTime(points[i].t)}`;
+      return `${when}: ${format(v)}`;
+    }
   }
-  return undefined;
+  return `latest ${step}: ${format(undefined)}`;
 }
 
 function ChartBox(props: {
@@ -251,9 +265,7 @@ export default function MetricsCharts(props: {
       <div className={classes.grid}>
         <ChartBox
           title="Request rate"
-          current={`latest ${step}: ${formatRate(
-            last(points, p => p.requestRate),
-          )}`}
+          current={latest(points, p => p.requestRate, step, formatRate)}
           testId="chart-request-rate"
         >
           {areaChart({
@@ -270,9 +282,7 @@ export default function MetricsCharts(props: {
         </ChartBox>
         <ChartBox
           title="Error rate (5xx)"
-          current={`latest ${step}: ${formatPercent(
-            last(points, p => p.errorRate),
-          )}`}
+          current={latest(points, p => p.errorRate, step, formatPercent)}
           testId="chart-error-rate"
         >
           {areaChart({
@@ -289,9 +299,12 @@ export default function MetricsCharts(props: {
         </ChartBox>
         <ChartBox
           title="Latency"
-          current={`latest ${step}: p95 ${formatDuration(
-            last(points, p => p.p95Ms),
-          )}`}
+          current={latest(
+            points,
+            p => p.p95Ms,
+            step,
+            v => `p95 ${formatDuration(v)}`,
+          )}
           testId="chart-latency"
         >
           <LineChart data={data} margin={margin}>

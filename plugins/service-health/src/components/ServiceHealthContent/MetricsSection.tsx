@@ -68,7 +68,7 @@ type NumericRouteField =
   | 'p95Ms'
   | 'p99Ms';
 
-function RouteTable(props: { routes: RouteMetrics[] }) {
+function RouteTable(props: { routes: RouteMetrics[]; covers: string }) {
   const classes = useStyles();
   // Stable props: material-table remounts its rows when columns change.
   const columns = useMemo<TableColumn<RouteMetrics>[]>(() => {
@@ -140,7 +140,7 @@ function RouteTable(props: { routes: RouteMetrics[] }) {
   );
   return (
     <Table<RouteMetrics>
-      title="Routes"
+      title={`Routes (${props.covers})`}
       columns={columns}
       data={rows}
       options={options}
@@ -313,7 +313,7 @@ export function MetricsSection() {
               <Charts series={series} />
             </Grid>
             <Grid item xs={12}>
-              <RouteTable routes={data.routes} />
+              <RouteTable routes={data.routes} covers={covers} />
             </Grid>
             <Grid item xs={12}>
               <ProcessStats process={data.process} />

@@ -145,7 +145,9 @@ describe('ServiceHealthContent', () => {
     expect(
       screen.getAllByRole('status', { name: 'Down' }).length,
     ).toBeGreaterThan(0);
-    expect(screen.getByText('No dependency checks')).toBeInTheDocument();
+    expect(
+      screen.getByText('No answer from the readiness probe'),
+    ).toBeInTheDocument();
   });
 
   it('tells an unreachable monitoring source apart from a down service, and flags partial data', async () => {
@@ -542,6 +544,12 @@ describe('ServiceHealthContent', () => {
       );
       expect(screen.getByTestId('series-caption')).toHaveTextContent(
         'empty stretches are times without samples',
+      );
+      // the newest figure says when it was, not "latest"
+      expect(screen.getByTestId('chart-request-rate')).toHaveTextContent(
+        `at ${clock(
+          stored.points[49].t,
+        )}: ${+stored.points[49].requestRate!.toFixed(1)} req/s`,
       );
     });
 

@@ -47,8 +47,9 @@ const useStyles = makeStyles((theme: Theme) => ({
     gap: theme.spacing(2),
     marginBottom: theme.spacing(1.5),
   },
-  select: { minWidth: 140 },
+  select: { minWidth: 190 },
   op: {
+    whiteSpace: 'nowrap',
     display: 'inline-flex',
     alignItems: 'center',
     gap: 6,
