@@ -111,11 +111,6 @@ const LATENCY_LINES = [
   { key: 'p99Ms', name: 'p99', dash: '4 2' },
 ] as const;
 
-/**
- * Request rate, error rate and latency percentiles over the window.
- * Default export: loaded lazily with the tab so recharts stays out of the
- * entity page's first bundle.
- */
 /** "1 min", "15 min", "1 h": the length of one step, for people. */
 export function stepLabel(stepSeconds: number) {
   if (stepSeconds < 60) return `${stepSeconds} s`;
@@ -124,16 +119,19 @@ export function stepLabel(stepSeconds: number) {
 }
 
 /**
- * Ticks of the error-rate axis in percent: 0 and up to four round steps
- * (0.1, 0.2, 0.5, 1, 2, 5... %) reaching the highest value.
+ * Axis ticks at round values: 0 and up to five steps of 1, 2, 2.5 or 5 times
+ * a power of ten reaching the highest value (at least `minTop`), e.g.
+ * 0 / 0.05 / 0.1 % or 0 / 50 / 100 / 150 / 200 / 250 ms.
  */
-export function errorTicks(maxPct: number): number[] {
-  const top = Math.max(maxPct, 0.1);
-  const nice = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 25, 50, 100];
-  const step = nice.find(n => n * 4 >= top) ?? 25;
+export function niceTicks(max: number, minTop: number): number[] {
+  const top = Math.max(Number.isFinite(max) ? max : 0, minTop);
+  const power = 10 ** Math.floor(Math.log10(top / 5));
+  const step =
+    [1, 2, 2.5, 5, 10].map(m => m * power).find(n => n * 5 >= top) ??
+    10 * power;
   const ticks = [0];
-  while (ticks[ticks.length - 1] < top - 1e-9 && ticks.length < 6) {
-    ticks.push(+(ticks[ticks.length - 1] + step).toFixed(4));
+  while (ticks[ticks.length - 1] < top - step * 1e-9) {
+    ticks.push(+(ticks[ticks.length - 1] + step).toPrecision(12));
   }
   return ticks;
 }
@@ -211,8 +209,16 @@ export default function MetricsCharts(props: {
       ...p,
       errorPct: p.errorRate === undefined ? undefined : p.errorRate * 100,
     }));
-  const errorTickValues = errorTicks(
+  const errorTickValues = niceTicks(
     Math.max(0, ...data.map(p => p.errorPct ?? 0)),
+    0.1,
+  );
+  const latencyTickValues = niceTicks(
+    Math.max(
+      0,
+      ...data.flatMap(p => [p.p50Ms ?? 0, p.p95Ms ?? 0, p.p99Ms ?? 0]),
+    ),
+    1,
   );
   const errorTop = errorTickValues[errorTickValues.length - 1];
   /**
@@ -292,7 +298,7 @@ export default function MetricsCharts(props: {
             yAxis: {
               domain: [0, errorTop],
               ticks: errorTickValues,
-              tickFormatter: v => `${+Number(v).toFixed(2)} %`,
+              tickFormatter: v => `${+Number(v).toPrecision(3)} %`,
             },
             tooltip: v => [formatPercent(Number(v) / 100), 'Errors'],
           })}
@@ -311,6 +317,8 @@ export default function MetricsCharts(props: {
             {grid}
             {xAxis}
             {yAxis({
+              domain: [0, latencyTickValues[latencyTickValues.length - 1]],
+              ticks: latencyTickValues,
               tickFormatter: v => (Number(v) === 0 ? '0' : axisDuration(v)),
             })}
             <Tooltip
