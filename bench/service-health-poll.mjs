@@ -222,6 +222,7 @@ if (args.server) {
       store: new SampleStore(knex),
       retentionMinutes: 120,
       freshnessSeconds: 5,
+      sampleLimit: 20_000,
     });
     const poller = new HealthPoller({
       http: outbound,

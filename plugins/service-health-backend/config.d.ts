@@ -59,6 +59,14 @@ export interface Config {
         retentionMinutes?: number;
         /** A read scrapes anew when the newest sample is older than this. Default 5 seconds. */
         freshnessSeconds?: number;
+        /**
+         * Most samples of the families the plugin reads (the request
+         * histogram's lines and four process figures) one scrape may have,
+         * like Prometheus' `sample_limit`: a scrape with more is not kept and
+         * the source reports an `error` with reason `sample-limit`. Other
+         * families are skipped unparsed and do not count. Default 20000.
+         */
+        sampleLimit?: number;
       };
       /** Prometheus servers; each is a metrics source with this id. */
       prometheus?: Array<{

@@ -19,6 +19,9 @@ import type { MetricsSource } from './types';
 /** Id of the scheduled poll task. @public */
 export const HEALTH_POLL_TASK_ID = 'service-health:poll';
 
+/** Id of the scheduled task pruning the embedded trace store. @public */
+export const TRACE_PRUNE_TASK_ID = 'service-health:prune-spans';
+
 /**
  * Gathers each catalog service's health, metrics and traces.
  *
@@ -104,8 +107,8 @@ export const serviceHealthPlugin = createBackendPlugin({
         }
         extraMetrics.forEach(addMetrics);
 
-        const traces = await createTraceSources({
-          config,
+        const traces = createTraceSources({
+          settings,
           database: knex,
           logger,
         });
@@ -169,6 +172,21 @@ export const serviceHealthPlugin = createBackendPlugin({
           });
         }
 
+        // Spans are also pruned by age when nothing is written; a global task:
+        // one instance of a multi-instance backend prunes the shared table.
+        await scheduler.scheduleTask({
+          id: TRACE_PRUNE_TASK_ID,
+          scope: 'global',
+          frequency: {
+            seconds: settings.traces.retention.pruneIntervalSeconds,
+          },
+          timeout: { minutes: 5 },
+          initialDelay: { seconds: 30 },
+          fn: async () => {
+            await traces.embedded.prune();
+          },
+        });
+
         httpRouter.addAuthPolicy({ path: '/otlp', allow: 'unauthenticated' });
         httpRouter.use(
           await createRouter({
@@ -189,7 +207,6 @@ export const serviceHealthPlugin = createBackendPlugin({
 
         lifecycle.addShutdownHook(async () => {
           http.close();
-          await traces.close?.();
         });
       },
     });

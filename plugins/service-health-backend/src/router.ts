@@ -23,14 +23,12 @@ import { z } from 'zod';
 import type { EnvironmentConfig } from './config';
 import type { HealthStore } from './database/stores';
 import type { HealthPoller } from './health/HealthPoller';
-import { OutboundFailedError, OutboundHttp } from './outbound/OutboundHttp';
+import { sourceStateOf } from './errors';
+import { OutboundHttp } from './outbound/OutboundHttp';
 import { resolveTargets } from './targets';
+import { involvesService } from './traces/model';
 import type { TraceSource } from './traces/types';
-import {
-  MetricsSource,
-  MetricsSourceUnreachableError,
-  ResolvedTarget,
-} from './types';
+import type { MetricsSource, ResolvedTarget } from './types';
 
 /** @public */
 export interface RouterOptions {
@@ -112,19 +110,7 @@ function resolveWindow(q: { from?: string; to?: string }) {
   return { from, to };
 }
 
-function stateOf(source: string, error: unknown): SourceState {
-  const e = error as Error;
-  const unreachable =
-    e instanceof MetricsSourceUnreachableError ||
-    e instanceof OutboundFailedError ||
-    e?.name === 'TraceSourceUnavailableError' ||
-    e?.name === 'MetricsSourceUnreachableError';
-  return {
-    source,
-    status: unreachable ? 'unreachable' : 'error',
-    message: e?.message ?? String(error),
-  };
-}
+const stateOf = sourceStateOf;
 
 /**
  * The service-health HTTP API (see `ServiceHealthApi` in the common package).
@@ -430,7 +416,13 @@ export async function createRouter(
       res.json({ source: stateOf(id, e) });
       return;
     }
-    if (!trace) throw new NotFoundError(`No trace ${traceId} in ${id}`);
+    // Also for a source added by a module: a trace is only shown through an
+    // entity whose service took part in it.
+    if (!trace || !involvesService(trace, t.serviceName)) {
+      throw new NotFoundError(
+        `No trace ${traceId} of ${t.serviceName} in ${id}`,
+      );
+    }
     res.json({ data: trace, source: { source: id, status: 'ok' } });
   });
 

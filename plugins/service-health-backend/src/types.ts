@@ -2,6 +2,7 @@ import type {
   MetricsPoint,
   MetricsSummary,
 } from '@fastify-backstage/plugin-service-health-common';
+import { SourceUnreachableError } from './errors';
 import type { LabelMatcher } from './metrics/promql';
 
 import type { ServiceTarget } from './traces/types';
@@ -34,8 +35,8 @@ export interface MetricsWindow {
 
 /**
  * A source of metric figures (the direct scrape, Prometheus, or one a module
- * adds). Throw {@link MetricsSourceUnreachableError} when the source could not
- * be reached; return undefined when it has no data.
+ * adds). Throw a {@link SourceError} when the source could not be reached
+ * ({@link SourceUnreachableError}) or answered with nothing usable; return undefined when it has no data.
  *
  * @public
  */
@@ -59,10 +60,11 @@ export interface MetricsSource {
 }
 
 /**
- * Thrown by a source that could not reach what it reads from.
+ * Thrown by a metrics source that could not reach what it reads from (kept
+ * for modules; the family is {@link SourceError}).
  *
  * @public
  */
-export class MetricsSourceUnreachableError extends Error {
+export class MetricsSourceUnreachableError extends SourceUnreachableError {
   name = 'MetricsSourceUnreachableError';
 }

@@ -3,13 +3,9 @@ import type {
   RouteMetrics,
 } from '@fastify-backstage/plugin-service-health-common';
 import type { PrometheusSourceConfig } from '../config';
-import { HostAllowList, OutboundHttp } from '../outbound/OutboundHttp';
-import {
-  MetricsSource,
-  MetricsSourceUnreachableError,
-  MetricsWindow,
-  ResolvedTarget,
-} from '../types';
+import { OutboundHttp } from '../outbound/OutboundHttp';
+import { SourceError, SourceUnreachableError } from '../errors';
+import { MetricsSource, MetricsWindow, ResolvedTarget } from '../types';
 import { defaultMatchers, LabelMatcher, promqlTemplates as T } from './promql';
 
 type VectorResult = Array<{
@@ -43,14 +39,11 @@ export class PrometheusMetricsSource implements MetricsSource {
   ) {
     this.id = config.id;
     // The Prometheus URL comes from config, not from a catalog file: trust its host.
-    this.#http = new OutboundHttp(
-      new HostAllowList([new URL(config.baseUrl).hostname]),
-      {
-        timeoutMs: config.timeoutMs,
-        maxResponseBytes: Math.max(maxResponseBytes, 16 * 1024 * 1024),
-        maxRedirects: 0,
-      },
-    );
+    this.#http = OutboundHttp.forTrustedOrigin(config.baseUrl, {
+      timeoutMs: config.timeoutMs,
+      maxResponseBytes: Math.max(maxResponseBytes, 16 * 1024 * 1024),
+      maxRedirects: 0,
+    });
   }
 
   matchers(target: ResolvedTarget): LabelMatcher[] {
@@ -83,23 +76,33 @@ export class PrometheusMetricsSource implements MetricsSource {
         body: new URLSearchParams(params).toString(),
       });
     } catch (e) {
-      throw new MetricsSourceUnreachableError(
-        `Prometheus ${this.id} unreachable: ${(e as Error).message}`,
+      const detail = (e as Error).message;
+      // Too large, a refused redirect...: it answered, but not usably.
+      if (e instanceof SourceError && !e.unreachable) {
+        throw new SourceError(`Prometheus ${this.id}: ${detail}`, e.reason, e);
+      }
+      throw new SourceUnreachableError(
+        `Prometheus ${this.id} unreachable: ${detail}`,
+        (e as SourceError).reason === 'timeout' ? 'timeout' : 'connection',
+        e,
       );
     }
     let body: any;
     try {
       body = JSON.parse(res.body.toString('utf8'));
-    } catch {
-      throw new MetricsSourceUnreachableError(
+    } catch (e) {
+      throw new SourceError(
         `Prometheus ${this.id} answered HTTP ${res.status} without JSON`,
+        res.status === 200 ? 'invalid' : 'http-status',
+        e,
       );
     }
     if (body.status !== 'success') {
-      throw new Error(
+      throw new SourceError(
         `Prometheus ${this.id}: ${body.errorType ?? ''} ${
           body.error ?? res.status
         }`,
+        'http-status',
       );
     }
     return body.data.result as R;

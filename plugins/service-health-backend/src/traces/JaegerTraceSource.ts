@@ -5,11 +5,12 @@ import type {
   Trace,
   TraceSummary,
 } from '@fastify-backstage/plugin-service-health-common';
-import { UpstreamGet, upstreamGet, UpstreamHttpOptions } from './http';
+import { UpstreamGet, upstreamGet, UpstreamHttpOptions } from './upstream';
 import {
   LIMITS,
   UNKNOWN_SERVICE,
   groupTraces,
+  involvesService,
   limitAttributes,
   listLimit,
   matchesQuery,
@@ -264,6 +265,8 @@ export class JaegerTraceSource implements TraceSource {
       throw new TraceSourceUnavailableError(
         this.id,
         `jaeger answered: ${String(body.error.message ?? 'error')}`,
+        undefined,
+        'http-status',
       );
     }
     return convertOtlpTraces(body.result ?? body).spans;
@@ -277,6 +280,8 @@ export class JaegerTraceSource implements TraceSource {
         throw new TraceSourceUnavailableError(
           this.id,
           `jaeger answered: ${errors.map((e: any) => e?.msg).join('; ')}`,
+          undefined,
+          'http-status',
         );
       }
     }
@@ -304,7 +309,7 @@ export class JaegerTraceSource implements TraceSource {
   }
 
   async getTrace(
-    _target: ServiceTarget,
+    target: ServiceTarget,
     traceId: string,
   ): Promise<Trace | undefined> {
     const id = traceIdForLookup(traceId);
@@ -323,6 +328,9 @@ export class JaegerTraceSource implements TraceSource {
       spans.filter(s => s.traceId === id),
       tid => this.deepLink(tid),
     )[0];
-    return trace;
+    // Jaeger looks traces up by id only: another service's trace is not found.
+    return trace && involvesService(trace, target.serviceName)
+      ? trace
+      : undefined;
   }
 }

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { readServiceHealthConfig } from '../config';
 import { createTraceSources, TraceSources } from './index';
 import { EmbeddedTraceSource } from './EmbeddedTraceSource';
 import { createTestDatabase, startServer, testLogger } from './testUtils';
@@ -68,14 +69,16 @@ describe('embedded trace source with a real OpenTelemetry SDK', () => {
   beforeAll(async () => {
     knex = await createTestDatabase();
     traces = await createTraceSources({
-      config: new ConfigReader({
-        serviceHealth: {
-          traces: {
-            receiver: { tokens: [TOKEN] },
-            retention: { maxSpans: 30, maxAgeHours: 1 },
+      settings: readServiceHealthConfig(
+        new ConfigReader({
+          serviceHealth: {
+            traces: {
+              receiver: { tokens: [TOKEN] },
+              retention: { maxSpans: 30, maxAgeHours: 1 },
+            },
           },
-        },
-      }),
+        }),
+      ),
       database: knex,
       logger: testLogger(),
     });
@@ -86,7 +89,6 @@ describe('embedded trace source with a real OpenTelemetry SDK', () => {
   });
 
   afterAll(async () => {
-    await traces.close?.();
     await server.close();
     await knex.destroy();
   });

@@ -222,6 +222,16 @@ export function groupTraces(
 }
 
 /**
+ * Whether a trace is one the target's service took part in (a span of its
+ * own). A trace is only ever returned through an entity whose service it
+ * involves: the caller's read permission is on the entity, not on the
+ * tracing backend, which holds every service's spans (SQL text included).
+ */
+export function involvesService(trace: Trace, serviceName: string): boolean {
+  return trace.spans.some(s => s.serviceName === serviceName);
+}
+
+/**
  * The filters every source applies (also after an upstream query, whose
  * semantics can be looser or stricter than ours).
  */
