@@ -2,6 +2,7 @@ import type {
   AttributeValue,
   Span,
   SpanEvent,
+  SpanLink,
   Trace,
   TraceSummary,
 } from '@fastify-backstage/plugin-service-health-common';
@@ -144,6 +145,21 @@ export function convertJaegerTrace(trace: JaegerTrace): Span[] {
     const parentSpanId = parentRef
       ? normalizeId(parentRef.spanID, 8)
       : undefined;
+    // The other references are links (the OTLP translation writes a span's
+    // links as FOLLOWS_FROM references; their attributes are not kept).
+    const links: SpanLink[] = [];
+    for (const ref of js.references ?? []) {
+      if (ref === parentRef || links.length >= LIMITS.maxLinks) continue;
+      const linkTraceId = normalizeId(ref.traceID, 16);
+      const linkSpanId = normalizeId(ref.spanID, 8);
+      if (linkTraceId && linkSpanId) {
+        links.push({
+          traceId: linkTraceId,
+          spanId: linkSpanId,
+          attributes: {},
+        });
+      }
+    }
 
     const statusTag = findTag(tags, 'otel.status_code');
     const errorTag = findTag(tags, 'error');
@@ -192,6 +208,7 @@ export function convertJaegerTrace(trace: JaegerTrace): Span[] {
       durationMs: microsToMs(Number(js.duration)),
       attributes: tagsToAttributes(tags, skip),
       events,
+      ...(links.length ? { links } : {}),
       ...(Object.keys(resource).length ? { resource } : {}),
       ...(scopeName
         ? {

@@ -12,6 +12,7 @@ export const LIMITS = {
   maxStringLength: 8192,
   maxAttributes: 256,
   maxEvents: 256,
+  maxLinks: 128,
   maxOperationLength: 1024,
   maxServiceNameLength: 255,
 };

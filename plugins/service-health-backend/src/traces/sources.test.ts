@@ -6,7 +6,7 @@ import type {
 import type { Knex } from 'knex';
 import { readServiceHealthConfig } from '../config';
 import { createTraceSources, TraceSources } from './index';
-import { JaegerTraceSource } from './JaegerTraceSource';
+import { convertJaegerTrace, JaegerTraceSource } from './JaegerTraceSource';
 import { buildTraceQL, TempoTraceSource } from './TempoTraceSource';
 import { TraceSourceUnavailableError } from './types';
 import { DEFAULT_UPSTREAM_LIMITS, getJson } from './upstream';
@@ -426,6 +426,23 @@ describe('Jaeger and Tempo sources on their real wire formats', () => {
       await hanging.close();
       await odd.close();
     }
+  });
+
+  it('reads Jaeger references other than the parent as span links', () => {
+    const trace = structuredClone(jaegerV1Trace.data[0]) as any;
+    const linked = '0af7651916cd43dd8448eb211c80319c';
+    trace.spans[1].references.push({
+      refType: 'FOLLOWS_FROM',
+      traceID: linked,
+      spanID: 'b7ad6b7169203331',
+    });
+    const spans = convertJaegerTrace(trace);
+    const span = spans.find(s => s.spanId === trace.spans[1].spanID)!;
+    expect(span.parentSpanId).toBe(trace.spans[1].references[0].spanID);
+    expect(span.links).toEqual([
+      { traceId: linked, spanId: 'b7ad6b7169203331', attributes: {} },
+    ]);
+    expect(spans.filter(s => s.links).length).toBe(1);
   });
 
   it('validates the configuration', async () => {
