@@ -178,6 +178,8 @@ export class PrometheusMetricsSource implements MetricsSource {
     return {
       requestRate: total / w,
       errorRate: total > 0 ? totalErrors / total : 0,
+      // increase() extrapolates to the window's edges: not exact counts.
+      countsEstimated: true,
       p50Ms: toMs(one(p50)),
       p95Ms: toMs(one(p95)),
       p99Ms: toMs(one(p99)),
