@@ -65,7 +65,12 @@ type NumericRouteField =
   | 'p95Ms'
   | 'p99Ms';
 
-function RouteTable(props: { routes: RouteMetrics[] }) {
+function RouteTable(props: {
+  routes: RouteMetrics[];
+  /** The counts are the source's estimates (Prometheus' increase()). */
+  countsEstimated?: boolean;
+}) {
+  const { countsEstimated } = props;
   const classes = useStyles();
   // Stable props: material-table remounts its rows when columns change.
   const columns = useMemo<TableColumn<RouteMetrics>[]>(() => {
@@ -96,7 +101,11 @@ function RouteTable(props: { routes: RouteMetrics[] }) {
         ),
       },
       numeric('Rate', 'requestRate', formatRate, { defaultSort: 'desc' }),
-      numeric('Requests', 'requests', formatCount),
+      numeric(
+        countsEstimated ? 'Requests (est.)' : 'Requests',
+        'requests',
+        countsEstimated ? n => `≈ ${formatCount(n)}` : formatCount,
+      ),
       {
         title: 'Errors',
         field: 'errorRate',
@@ -118,7 +127,7 @@ function RouteTable(props: { routes: RouteMetrics[] }) {
       numeric('p95', 'p95Ms', formatDuration),
       numeric('p99', 'p99Ms', formatDuration),
     ];
-  }, [classes]);
+  }, [classes, countsEstimated]);
   // material-table keeps row state by `id` (and warns about rows without one).
   const rows = useMemo(
     () => props.routes.map(r => ({ ...r, id: `${r.method} ${r.route}` })),
@@ -290,7 +299,10 @@ export function MetricsSection() {
               <Charts />
             </Grid>
             <Grid item xs={12}>
-              <RouteTable routes={data.routes} />
+              <RouteTable
+                routes={data.routes}
+                countsEstimated={data.countsEstimated}
+              />
             </Grid>
             <Grid item xs={12}>
               <ProcessStats process={data.process} />
