@@ -77,6 +77,9 @@ export interface ServiceHealthConfig {
     intervalSeconds: number;
     concurrency: number;
     retentionDays: number;
+    /** Probes younger than this are kept one row each; older ones in buckets. */
+    rawHours: number;
+    rollupMinutes: number;
     minRefreshIntervalSeconds: number;
   };
   direct: {
@@ -141,6 +144,8 @@ export function readServiceHealthConfig(root: Config): ServiceHealthConfig {
       intervalSeconds: c?.getOptionalNumber('health.intervalSeconds') ?? 30,
       concurrency: c?.getOptionalNumber('health.concurrency') ?? 16,
       retentionDays: c?.getOptionalNumber('health.retentionDays') ?? 7,
+      rawHours: c?.getOptionalNumber('health.rawHours') ?? 6,
+      rollupMinutes: c?.getOptionalNumber('health.rollupMinutes') ?? 15,
       minRefreshIntervalSeconds:
         c?.getOptionalNumber('health.minRefreshIntervalSeconds') ?? 2,
     },

@@ -149,7 +149,11 @@ export const serviceHealthPlugin = createBackendPlugin({
           store: healthStore,
           environments: settings.environments,
           concurrency: settings.health.concurrency,
-          retentionDays: settings.health.retentionDays,
+          retention: {
+            retentionDays: settings.health.retentionDays,
+            rawHours: settings.health.rawHours,
+            rollupMinutes: settings.health.rollupMinutes,
+          },
           minRefreshIntervalSeconds: settings.health.minRefreshIntervalSeconds,
           metricsSources,
           logger,

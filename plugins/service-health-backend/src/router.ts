@@ -244,15 +244,20 @@ export async function createRouter(
       from,
       to,
     );
-    const up = points.filter(
-      p => p.status === 'pass' || p.status === 'warn',
-    ).length;
+    // A bucket of older probes counts as its probes, a probe as one.
+    const probes = points.reduce((n, p) => n + (p.probes ?? 1), 0);
+    const up = points.reduce(
+      (n, p) =>
+        n +
+        (p.upProbes ?? (p.status === 'pass' || p.status === 'warn' ? 1 : 0)),
+      0,
+    );
     const data: HealthHistory = {
       entityRef: t.entityRef,
       environment: t.environment,
       from: from.toISOString(),
       to: to.toISOString(),
-      uptimeRatio: points.length ? up / points.length : undefined,
+      uptimeRatio: probes ? up / probes : undefined,
       points,
     };
     const source: SourceState = t.refused

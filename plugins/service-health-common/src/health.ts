@@ -80,11 +80,24 @@ export interface HealthSnapshot {
   checkedAt: string;
 }
 
-/** One point of the uptime strip. @public */
+/**
+ * One point of the uptime strip: one probe, or (for older history) the
+ * probes of one time bucket, from `checkedAt` to `until`, aggregated.
+ *
+ * @public
+ */
 export interface HealthHistoryPoint {
   checkedAt: string;
+  /** The worst status of the point's probes. */
   status: ProbeStatus;
+  /** Latency of the probe; of a bucket, the mean. */
   latencyMs?: number;
+  /** Set on a bucket: its end (ISO). */
+  until?: string;
+  /** Set on a bucket: how many probes it holds. */
+  probes?: number;
+  /** Set on a bucket: how many of them passed (pass or warn). */
+  upProbes?: number;
 }
 
 /** @public */
@@ -93,7 +106,10 @@ export interface HealthHistory {
   environment: string;
   from: string;
   to: string;
-  /** Share of probes in the window whose status was pass or warn, 0..1; undefined without probes. */
+  /**
+   * Share of probes in the window whose status was pass or warn, 0..1
+   * (a bucket counts its probes); undefined without probes.
+   */
   uptimeRatio?: number;
   points: HealthHistoryPoint[];
 }

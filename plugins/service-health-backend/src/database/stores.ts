@@ -6,6 +6,19 @@ import type { Knex } from 'knex';
 import type { CompactSample } from '../metrics/samples';
 
 const PROBES = 'service_health_probes';
+const ROLLUPS = 'service_health_probe_rollups';
+
+/** How probe history is kept (see `compact`). */
+export interface ProbeRetention {
+  /** Probes younger than this stay one row each. */
+  rawHours: number;
+  /** Older probes are counted into buckets of this many minutes. */
+  rollupMinutes: number;
+  /** Buckets older than this are deleted. */
+  retentionDays: number;
+}
+
+const RANK = ['pass', 'warn', 'fail', 'down'];
 const SAMPLES = 'service_health_metric_samples';
 
 /** Stored health probes. */
@@ -13,17 +26,32 @@ export class HealthStore {
   constructor(private readonly db: Knex) {}
 
   async insert(snapshot: HealthSnapshot): Promise<void> {
-    await this.db(PROBES).insert(this.#row(snapshot));
+    await this.insertMany([snapshot]);
   }
 
+  /**
+   * Stores probes. Only a target's latest probe keeps its whole snapshot
+   * (what `latest` answers); the ones before keep status and latency, which
+   * is all the history needs: a snapshot is ~1 KB, a probe row ~0.1 KB.
+   */
   async insertMany(snapshots: HealthSnapshot[]): Promise<void> {
     if (snapshots.length === 0) return;
-    // SQLite limits bound variables per statement; 6 columns per row.
-    await this.db.batchInsert(
-      PROBES,
-      snapshots.map(s => this.#row(s)),
-      100,
-    );
+    await this.db.transaction(async tx => {
+      const targets = snapshots.map(s => [s.entityRef, s.environment]);
+      // SQLite limits bound variables per statement.
+      for (let i = 0; i < targets.length; i += 200) {
+        await tx(PROBES)
+          .whereIn(['entity_ref', 'environment'], targets.slice(i, i + 200))
+          .andWhereNot('snapshot', '')
+          .update({ snapshot: '' });
+      }
+      // 6 columns per row.
+      await tx.batchInsert(
+        PROBES,
+        snapshots.map(s => this.#row(s)),
+        100,
+      );
+    });
   }
 
   #row(s: HealthSnapshot) {
@@ -46,6 +74,7 @@ export class HealthStore {
   ): Promise<HealthSnapshot | undefined> {
     const row = await this.db(PROBES)
       .where({ entity_ref: entityRef, environment })
+      .andWhereNot('snapshot', '')
       .orderBy('checked_at', 'desc')
       .orderBy('id', 'desc')
       .first('snapshot');
@@ -65,14 +94,132 @@ export class HealthStore {
       .orderBy('checked_at', 'desc')
       .limit(limit)
       .select('checked_at', 'status', 'latency_ms');
-    return rows.reverse().map(r => ({
+    const raw: HealthHistoryPoint[] = rows.reverse().map(r => ({
       checkedAt: new Date(Number(r.checked_at)).toISOString(),
       status: r.status,
       latencyMs: r.latency_ms === null ? undefined : Number(r.latency_ms),
     }));
+    // Older probes, aggregated: one point per bucket that starts in the window.
+    const buckets = await this.db(ROLLUPS)
+      .where({ entity_ref: entityRef, environment })
+      .whereBetween('bucket_start', [from.getTime(), to.getTime()])
+      .orderBy('bucket_start', 'desc')
+      .limit(limit)
+      .select();
+    const aggregated: HealthHistoryPoint[] = buckets.reverse().map(b => {
+      const counts = RANK.map(status => Number(b[status]));
+      const worst = RANK[counts.map(c => c > 0).lastIndexOf(true)] ?? 'pass';
+      const latencyCount = Number(b.latency_count);
+      return {
+        checkedAt: new Date(Number(b.bucket_start)).toISOString(),
+        until: new Date(
+          Number(b.bucket_start) + Number(b.bucket_ms),
+        ).toISOString(),
+        status: worst as HealthHistoryPoint['status'],
+        latencyMs: latencyCount
+          ? Math.round(Number(b.latency_sum_ms) / latencyCount)
+          : undefined,
+        probes: counts.reduce((a, c) => a + c, 0),
+        upProbes: counts[0] + counts[1],
+      };
+    });
+    return [...aggregated, ...raw].sort((a, b) =>
+      a.checkedAt.localeCompare(b.checkedAt),
+    );
   }
 
+  /** Rows of the probe history (raw probes, buckets), e.g. to check its bound. */
+  async countRows(): Promise<{ probes: number; rollups: number }> {
+    const [p, r] = await Promise.all([
+      this.db(PROBES).count({ n: '*' }).first(),
+      this.db(ROLLUPS).count({ n: '*' }).first(),
+    ]);
+    return { probes: Number(p?.n ?? 0), rollups: Number(r?.n ?? 0) };
+  }
+
+  /**
+   * Keeps the history bounded: probes older than `rawHours` are added to
+   * their target's bucket (counts per status, latency sum) and deleted, a
+   * target's latest probe excepted (it holds the snapshot); buckets older than
+   * `retentionDays` are deleted. At N targets probed every I seconds this
+   * keeps at most N x (rawHours x 3600 / I + 1) probe rows and
+   * N x (retentionDays x 1440 / rollupMinutes + 1) bucket rows.
+   */
+  async compact(retention: ProbeRetention, now = Date.now()): Promise<void> {
+    const bucketMs = Math.max(
+      60_000,
+      Math.round(retention.rollupMinutes * 60_000),
+    );
+    // Whole buckets only: a bucket is filled once, never merged twice.
+    const cutoff =
+      Math.floor((now - retention.rawHours * 3_600_000) / bucketMs) * bucketMs;
+    const db = this.db;
+    await db.transaction(async tx => {
+      const latestIds = tx(PROBES)
+        .max('id')
+        .groupBy('entity_ref', 'environment');
+      const old = () =>
+        tx(PROBES)
+          .where('checked_at', '<', cutoff)
+          .whereNotIn('id', latestIds.clone());
+      // A literal, not a binding: PostgreSQL matches the GROUP BY expression
+      // to the selected one only when they are the same text.
+      const bucket = db.raw(`checked_at - (checked_at % ${bucketMs})`);
+      const sums = await old()
+        .select(
+          'entity_ref',
+          'environment',
+          db.raw('? as bucket_start', [bucket]),
+          ...RANK.map(status =>
+            db.raw(`sum(case when status = ? then 1 else 0 end) as ??`, [
+              status,
+              status,
+            ]),
+          ),
+          db.raw('sum(coalesce(latency_ms, 0)) as latency_sum_ms'),
+          db.raw('count(latency_ms) as latency_count'),
+        )
+        .groupBy('entity_ref', 'environment', bucket);
+      for (let i = 0; i < sums.length; i += 50) {
+        const rows = sums.slice(i, i + 50).map((r: any) => ({
+          entity_ref: r.entity_ref,
+          environment: r.environment,
+          bucket_start: Number(r.bucket_start),
+          bucket_ms: bucketMs,
+          pass: Number(r.pass),
+          warn: Number(r.warn),
+          fail: Number(r.fail),
+          down: Number(r.down),
+          latency_sum_ms: Number(r.latency_sum_ms),
+          latency_count: Number(r.latency_count),
+        }));
+        // A bucket may already hold probes (a latest probe kept raw earlier).
+        const add = (column: string) =>
+          db.raw(`${ROLLUPS}.${column} + excluded.${column}`);
+        await tx(ROLLUPS)
+          .insert(rows)
+          .onConflict(['entity_ref', 'environment', 'bucket_start'])
+          .merge({
+            pass: add('pass'),
+            warn: add('warn'),
+            fail: add('fail'),
+            down: add('down'),
+            latency_sum_ms: add('latency_sum_ms'),
+            latency_count: add('latency_count'),
+          });
+      }
+      await old().delete();
+      await tx(ROLLUPS)
+        .where('bucket_start', '<', now - retention.retentionDays * 86_400_000)
+        .delete();
+    });
+  }
+
+  /** Deletes probes and buckets older than `olderThan` (latest probes too). */
   async prune(olderThan: Date): Promise<number> {
+    await this.db(ROLLUPS)
+      .where('bucket_start', '<', olderThan.getTime())
+      .delete();
     return this.db(PROBES)
       .where('checked_at', '<', olderThan.getTime())
       .delete();

@@ -4,7 +4,7 @@ import type { HealthSnapshot } from '@fastify-backstage/plugin-service-health-co
 import { baseUrlAnnotation } from '@fastify-backstage/plugin-service-health-common';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type { EnvironmentConfig } from '../config';
-import type { HealthStore } from '../database/stores';
+import type { HealthStore, ProbeRetention } from '../database/stores';
 import { OutboundHttp } from '../outbound/OutboundHttp';
 import { resolveTargets } from '../targets';
 import type { MetricsSource, ResolvedTarget } from '../types';
@@ -55,7 +55,8 @@ export class HealthPoller {
       store: HealthStore;
       environments: EnvironmentConfig[];
       concurrency: number;
-      retentionDays: number;
+      /** How the probe history is kept bounded (HealthStore.compact). */
+      retention: ProbeRetention;
       minRefreshIntervalSeconds: number;
       metricsSources: Map<string, MetricsSource>;
       logger: LoggerService;
@@ -137,10 +138,7 @@ export class HealthPoller {
   }
 
   async prune() {
-    const cutoff = new Date(
-      Date.now() - this.options.retentionDays * 86_400_000,
-    );
-    await this.options.store.prune(cutoff);
+    await this.options.store.compact(this.options.retention);
     for (const source of this.options.metricsSources.values()) {
       await source
         .prune?.()
