@@ -33,3 +33,30 @@ describe('route counts', () => {
     expect(table).not.toHaveTextContent('≈');
   });
 });
+
+describe('a scrape over the sample limit', () => {
+  it('says the scrape had too many series, not that the service is down', async () => {
+    const api = mockApi({
+      getMetricsSummary: jest.fn(async () => ({
+        source: {
+          source: 'direct',
+          status: 'error' as const,
+          reason: 'sample-limit' as const,
+          message:
+            'http://localhost:8080/metrics: The scrape has more than 20000 samples of the families read (serviceHealth.metrics.direct.sampleLimit); nothing of it was kept',
+        },
+      })),
+    });
+    await renderInTestApp(
+      <EntityProvider entity={entity}>
+        <ServiceHealthContent defaultRefreshMs={0} />
+      </EntityProvider>,
+      { apis: [[serviceHealthApiRef, api]] },
+    );
+    const notice = await screen.findByTestId('source-sample-limit');
+    expect(notice).toHaveTextContent(
+      'No metrics: the scrape has too many series and was not kept',
+    );
+    expect(notice).toHaveTextContent('more than 20000 samples');
+  });
+});
