@@ -3,7 +3,6 @@ import type {
   MetricsSummary,
 } from '@fastify-backstage/plugin-service-health-common';
 import { SourceUnreachableError } from './errors';
-import type { LabelMatcher } from './metrics/promql';
 
 import type { ServiceTarget } from './traces/types';
 
@@ -17,12 +16,13 @@ export type { ServiceTarget };
 export interface ResolvedTarget extends ServiceTarget {
   /** Base URL without a trailing slash. */
   baseUrl: string;
-  /** Parsed `service-health.io/prometheus-selector`, when present and valid. */
-  prometheusSelector?: LabelMatcher[];
+  /**
+   * The entity's annotations, for what a source reads of them (e.g. the
+   * Prometheus source, `service-health.io/prometheus-selector`).
+   */
+  annotations?: Record<string, string>;
   /** Why this target may not be called (invalid URL, host not allowed). */
   refused?: string;
-  /** Why the selector annotation was rejected. */
-  selectorError?: string;
   metricsSource: string;
   tracesSource?: string;
 }

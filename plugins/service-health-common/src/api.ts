@@ -6,7 +6,7 @@ import type { Trace, TraceQuery, TraceSummary } from './traces';
  * Why a source gave nothing usable. `connection` and `timeout` make it
  * `unreachable`; the others are an `error` (it answered, but wrongly):
  * `http-status` (e.g. 500), `too-large` (over the response size limit),
- * `invalid` (a body that cannot be parsed), `sample-limit` (a scrape with
+ * `invalid` (a body, or an annotation, that cannot be parsed), `sample-limit` (a scrape with
  * more series than the configured limit, as Prometheus' `sample_limit`),
  * `refused` (the URL may not be called).
  *

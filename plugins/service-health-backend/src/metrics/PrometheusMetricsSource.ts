@@ -1,12 +1,18 @@
-import type {
+import {
   MetricsPoint,
   RouteMetrics,
+  SERVICE_HEALTH_ANNOTATIONS,
 } from '@fastify-backstage/plugin-service-health-common';
 import type { PrometheusSourceConfig } from '../config';
 import { OutboundHttp } from '../outbound/OutboundHttp';
 import { SourceError, SourceUnreachableError } from '../errors';
 import { MetricsSource, MetricsWindow, ResolvedTarget } from '../types';
-import { defaultMatchers, LabelMatcher, promqlTemplates as T } from './promql';
+import {
+  defaultMatchers,
+  LabelMatcher,
+  parseLabelMatchers,
+  promqlTemplates as T,
+} from './promql';
 
 type VectorResult = Array<{
   metric: Record<string, string>;
@@ -46,16 +52,26 @@ export class PrometheusMetricsSource implements MetricsSource {
     });
   }
 
+  /**
+   * The label matchers selecting the target's series: its
+   * `service-health.io/prometheus-selector` annotation, else the configured
+   * default selector. PromQL stays inside this source.
+   */
   matchers(target: ResolvedTarget): LabelMatcher[] {
-    if (target.selectorError) {
-      throw new Error(
-        `Invalid prometheus selector annotation: ${target.selectorError}`,
+    const text =
+      target.annotations?.[SERVICE_HEALTH_ANNOTATIONS.prometheusSelector];
+    if (text === undefined) {
+      return defaultMatchers(this.config.defaultSelector, target.serviceName);
+    }
+    try {
+      return parseLabelMatchers(text);
+    } catch (e) {
+      throw new SourceError(
+        `Invalid prometheus selector annotation: ${(e as Error).message}`,
+        'invalid',
+        e,
       );
     }
-    return (
-      target.prometheusSelector ??
-      defaultMatchers(this.config.defaultSelector, target.serviceName)
-    );
   }
 
   async #call<R>(
