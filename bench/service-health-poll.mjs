@@ -229,7 +229,7 @@ if (args.server) {
       store: new HealthStore(knex),
       environments: [{ name: 'default', metricsSource: 'direct' }],
       concurrency,
-      retention: { retentionDays: 7, rawHours: 6, rollupMinutes: 15 },
+      retention: { retentionDays: 7, rawHours: 6, rollupMinutes: 60 },
       minRefreshIntervalSeconds: 2,
       metricsSources: new Map([['direct', direct]]),
       logger,

@@ -51,7 +51,7 @@ export interface Config {
        * (counts per status, mean latency). Default 6 hours.
        */
       rawHours?: number;
-      /** Bucket size of older probes. Default 15 minutes. */
+      /** Bucket size of older probes. Default 60 minutes. */
       rollupMinutes?: number;
       /** A refresh within this many seconds of the last probe returns that probe. Default 2. */
       minRefreshIntervalSeconds?: number;

@@ -1,7 +1,7 @@
 // @ts-check
 
 /**
- * Health probes older than the raw window (`serviceHealth.health.rawHours`)
+ * Bounded probe history. Health probes older than the raw window (`serviceHealth.health.rawHours`)
  * are aggregated into fixed buckets here (counts per status, latency), so the
  * probe history stays bounded at any number of services: raw rows for the
  * last hours, one row per service and bucket before that.
@@ -27,9 +27,20 @@ exports.up = async function up(knex) {
     });
     table.index(['bucket_start'], 'service_health_probe_rollups_time_idx');
   });
+  // The latest probe of each target, whole (what the API's /health answers):
+  // probe rows keep status and latency only, so they stay ~0.1 KB.
+  await knex.schema.createTable('service_health_latest_probes', table => {
+    table.comment('The latest health probe of each service, whole');
+    table.string('entity_ref', 255).notNullable();
+    table.string('environment', 63).notNullable();
+    table.bigInteger('checked_at').notNullable().comment('epoch ms');
+    table.text('snapshot').notNullable().comment('HealthSnapshot JSON');
+    table.primary(['entity_ref', 'environment']);
+  });
 };
 
 /** @param {import('knex').Knex} knex */
 exports.down = async function down(knex) {
+  await knex.schema.dropTable('service_health_latest_probes');
   await knex.schema.dropTable('service_health_probe_rollups');
 };

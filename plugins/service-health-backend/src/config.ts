@@ -145,7 +145,7 @@ export function readServiceHealthConfig(root: Config): ServiceHealthConfig {
       concurrency: c?.getOptionalNumber('health.concurrency') ?? 16,
       retentionDays: c?.getOptionalNumber('health.retentionDays') ?? 7,
       rawHours: c?.getOptionalNumber('health.rawHours') ?? 6,
-      rollupMinutes: c?.getOptionalNumber('health.rollupMinutes') ?? 15,
+      rollupMinutes: c?.getOptionalNumber('health.rollupMinutes') ?? 60,
       minRefreshIntervalSeconds:
         c?.getOptionalNumber('health.minRefreshIntervalSeconds') ?? 2,
     },

@@ -7,6 +7,7 @@ import type { CompactSample } from '../metrics/samples';
 
 const PROBES = 'service_health_probes';
 const ROLLUPS = 'service_health_probe_rollups';
+const LATEST = 'service_health_latest_probes';
 
 /** How probe history is kept (see `compact`). */
 export interface ProbeRetention {
@@ -30,27 +31,38 @@ export class HealthStore {
   }
 
   /**
-   * Stores probes. Only a target's latest probe keeps its whole snapshot
-   * (what `latest` answers); the ones before keep status and latency, which
-   * is all the history needs: a snapshot is ~1 KB, a probe row ~0.1 KB.
+   * Stores probes: status and latency in the history (`snapshot` left empty:
+   * a snapshot is ~1 KB, a probe row ~0.1 KB), the whole snapshot as the
+   * target's latest (what `latest` answers).
    */
   async insertMany(snapshots: HealthSnapshot[]): Promise<void> {
     if (snapshots.length === 0) return;
+    // The newest of each target, if a batch holds several.
+    const latest = new Map<string, HealthSnapshot>();
+    for (const s of snapshots) {
+      const key = `${s.entityRef}\u0000${s.environment}`;
+      const seen = latest.get(key);
+      if (!seen || seen.checkedAt <= s.checkedAt) latest.set(key, s);
+    }
     await this.db.transaction(async tx => {
-      const targets = snapshots.map(s => [s.entityRef, s.environment]);
-      // SQLite limits bound variables per statement.
-      for (let i = 0; i < targets.length; i += 200) {
-        await tx(PROBES)
-          .whereIn(['entity_ref', 'environment'], targets.slice(i, i + 200))
-          .andWhereNot('snapshot', '')
-          .update({ snapshot: '' });
-      }
-      // 6 columns per row.
+      // SQLite limits bound variables per statement; 6 columns per row.
       await tx.batchInsert(
         PROBES,
         snapshots.map(s => this.#row(s)),
         100,
       );
+      const rows = [...latest.values()].map(s => ({
+        entity_ref: s.entityRef,
+        environment: s.environment,
+        checked_at: Date.parse(s.checkedAt),
+        snapshot: JSON.stringify(s),
+      }));
+      for (let i = 0; i < rows.length; i += 100) {
+        await tx(LATEST)
+          .insert(rows.slice(i, i + 100))
+          .onConflict(['entity_ref', 'environment'])
+          .merge(['checked_at', 'snapshot']);
+      }
     });
   }
 
@@ -64,7 +76,7 @@ export class HealthStore {
         s.liveness.latencyMs !== undefined
           ? Math.round(s.liveness.latencyMs)
           : null,
-      snapshot: JSON.stringify(s),
+      snapshot: '',
     };
   }
 
@@ -72,11 +84,8 @@ export class HealthStore {
     entityRef: string,
     environment: string,
   ): Promise<HealthSnapshot | undefined> {
-    const row = await this.db(PROBES)
+    const row = await this.db(LATEST)
       .where({ entity_ref: entityRef, environment })
-      .andWhereNot('snapshot', '')
-      .orderBy('checked_at', 'desc')
-      .orderBy('id', 'desc')
       .first('snapshot');
     return row ? (JSON.parse(row.snapshot) as HealthSnapshot) : undefined;
   }
@@ -139,9 +148,9 @@ export class HealthStore {
 
   /**
    * Keeps the history bounded: probes older than `rawHours` are added to
-   * their target's bucket (counts per status, latency sum) and deleted, a
-   * target's latest probe excepted (it holds the snapshot); buckets older than
-   * `retentionDays` are deleted. At N targets probed every I seconds this
+   * their target's bucket (counts per status, latency sum) and deleted;
+   * buckets older than `retentionDays` are deleted, and so is the latest
+   * probe of a target not probed for that long. At N targets probed every I seconds this
    * keeps at most N x (rawHours x 3600 / I + 1) probe rows and
    * N x (retentionDays x 1440 / rollupMinutes + 1) bucket rows.
    */
@@ -155,13 +164,7 @@ export class HealthStore {
       Math.floor((now - retention.rawHours * 3_600_000) / bucketMs) * bucketMs;
     const db = this.db;
     await db.transaction(async tx => {
-      const latestIds = tx(PROBES)
-        .max('id')
-        .groupBy('entity_ref', 'environment');
-      const old = () =>
-        tx(PROBES)
-          .where('checked_at', '<', cutoff)
-          .whereNotIn('id', latestIds.clone());
+      const old = () => tx(PROBES).where('checked_at', '<', cutoff);
       // A literal, not a binding: PostgreSQL matches the GROUP BY expression
       // to the selected one only when they are the same text.
       const bucket = db.raw(`checked_at - (checked_at % ${bucketMs})`);
@@ -193,7 +196,7 @@ export class HealthStore {
           latency_sum_ms: Number(r.latency_sum_ms),
           latency_count: Number(r.latency_count),
         }));
-        // A bucket may already hold probes (a latest probe kept raw earlier).
+        // A bucket may already hold probes (one probed late, or refreshed).
         const add = (column: string) =>
           db.raw(`${ROLLUPS}.${column} + excluded.${column}`);
         await tx(ROLLUPS)
@@ -219,6 +222,9 @@ export class HealthStore {
   async prune(olderThan: Date): Promise<number> {
     await this.db(ROLLUPS)
       .where('bucket_start', '<', olderThan.getTime())
+      .delete();
+    await this.db(LATEST)
+      .where('checked_at', '<', olderThan.getTime())
       .delete();
     return this.db(PROBES)
       .where('checked_at', '<', olderThan.getTime())
