@@ -7,7 +7,7 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { readServiceHealthConfig } from './config';
 import { HealthStore, SampleStore } from './database/stores';
 import { serviceHealthSourcesExtensionPoint } from './extensions';
-import { HealthPoller } from './health/HealthPoller';
+import { ServicePoller } from './health/ServicePoller';
 import { DirectMetricsSource } from './metrics/DirectMetricsSource';
 import { PrometheusMetricsSource } from './metrics/PrometheusMetricsSource';
 import { HostAllowList, OutboundHttp } from './outbound/OutboundHttp';
@@ -144,7 +144,7 @@ export const serviceHealthPlugin = createBackendPlugin({
         }
 
         const healthStore = new HealthStore(knex);
-        const poller = new HealthPoller({
+        const poller = new ServicePoller({
           http,
           store: healthStore,
           environments: settings.environments,

@@ -22,7 +22,7 @@ import Router from 'express-promise-router';
 import { z } from 'zod';
 import type { EnvironmentConfig } from './config';
 import type { HealthStore } from './database/stores';
-import type { HealthPoller } from './health/HealthPoller';
+import type { ServicePoller } from './health/ServicePoller';
 import { sourceStateOf } from './errors';
 import { OutboundHttp } from './outbound/OutboundHttp';
 import { resolveTargets } from './targets';
@@ -38,7 +38,7 @@ export interface RouterOptions {
   logger: LoggerService;
   http: OutboundHttp;
   environments: EnvironmentConfig[];
-  poller: HealthPoller;
+  poller: ServicePoller;
   healthStore: HealthStore;
   metricsSources: Map<string, MetricsSource>;
   traceSources: Map<string, TraceSource>;

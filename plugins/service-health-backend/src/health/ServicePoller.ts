@@ -42,11 +42,13 @@ export interface PollCycleResult {
 }
 
 /**
- * Probes every service the catalog annotates, with bounded concurrency and a
+ * The poll of every service the catalog annotates (the scheduled task): each
+ * cycle probes `/health` and `/ready` with bounded concurrency and a
  * per-request timeout (in OutboundHttp), stores the snapshots, lets metric
- * sources that collect (the direct scrape) collect, and prunes old data.
+ * sources that collect (the direct scrape) collect, and keeps the stored
+ * history bounded. Also the on-demand probe of one target (`refresh`).
  */
-export class HealthPoller {
+export class ServicePoller {
   readonly #refreshing = new Map<string, Promise<HealthSnapshot>>();
 
   constructor(
