@@ -112,6 +112,11 @@ export class PrometheusMetricsSource implements MetricsSource {
     });
   }
 
+  /** One instant query, for the SLO evaluation (its PromQL is built in slo/promql.ts). */
+  instantQuery(query: string, time: Date) {
+    return this.#instant(query, time);
+  }
+
   async getSummary(target: ResolvedTarget, window: MetricsWindow) {
     const m = this.matchers(target);
     const w = (window.to.getTime() - window.from.getTime()) / 1000;
