@@ -142,21 +142,26 @@ export function toOpenMetrics(
   return lines.join('\n');
 }
 
-/** The scenarios of the tests: 28 days at 1,000 requests a minute, an old incident, and a burn at the end. */
+/**
+ * The scenarios of the tests: `days` (and an hour before them) at 1,000
+ * requests a minute, an old incident, and a burn at the end.
+ */
 export function scenario(
   kind: 'fast-burn' | 'slow-burn' | 'quiet',
   end: number,
+  days = 28,
 ): HistoryOptions {
   const DAY = 1440;
+  const incident = Math.min(10 * DAY, (days * DAY) / 2);
   return {
     end,
-    minutes: 28 * DAY + 60,
+    minutes: days * DAY + 60,
     fineMinutes: 7 * 60,
     restartMinutesBeforeEnd: kind === 'slow-burn' ? 180 : undefined,
     traffic: m => {
       let errors = 0;
-      // an old incident: 60 minutes at 5 % errors, ten days ago
-      if (m > 10 * DAY && m <= 10 * DAY + 60) errors = 50;
+      // an old incident: 60 minutes at 5 % errors, ten days ago (or mid-history)
+      if (m > incident && m <= incident + 60) errors = 50;
       // fast burn: 2 % errors (20× the 0.1 % budget) in the last hour
       if (kind === 'fast-burn' && m <= 60) errors = 20;
       // slow burn: 0.8 % errors (8×) in the last 6 hours
