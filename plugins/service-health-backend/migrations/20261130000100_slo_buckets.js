@@ -19,8 +19,9 @@ exports.up = async function up(knex) {
       .text('counts')
       .notNullable()
       .comment('{"statuses":{"2xx":n,...},"le":{"0.3":n,...,"+Inf":n}}');
-    table.primary(['entity_ref', 'environment', 'bucket_start'], {
-      constraintName: 'service_health_slo_buckets_pk',
+    // one row per bucket: a re-run replaces it (upsert), never adds to it
+    table.unique(['entity_ref', 'environment', 'bucket_start'], {
+      indexName: 'service_health_slo_buckets_target_uq',
     });
     table.index(['bucket_start'], 'service_health_slo_buckets_time_idx');
   });

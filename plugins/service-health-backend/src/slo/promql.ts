@@ -140,5 +140,5 @@ export function sloRulesYaml(
     }
     return { name: `slo:${id}`, rules };
   });
-  return stringify({ groups }, { lineWidth: 0 });
+  return stringify({ groups }, { lineWidth: 0, aliasDuplicateObjects: false });
 }
