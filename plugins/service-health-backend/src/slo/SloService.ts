@@ -1,0 +1,155 @@
+import type { Entity } from '@backstage/catalog-model';
+import type {
+  EntitySlos,
+  SourceState,
+  SourcedResponse,
+} from '@fastify-backstage/plugin-service-health-common';
+import { DIRECT_SOURCE_ID } from '../config';
+import { parseLabelMatchers, type LabelMatcher } from '../metrics/promql';
+import type { MetricsSource, ResolvedTarget } from '../types';
+import { MetricsSourceUnreachableError } from '../types';
+import { reportFromBuckets, SloDataError } from './evaluate';
+import { InstantQuerier, reportFromPrometheus } from './PrometheusSlos';
+import { sloRulesYaml } from './promql';
+import { SloAggregator } from './SloAggregator';
+import type { SloFileReader } from './SloFileReader';
+import type { SloStore } from './SloStore';
+
+/** A metrics source that can answer SLO queries (the Prometheus source). */
+type PrometheusLike = MetricsSource &
+  InstantQuerier & { matchers(target: ResolvedTarget): LabelMatcher[] };
+
+function isPrometheusLike(s: MetricsSource | undefined): s is PrometheusLike {
+  return (
+    !!s &&
+    typeof (s as Partial<PrometheusLike>).instantQuery === 'function' &&
+    typeof (s as Partial<PrometheusLike>).matchers === 'function'
+  );
+}
+
+/**
+ * The SLOs of an entity's OpenSLO file, evaluated on the environment's
+ * metrics source: 5-minute aggregates of the direct scrapes, or PromQL on
+ * Prometheus.
+ */
+export class SloService {
+  constructor(
+    private readonly options: {
+      files: SloFileReader;
+      store: SloStore;
+      aggregator: SloAggregator;
+      metricsSources: Map<string, MetricsSource>;
+    },
+  ) {}
+
+  async report(
+    entity: Entity,
+    target: ResolvedTarget,
+    now = Date.now(),
+  ): Promise<SourcedResponse<EntitySlos>> {
+    const { file, slos } = await this.options.files.read(entity);
+    const sourceId = target.metricsSource;
+    const source = this.options.metricsSources.get(sourceId);
+    const state = (s: SourceState['status'], message?: string) => ({
+      source: sourceId,
+      status: s,
+      ...(message ? { message } : {}),
+    });
+    if (target.refused) {
+      return { source: state('error', `Refused: ${target.refused}`) };
+    }
+    try {
+      if (isPrometheusLike(source)) {
+        const at = new Date(now);
+        const matchers = source.matchers(target);
+        const reports = await Promise.all(
+          slos.map(slo => reportFromPrometheus(slo, matchers, source, at)),
+        );
+        return {
+          data: this.#data(target, file, at.getTime(), reports),
+          source: state('ok'),
+        };
+      }
+      if (sourceId !== DIRECT_SOURCE_ID) {
+        return {
+          source: state(
+            'error',
+            `SLOs are computed from the direct scrape or Prometheus; metrics source "${sourceId}" is neither`,
+          ),
+        };
+      }
+      await this.options.aggregator.aggregate(
+        target.entityRef,
+        target.environment,
+        now,
+      );
+      const asOf = SloAggregator.closedUntil(now);
+      const longest = Math.max(...slos.map(s => s.windowSeconds)) * 1000;
+      const buckets = await this.options.store.buckets(
+        target.entityRef,
+        target.environment,
+        asOf - longest,
+        asOf,
+      );
+      const reports = slos.map(slo => reportFromBuckets(slo, buckets, asOf));
+      return {
+        data: this.#data(target, file, asOf, reports),
+        source: state(buckets.length ? 'ok' : 'no-data'),
+      };
+    } catch (e) {
+      const unreachable =
+        e instanceof MetricsSourceUnreachableError ||
+        (e as Error).name === 'MetricsSourceUnreachableError';
+      if (
+        unreachable ||
+        e instanceof SloDataError ||
+        isPrometheusLike(source)
+      ) {
+        return {
+          source: state(
+            unreachable ? 'unreachable' : 'error',
+            (e as Error).message,
+          ),
+        };
+      }
+      throw e;
+    }
+  }
+
+  #data(
+    target: ResolvedTarget,
+    file: string,
+    asOf: number,
+    slos: EntitySlos['slos'],
+  ): EntitySlos {
+    return {
+      entityRef: target.entityRef,
+      environment: target.environment,
+      file,
+      asOf: new Date(asOf).toISOString(),
+      slos,
+    };
+  }
+
+  /**
+   * Prometheus recording and alerting rules for the entity's SLOs. The series
+   * are selected by the Prometheus source's selector for the target, or the
+   * entity's prometheus-selector annotation, or `job="<service name>"`.
+   */
+  async rules(entity: Entity, target: ResolvedTarget): Promise<string> {
+    const { slos } = await this.options.files.read(entity);
+    const source = this.options.metricsSources.get(target.metricsSource);
+    let matchers: LabelMatcher[];
+    if (isPrometheusLike(source)) matchers = source.matchers(target);
+    else if (target.selectorError) {
+      throw new SloDataError(
+        `Invalid prometheus selector annotation: ${target.selectorError}`,
+      );
+    } else {
+      matchers =
+        target.prometheusSelector ??
+        parseLabelMatchers(`job="${target.serviceName.replace(/["\\]/g, '')}"`);
+    }
+    return sloRulesYaml(entity.metadata.name, slos, matchers);
+  }
+}
