@@ -33,6 +33,7 @@ export interface ServiceHealthConfig {
     minRefreshIntervalSeconds: number;
   };
   direct: { retentionMinutes: number; freshnessSeconds: number };
+  slo: { retentionDays: number };
   prometheus: PrometheusSourceConfig[];
 }
 
@@ -97,6 +98,12 @@ export function readServiceHealthConfig(root: Config): ServiceHealthConfig {
         c?.getOptionalNumber('metrics.direct.retentionMinutes') ?? 120,
       freshnessSeconds:
         c?.getOptionalNumber('metrics.direct.freshnessSeconds') ?? 5,
+    },
+    slo: {
+      retentionDays: Math.max(
+        1,
+        c?.getOptionalNumber('slo.retentionDays') ?? 35,
+      ),
     },
     prometheus,
   };
