@@ -12,6 +12,7 @@ import { DirectMetricsSource } from './metrics/DirectMetricsSource';
 import { PrometheusMetricsSource } from './metrics/PrometheusMetricsSource';
 import { HostAllowList, OutboundHttp } from './outbound/OutboundHttp';
 import { createRouter } from './router';
+import { createSlos } from './slo';
 import { createTraceSources } from './traces';
 import type { TraceSource } from './traces/types';
 import type { MetricsSource } from './types';
@@ -51,6 +52,7 @@ export const serviceHealthPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
+        urlReader: coreServices.urlReader,
       },
       async init({
         httpRouter,
@@ -63,6 +65,7 @@ export const serviceHealthPlugin = createBackendPlugin({
         permissions,
         lifecycle,
         catalog,
+        urlReader,
       }) {
         const settings = readServiceHealthConfig(config);
         const knex = await database.getClient();
@@ -154,6 +157,18 @@ export const serviceHealthPlugin = createBackendPlugin({
           auth,
         });
 
+        const slos = await createSlos({
+          config,
+          database: knex,
+          urlReader,
+          scheduler,
+          logger,
+          poller,
+          metricsSources,
+          retentionDays: settings.slo.retentionDays,
+          schedule: settings.health.enabled,
+        });
+
         if (settings.health.enabled) {
           const interval = settings.health.intervalSeconds;
           await scheduler.scheduleTask({
@@ -184,6 +199,7 @@ export const serviceHealthPlugin = createBackendPlugin({
             traceSources,
             defaultTraceSourceId: traces.defaultSourceId,
             otlpRouter: traces.otlpRouter,
+            slos,
           }),
         );
 

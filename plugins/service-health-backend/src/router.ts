@@ -24,6 +24,7 @@ import type { EnvironmentConfig } from './config';
 import type { HealthStore } from './database/stores';
 import type { HealthPoller } from './health/HealthPoller';
 import { OutboundFailedError, OutboundHttp } from './outbound/OutboundHttp';
+import { addSloRoutes, type SloService } from './slo';
 import { resolveTargets } from './targets';
 import type { TraceSource } from './traces/types';
 import {
@@ -47,6 +48,8 @@ export interface RouterOptions {
   defaultTraceSourceId?: string;
   /** Mounted at `/otlp` (the traces module's OTLP receiver). */
   otlpRouter?: express.Router;
+  /** Adds `<entity>/slos` and `<entity>/slos/prometheus-rules`. */
+  slos?: SloService;
 }
 
 const HEALTH_SOURCE = 'direct';
@@ -201,6 +204,14 @@ export async function createRouter(
   }
 
   const base = '/entities/:kind/:namespace/:name';
+  if (options.slos) {
+    addSloRoutes(router, {
+      base,
+      authorizedEntity,
+      slos: options.slos,
+      targetsOf: entity => resolveTargets(entity, environments, http),
+    });
+  }
 
   router.get(`${base}/environments`, async (req, res) => {
     const { entity } = await authorizedEntity(req);
