@@ -283,7 +283,8 @@ export function parseOpenSlo(
         displayName: o.displayName ?? doc.metadata.displayName,
         description: doc.spec.description,
         indicator,
-        target: o.target ?? o.targetPercent! / 100,
+        // 99.9 / 100 is 0.9990000000000001 in binary: keep the decimal the file meant
+        target: o.target ?? Number((o.targetPercent! / 100).toPrecision(12)),
         window,
         windowSeconds,
       });
