@@ -55,11 +55,19 @@ export interface SloDefinition {
 /**
  * `ok`: no alert condition holds and budget is left; `ticket`/`page`: the
  * slow or fast burn condition holds; `exhausted`: no budget left, not burning
- * fast; `no-data`: no requests in the window.
+ * fast; `no-data`: no requests in the window; `error`: the data cannot
+ * answer this SLO (see `error`, e.g. a latency threshold that is not a bucket
+ * bound of the histogram).
  *
  * @public
  */
-export type SloStatus = 'ok' | 'ticket' | 'page' | 'exhausted' | 'no-data';
+export type SloStatus =
+  | 'ok'
+  | 'ticket'
+  | 'page'
+  | 'exhausted'
+  | 'no-data'
+  | 'error';
 
 /** One SLO's figures at `asOf`. @public */
 export interface SloReport extends SloDefinition {
@@ -74,6 +82,8 @@ export interface SloReport extends SloDefinition {
   /** (1 − SLI over the window) / (1 − target); absent when the window had no requests. */
   burnRates: Partial<Record<BurnWindow, number>>;
   alerts: { page: boolean; ticket: boolean };
+  /** Why the SLO could not be computed (status `error`). */
+  error?: string;
 }
 
 /**

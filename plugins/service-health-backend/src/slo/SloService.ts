@@ -1,6 +1,8 @@
 import type { Entity } from '@backstage/catalog-model';
 import type {
   EntitySlos,
+  SloDefinition,
+  SloReport,
   SourceState,
   SourcedResponse,
 } from '@fastify-backstage/plugin-service-health-common';
@@ -25,6 +27,18 @@ function isPrometheusLike(s: MetricsSource | undefined): s is PrometheusLike {
     typeof (s as Partial<PrometheusLike>).instantQuery === 'function' &&
     typeof (s as Partial<PrometheusLike>).matchers === 'function'
   );
+}
+
+/** One SLO the data cannot answer: the others are still reported. */
+function failedReport(slo: SloDefinition, e: unknown): SloReport {
+  if (!(e instanceof SloDataError)) throw e;
+  return {
+    ...slo,
+    status: 'error',
+    error: e.message,
+    burnRates: {},
+    alerts: { page: false, ticket: false },
+  };
 }
 
 /**
@@ -63,7 +77,11 @@ export class SloService {
         const at = new Date(now);
         const matchers = source.matchers(target);
         const reports = await Promise.all(
-          slos.map(slo => reportFromPrometheus(slo, matchers, source, at)),
+          slos.map(slo =>
+            reportFromPrometheus(slo, matchers, source, at).catch(e =>
+              failedReport(slo, e),
+            ),
+          ),
         );
         return {
           data: this.#data(target, file, at.getTime(), reports),
@@ -91,7 +109,13 @@ export class SloService {
         asOf - longest,
         asOf,
       );
-      const reports = slos.map(slo => reportFromBuckets(slo, buckets, asOf));
+      const reports = slos.map(slo => {
+        try {
+          return reportFromBuckets(slo, buckets, asOf);
+        } catch (e) {
+          return failedReport(slo, e);
+        }
+      });
       return {
         data: this.#data(target, file, asOf, reports),
         source: state(buckets.length ? 'ok' : 'no-data'),

@@ -86,6 +86,35 @@ spec:
   budgetingMethod: Occurrences
   objectives:
     - targetPercent: 95
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: latency-250
+spec:
+  indicator:
+    metadata:
+      name: fast-250
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: fastify-backstage
+            spec:
+              events: faster-than
+              threshold: 250ms
+        total:
+          metricSource:
+            type: fastify-backstage
+            spec:
+              events: all
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - targetPercent: 95
 `;
 
 describe('SLO routes', () => {
@@ -200,7 +229,7 @@ describe('SLO routes', () => {
       file: `${filesUrl}/repo/slo.yaml`,
     });
     expect(data.asOf).toBe(new Date(end).toISOString());
-    const [availability, latency] = data.slos;
+    const [availability, latency, latency250] = data.slos;
     expect(availability).toMatchObject({
       name: 'availability',
       target: 0.999,
@@ -218,6 +247,14 @@ describe('SLO routes', () => {
       indicator: { type: 'latency', thresholdSeconds: 0.3 },
       status: 'ok',
     });
+    // the data cannot answer this one; the others are still reported
+    expect(latency250).toMatchObject({
+      name: 'latency-250',
+      status: 'error',
+      error:
+        "The latency threshold 0.25s of SLO latency-250 is not a bucket bound of the service's http_request_duration_seconds histogram (bounds: 0.05, 0.1, 0.3, 0.5, 1)",
+    });
+    expect(latency250.sli).toBeUndefined();
   });
 
   it('exports the Prometheus rules of the entity', async () => {
