@@ -13,6 +13,7 @@ import { component, entityApi } from '../__testUtils__/backend';
 import { manualScheduler } from '../__testUtils__/scheduler';
 import { serviceHealthPlugin } from '../plugin';
 import { BUCKET_MS } from './buckets';
+import { SLO_AGGREGATE_TASK_ID } from '.';
 import { SloAggregator } from './SloAggregator';
 import { scenario, syntheticSamples } from './__testUtils__/history';
 
@@ -118,6 +119,7 @@ spec:
 `;
 
 describe('SLO routes', () => {
+  const { scheduler, factory: schedulerFactory } = manualScheduler();
   const prefix = `sh_slo_r${process.pid}_`;
   let files: http.Server;
   let filesUrl: string;
@@ -150,7 +152,7 @@ describe('SLO routes', () => {
             entity('plain', {}),
           ],
         }),
-        manualScheduler().factory,
+        schedulerFactory,
         ...features,
         mockServices.rootConfig.factory({
           data: {
@@ -215,6 +217,12 @@ describe('SLO routes', () => {
         })),
         500,
       );
+      // the scheduled task writes the buckets (the read would, too)
+      await scheduler.triggerTask(SLO_AGGREGATE_TASK_ID);
+      const [{ n }] = await db('service_health_slo_buckets')
+        .where({ entity_ref: 'component:default/orders' })
+        .count({ n: '*' });
+      expect(Number(n)).toBe(28 * 288 + 11); // and 55 minutes before the window
     } finally {
       await db.destroy();
     }
