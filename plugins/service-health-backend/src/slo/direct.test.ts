@@ -1,6 +1,11 @@
 import type { SloDefinition } from '@fastify-backstage/plugin-service-health-common';
 import knexFactory, { Knex } from 'knex';
 import path from 'node:path';
+import { SampleStore } from '../database/stores';
+import { DirectMetricsSource } from '../metrics/DirectMetricsSource';
+import { HostAllowList, OutboundHttp } from '../outbound/OutboundHttp';
+import type { ResolvedTarget } from '../types';
+import { drive, startFakeService } from '../__testUtils__/fakeService';
 import { BUCKET_MS } from './buckets';
 import { reportFromBuckets, SloDataError } from './evaluate';
 import { SloAggregator } from './SloAggregator';
@@ -221,6 +226,58 @@ describe('SLOs from the direct scrape history (PostgreSQL)', () => {
     expect(left[0].start).toBeGreaterThanOrEqual(
       END + 8 * DAY_MS - 35 * DAY_MS,
     );
+  });
+
+  it('aggregates real scrapes of a real /metrics (prom-client)', async () => {
+    const service = await startFakeService({ name: 'live' });
+    const http = new OutboundHttp(new HostAllowList(['127.0.0.1']), {
+      timeoutMs: 5000,
+      maxResponseBytes: 4 * 1024 * 1024,
+      maxRedirects: 0,
+    });
+    const direct = new DirectMetricsSource({
+      http,
+      store: new SampleStore(knex),
+      retentionMinutes: 120,
+      freshnessSeconds: 0,
+    });
+    const target: ResolvedTarget = {
+      entityRef: 'component:default/live',
+      environment: 'default',
+      serviceName: 'live',
+      baseUrl: service.url,
+      metricsSource: 'direct',
+    };
+    try {
+      await drive(`${service.url}/v1/items/1?latency=0.02`, 5); // before the baseline
+      await direct.poll(target);
+      await drive(`${service.url}/v1/items/1?latency=0.02`, 30);
+      await drive(`${service.url}/v1/items/2?latency=0.7`, 10);
+      await drive(`${service.url}/v1/fail?latency=0.003`, 10);
+      await direct.poll(target);
+    } finally {
+      await service.close();
+      http.close();
+    }
+    // six minutes on, the buckets of both scrapes are closed
+    const now = Date.now() + 6 * 60_000;
+    await aggregator.aggregate(target.entityRef, 'default', now);
+    const buckets = await store.buckets(target.entityRef, 'default', 0, now);
+    const sum = (f: (b: (typeof buckets)[number]) => number) =>
+      buckets.reduce((a, b) => a + f(b), 0);
+    expect(sum(b => b.total)).toBe(50);
+    expect(sum(b => b.statuses['5xx'] ?? 0)).toBe(10);
+    expect(sum(b => b.statuses['2xx'] ?? 0)).toBe(40);
+    // prom-client's bounds: 0.025 holds the 30 + 10 fast ones, 0.5 not the 10 slow ones
+    expect(sum(b => b.le['0.025'])).toBe(40);
+    expect(sum(b => b.le['0.5'])).toBe(40);
+    expect(sum(b => b.le['1'])).toBe(50);
+    const report = reportFromBuckets(
+      availability,
+      buckets,
+      SloAggregator.closedUntil(now),
+    );
+    expect(report.sli).toBeCloseTo(0.8, 12);
   });
 
   it('costs a bounded number of bytes per service and day', async () => {
