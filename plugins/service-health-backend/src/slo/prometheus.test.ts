@@ -189,7 +189,10 @@ describe('SLOs from a real Prometheus', () => {
 });
 
 describe('exported Prometheus rules', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sh-slo-rules-'));
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sh-slo-rules-'));
+  });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const labels = {
