@@ -53,12 +53,13 @@ spec:
  * annotation's path relative to the entity's source location.
  */
 describe('SLOs of a service in a local repository', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sh-slo-local-git-'));
-  const root = path.join(dir, 'repos');
+  let dir: string;
   let backend: TestBackend;
   let contentsUrl: string;
 
   beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sh-slo-local-git-'));
+    const root = path.join(dir, 'repos');
     const src = path.join(dir, 'src');
     fs.mkdirSync(src);
     fs.writeFileSync(path.join(src, 'slo.yaml'), OPENSLO);
@@ -102,7 +103,7 @@ describe('SLOs of a service in a local repository', () => {
 
   afterAll(async () => {
     await backend?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('reads the OpenSLO file from the repository; no scrapes yet: no data', async () => {
