@@ -101,3 +101,33 @@ export interface EntitySlos {
   asOf: string;
   slos: SloReport[];
 }
+
+/** An SLO's figures over its window ending at `t` (epoch ms). @public */
+export interface SloHistoryPoint {
+  t: number;
+  sli?: number;
+  errorBudgetRemaining?: number;
+}
+
+/**
+ * The data of `GET /entities/:kind/:namespace/:name/slos/history?environment=&from=&to=&step=`
+ * (a `SourcedResponse<SloHistory>`): each SLO's SLI and budget left at every
+ * step, for charting the budget's burn over a range.
+ *
+ * @public
+ */
+export interface SloHistory {
+  entityRef: string;
+  environment: string;
+  from: string;
+  to: string;
+  stepSeconds: number;
+  slos: Array<{
+    name: string;
+    target: number;
+    window: string;
+    points: SloHistoryPoint[];
+    /** Why this SLO has no points (e.g. a latency threshold that is not a bucket bound). */
+    error?: string;
+  }>;
+}

@@ -2,6 +2,7 @@ import type { Entity } from '@backstage/catalog-model';
 import type {
   EntitySlos,
   SloDefinition,
+  SloHistory,
   SloReport,
   SourceState,
   SourcedResponse,
@@ -11,6 +12,12 @@ import { parseLabelMatchers, type LabelMatcher } from '../metrics/promql';
 import type { MetricsSource, ResolvedTarget } from '../types';
 import { MetricsSourceUnreachableError } from '../types';
 import { reportFromBuckets, SloDataError } from './evaluate';
+import {
+  historyFromBuckets,
+  historyFromPrometheus,
+  historyTimes,
+  RangeQuerier,
+} from './history';
 import { InstantQuerier, reportFromPrometheus } from './PrometheusSlos';
 import { sloRulesYaml } from './promql';
 import { SloAggregator } from './SloAggregator';
@@ -19,12 +26,14 @@ import type { SloStore } from './SloStore';
 
 /** A metrics source that can answer SLO queries (the Prometheus source). */
 type PrometheusLike = MetricsSource &
-  InstantQuerier & { matchers(target: ResolvedTarget): LabelMatcher[] };
+  InstantQuerier &
+  RangeQuerier & { matchers(target: ResolvedTarget): LabelMatcher[] };
 
 function isPrometheusLike(s: MetricsSource | undefined): s is PrometheusLike {
   return (
     !!s &&
     typeof (s as Partial<PrometheusLike>).instantQuery === 'function' &&
+    typeof (s as Partial<PrometheusLike>).rangeQuery === 'function' &&
     typeof (s as Partial<PrometheusLike>).matchers === 'function'
   );
 }
@@ -129,6 +138,116 @@ export class SloService {
         e instanceof SloDataError ||
         isPrometheusLike(source)
       ) {
+        return {
+          source: state(
+            unreachable ? 'unreachable' : 'error',
+            (e as Error).message,
+          ),
+        };
+      }
+      throw e;
+    }
+  }
+
+  /** Each SLO's SLI and budget left at every step of the range. */
+  async history(
+    entity: Entity,
+    target: ResolvedTarget,
+    range: { from: Date; to: Date; stepSeconds: number },
+    now = Date.now(),
+  ): Promise<SourcedResponse<SloHistory>> {
+    const { slos } = await this.options.files.read(entity);
+    const sourceId = target.metricsSource;
+    const source = this.options.metricsSources.get(sourceId);
+    const state = (s: SourceState['status'], message?: string) => ({
+      source: sourceId,
+      status: s,
+      ...(message ? { message } : {}),
+    });
+    if (target.refused) {
+      return { source: state('error', `Refused: ${target.refused}`) };
+    }
+    const data = (items: SloHistory['slos']): SloHistory => ({
+      entityRef: target.entityRef,
+      environment: target.environment,
+      from: range.from.toISOString(),
+      to: range.to.toISOString(),
+      stepSeconds: range.stepSeconds,
+      slos: items,
+    });
+    const item = (slo: SloDefinition) => ({
+      name: slo.name,
+      target: slo.target,
+      window: slo.window,
+    });
+    const failed = (slo: SloDefinition, e: unknown) => {
+      if (!(e instanceof SloDataError)) throw e;
+      return { ...item(slo), points: [], error: e.message };
+    };
+    try {
+      if (isPrometheusLike(source)) {
+        const matchers = source.matchers(target);
+        const items = await Promise.all(
+          slos.map(slo =>
+            historyFromPrometheus(slo, matchers, source, range).then(
+              points => ({ ...item(slo), points }),
+              e => failed(slo, e),
+            ),
+          ),
+        );
+        return { data: data(items), source: state('ok') };
+      }
+      if (sourceId !== DIRECT_SOURCE_ID) {
+        return {
+          source: state(
+            'error',
+            `SLOs are computed from the direct scrape or Prometheus; metrics source "${sourceId}" is neither`,
+          ),
+        };
+      }
+      await this.options.aggregator.aggregate(
+        target.entityRef,
+        target.environment,
+        now,
+      );
+      const times = historyTimes(
+        range.from.getTime(),
+        range.to.getTime(),
+        range.stepSeconds,
+        SloAggregator.closedUntil(now),
+      );
+      if (times.length === 0) {
+        return {
+          data: data(slos.map(s => ({ ...item(s), points: [] }))),
+          source: state('no-data'),
+        };
+      }
+      const longest = Math.max(...slos.map(s => s.windowSeconds)) * 1000;
+      const buckets = await this.options.store.buckets(
+        target.entityRef,
+        target.environment,
+        times[0] - longest,
+        times[times.length - 1],
+      );
+      const items = slos.map(slo => {
+        try {
+          return {
+            ...item(slo),
+            points: historyFromBuckets(slo, buckets, times),
+          };
+        } catch (e) {
+          return failed(slo, e);
+        }
+      });
+      return {
+        data: data(items),
+        source: state(buckets.length ? 'ok' : 'no-data'),
+      };
+    } catch (e) {
+      const unreachable =
+        e instanceof MetricsSourceUnreachableError ||
+        (e as Error).name === 'MetricsSourceUnreachableError';
+      if (unreachable || isPrometheusLike(source)) {
         return {
           source: state(
             unreachable ? 'unreachable' : 'error',

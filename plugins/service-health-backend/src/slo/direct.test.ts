@@ -8,6 +8,7 @@ import type { ResolvedTarget } from '../types';
 import { drive, startFakeService } from '../__testUtils__/fakeService';
 import { BUCKET_MS } from './buckets';
 import { reportFromBuckets, SloDataError } from './evaluate';
+import { historyFromBuckets, historyTimes } from './history';
 import { SloAggregator } from './SloAggregator';
 import { SloStore } from './SloStore';
 import {
@@ -192,6 +193,29 @@ describe('SLOs from the direct scrape history (PostgreSQL)', () => {
       ),
     ).toBe(0);
     expect(await all()).toBe(before);
+  });
+
+  it('gives the budget over a range, as the report at each step', async () => {
+    const buckets = await store.buckets(
+      'component:default/fast',
+      'default',
+      END - 2 * 3_600_000 - 28 * DAY_MS,
+      END,
+    );
+    const times = historyTimes(END - 2 * 3_600_000, END, 1800, END);
+    expect(times).toEqual([1.5, 1, 0.5, 0].map(h => END - h * 3_600_000));
+    const points = historyFromBuckets(availability, buckets, times);
+    points.forEach((p, i) => {
+      const r = reportFromBuckets(availability, buckets, times[i]);
+      expect(p.t).toBe(times[i]);
+      expect(p.sli).toBeCloseTo(r.sli!, 12);
+      expect(p.errorBudgetRemaining).toBeCloseTo(r.errorBudgetRemaining!, 12);
+    });
+    // the fast burn spends 600 bad requests every 30 minutes: 1.49 % of the budget
+    const spent =
+      points[2].errorBudgetRemaining! - points[3].errorBudgetRemaining!;
+    expect(spent).toBeCloseTo(600 / 40_320, 6);
+    expect(points[3].errorBudgetRemaining).toBeCloseTo(1 - 4200 / 40_320, 9);
   });
 
   it('says when the latency threshold is not a bound of the histogram', async () => {

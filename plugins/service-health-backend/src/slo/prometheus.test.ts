@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { PrometheusMetricsSource } from '../metrics/PrometheusMetricsSource';
 import type { ResolvedTarget } from '../types';
 import { BUCKET_MS } from './buckets';
+import { historyFromPrometheus } from './history';
 import { reportFromPrometheus } from './PrometheusSlos';
 import { sloRulesYaml } from './promql';
 import {
@@ -164,6 +165,23 @@ describe('SLOs from a real Prometheus', () => {
     }
     expect(report.alerts).toEqual({ page: false, ticket: true });
     expect(report.status).toBe('ticket');
+  });
+
+  it('gives the budget over a range', async () => {
+    const points = await historyFromPrometheus(
+      availability3d,
+      source.matchers(target('fast')),
+      source,
+      {
+        from: new Date(END - 2 * 3_600_000),
+        to: new Date(END),
+        stepSeconds: 3600,
+      },
+    );
+    expect(points.map(p => p.t)).toEqual([END - 3_600_000, END]);
+    // an hour ago only the old incident (3,000 bad of a 4,320 budget); now also the fast burn
+    near(points[0].errorBudgetRemaining, 1 - 3000 / 4320, 0.02);
+    near(points[1].errorBudgetRemaining, 1 - 4200 / 4320, 0.05);
   });
 
   it('says when the threshold is not a bucket bound, and when there is no data', async () => {

@@ -132,6 +132,19 @@ describe('SLO route on a Prometheus environment', () => {
     expect(slo.burnRates['1h']).toBeGreaterThan(19);
     expect(slo.burnRates['1h']).toBeLessThan(21);
 
+    const range = await request(backend.server).get(
+      entityApi('orders/slos/history?step=3600'),
+    );
+    expect(range.status).toBe(200);
+    expect(range.body.source).toEqual({ source: 'prometheus', status: 'ok' });
+    const points = range.body.data.slos[0].points;
+    expect(points).toHaveLength(24); // the last day, hourly
+    // the last point is the report's window: the same budget left
+    expect(points[23].errorBudgetRemaining).toBeCloseTo(
+      slo.errorBudgetRemaining,
+      1,
+    );
+
     const rules = await request(backend.server).get(
       entityApi('orders/slos/prometheus-rules?environment=prom'),
     );

@@ -265,6 +265,41 @@ describe('SLO routes', () => {
     expect(latency250.sli).toBeUndefined();
   });
 
+  it('answers the budget over a range', async () => {
+    const end = new Date(
+      Date.parse(
+        (await request(backend.server).get(entityApi('orders/slos'))).body.data
+          .asOf,
+      ),
+    );
+    const from = new Date(end.getTime() - 3_600_000).toISOString();
+    const res = await request(backend.server).get(
+      entityApi(
+        `orders/slos/history?from=${from}&to=${end.toISOString()}&step=1800`,
+      ),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.source).toEqual({ source: 'direct', status: 'ok' });
+    const [availability, , latency250] = res.body.data.slos;
+    expect(availability.points.map((p: any) => p.t)).toEqual([
+      end.getTime() - 1_800_000,
+      end.getTime(),
+    ]);
+    expect(availability.points[1].errorBudgetRemaining).toBeCloseTo(
+      1 - 4200 / 40_320,
+      9,
+    );
+    expect(latency250).toMatchObject({ points: [], error: expect.any(String) });
+
+    for (const q of ['step=60', `from=${end.toISOString()}&to=${from}`]) {
+      const bad = await request(backend.server).get(
+        entityApi(`orders/slos/history?${q}`),
+      );
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.name).toBe('InputError');
+    }
+  });
+
   it('exports the Prometheus rules of the entity', async () => {
     const res = await request(backend.server).get(
       entityApi('orders/slos/prometheus-rules'),

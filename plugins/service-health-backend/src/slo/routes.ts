@@ -13,11 +13,48 @@ const query = z.object({
     .optional(),
 });
 
+const MAX_RANGE_MS = 31 * 86_400_000;
+const MAX_POINTS = 2000;
+
+const historyQuery = z.object({
+  environment: z.string().optional(),
+  from: z.string().datetime({ offset: true }).optional(),
+  to: z.string().datetime({ offset: true }).optional(),
+  step: z.coerce.number().int().min(300).max(86_400).optional(),
+});
+
+/** from/to (default: the last 24 hours) and step (default: 1 hour; 5 minutes at least, the bucket length). */
+function parseRange(input: unknown) {
+  const parsed = historyQuery.safeParse(input);
+  if (!parsed.success) {
+    throw new InputError(
+      parsed.error.issues
+        .map(i => `${i.path.join('.') || 'input'}: ${i.message}`)
+        .join('; '),
+    );
+  }
+  const q = parsed.data;
+  const to = q.to ? new Date(q.to) : new Date();
+  const from = q.from ? new Date(q.from) : new Date(to.getTime() - 86_400_000);
+  const stepSeconds = q.step ?? 3600;
+  if (from.getTime() >= to.getTime()) {
+    throw new InputError('from must be before to');
+  }
+  if (to.getTime() - from.getTime() > MAX_RANGE_MS) {
+    throw new InputError('The range may be at most 31 days');
+  }
+  if ((to.getTime() - from.getTime()) / 1000 / stepSeconds > MAX_POINTS) {
+    throw new InputError(`At most ${MAX_POINTS} points: use a larger step`);
+  }
+  return { from, to, stepSeconds };
+}
+
 /**
  * The SLO routes of the plugin's router, behind its permission-checked
  * entity lookup:
  *
  * - `GET <base>/slos?environment=`: `SourcedResponse<EntitySlos>`
+ * - `GET <base>/slos/history?environment=&from=&to=&step=`: `SourcedResponse<SloHistory>`
  * - `GET <base>/slos/prometheus-rules?environment=`: the Prometheus rules file (YAML)
  */
 export function addSloRoutes(
@@ -59,6 +96,12 @@ export function addSloRoutes(
   router.get(`${options.base}/slos`, async (req, res) => {
     const { entity, target } = await resolve(req);
     res.json(await options.slos.report(entity, target));
+  });
+
+  router.get(`${options.base}/slos/history`, async (req, res) => {
+    const range = parseRange(req.query);
+    const { entity, target } = await resolve(req);
+    res.json(await options.slos.history(entity, target, range));
   });
 
   router.get(`${options.base}/slos/prometheus-rules`, async (req, res) => {
