@@ -61,8 +61,14 @@ export interface Config {
     metrics?: {
       /** The direct source, which scrapes each service's `/metrics` itself. */
       direct?: {
-        /** How long scraped samples are kept. Default 120 minutes. */
+        /** How long every scraped sample is kept. Default 120 minutes. */
         retentionMinutes?: number;
+        /**
+         * How long thinned-out samples are kept after that, for the 24 h and
+         * 7 d ranges: one per 10 minutes up to a day old, one per hour beyond.
+         * Default 7 days; 0 keeps nothing beyond `retentionMinutes`.
+         */
+        historyDays?: number;
         /** A read scrapes anew when the newest sample is older than this. Default 5 seconds. */
         freshnessSeconds?: number;
       };

@@ -32,7 +32,11 @@ export interface ServiceHealthConfig {
     retentionDays: number;
     minRefreshIntervalSeconds: number;
   };
-  direct: { retentionMinutes: number; freshnessSeconds: number };
+  direct: {
+    retentionMinutes: number;
+    historyDays: number;
+    freshnessSeconds: number;
+  };
   slo: { retentionDays: number };
   prometheus: PrometheusSourceConfig[];
 }
@@ -96,6 +100,7 @@ export function readServiceHealthConfig(root: Config): ServiceHealthConfig {
     direct: {
       retentionMinutes:
         c?.getOptionalNumber('metrics.direct.retentionMinutes') ?? 120,
+      historyDays: c?.getOptionalNumber('metrics.direct.historyDays') ?? 7,
       freshnessSeconds:
         c?.getOptionalNumber('metrics.direct.freshnessSeconds') ?? 5,
     },

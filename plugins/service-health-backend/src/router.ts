@@ -115,6 +115,26 @@ function resolveWindow(q: { from?: string; to?: string }) {
   return { from, to };
 }
 
+/** About 60 points over a span, at least 15 s apart. */
+function seriesStep(spanMs: number) {
+  return Math.max(15, Math.ceil(spanMs / 60_000));
+}
+
+/**
+ * "ok", or, when the source answered from stored data while collecting
+ * failed (a direct scrape of a service that is down), that failure: the data
+ * shown stops where the failure began.
+ */
+function storedDataState(
+  source: MetricsSource,
+  t: ResolvedTarget,
+): SourceState {
+  const problem = source.problem?.(t);
+  return problem
+    ? stateOf(source.id, problem)
+    : { source: source.id, status: 'ok' };
+}
+
 function stateOf(source: string, error: unknown): SourceState {
   const e = error as Error;
   const unreachable =
@@ -243,8 +263,9 @@ export async function createRouter(
       ? undefined
       : await healthStore.latest(t.entityRef, t.environment);
     if (!snapshot) snapshot = await poller.refresh(t);
+    const lifecycle = await healthStore.lifecycle(t.entityRef, t.environment);
     return {
-      data: snapshot,
+      data: { ...snapshot, lifecycle },
       source: { source: HEALTH_SOURCE, status: 'ok' },
     } as const;
   }
@@ -269,7 +290,19 @@ export async function createRouter(
       from,
       to,
     );
-    const up = points.filter(
+    // Before its first passing probe the service had not started yet: that
+    // time is not downtime, so the ratio counts from the first pass on.
+    const { firstUpAt } = await healthStore.lifecycle(
+      t.entityRef,
+      t.environment,
+    );
+    const countedFrom = firstUpAt
+      ? new Date(Math.max(from.getTime(), Date.parse(firstUpAt)))
+      : undefined;
+    const counted = countedFrom
+      ? points.filter(p => Date.parse(p.checkedAt) >= countedFrom.getTime())
+      : [];
+    const up = counted.filter(
       p => p.status === 'pass' || p.status === 'warn',
     ).length;
     const data: HealthHistory = {
@@ -277,7 +310,10 @@ export async function createRouter(
       environment: t.environment,
       from: from.toISOString(),
       to: to.toISOString(),
-      uptimeRatio: points.length ? up / points.length : undefined,
+      uptimeRatio: counted.length ? up / counted.length : undefined,
+      firstUpAt,
+      countedFrom: countedFrom?.toISOString(),
+      countedProbes: counted.length,
       points,
     };
     const source: SourceState = t.refused
@@ -332,7 +368,7 @@ export async function createRouter(
         to: window.to.toISOString(),
         ...figures,
       };
-      res.json({ data, source: { source: source.id, status: 'ok' } });
+      res.json({ data, source: storedDataState(source, t) });
     } catch (e) {
       logger.debug(`metrics summary of ${t.entityRef} failed: ${e}`);
       res.json({ source: stateOf(source.id, e) });
@@ -343,8 +379,8 @@ export async function createRouter(
     const q = parse(seriesQuery, req.query);
     const window = resolveWindow(q);
     const spanSeconds = (window.to.getTime() - window.from.getTime()) / 1000;
-    const stepSeconds = q.step ?? Math.max(15, Math.ceil(spanSeconds / 120));
-    if (spanSeconds / stepSeconds > MAX_POINTS) {
+    const requestedStep = q.step ?? Math.max(15, Math.ceil(spanSeconds / 120));
+    if (spanSeconds / requestedStep > MAX_POINTS) {
       throw new InputError(`step too small: at most ${MAX_POINTS} points`);
     }
     const t = await target(req, q.environment);
@@ -354,7 +390,31 @@ export async function createRouter(
       return;
     }
     try {
-      const points = await source.getSeries(t, { ...window, stepSeconds });
+      // A source holding data for part of the window only (a service watched
+      // for ten minutes, on the 7-day range) draws that part, with a step that
+      // gives it a real series instead of one point.
+      const since = await source.dataSince?.(t);
+      const dataSince =
+        since && since.getTime() > window.from.getTime() ? since : undefined;
+      const to = window.to.getTime();
+      const stepSeconds = dataSince
+        ? Math.min(requestedStep, seriesStep(to - dataSince.getTime()))
+        : requestedStep;
+      // Whole steps ending at `to`, the first one holding the oldest sample.
+      const stepMs = stepSeconds * 1000;
+      const from = dataSince
+        ? new Date(
+            Math.max(
+              window.from.getTime(),
+              to - Math.ceil((to - dataSince.getTime()) / stepMs) * stepMs,
+            ),
+          )
+        : window.from;
+      const points = await source.getSeries(t, {
+        from,
+        to: window.to,
+        stepSeconds,
+      });
       if (!points) {
         res.json({ source: { source: source.id, status: 'no-data' } });
         return;
@@ -365,9 +425,10 @@ export async function createRouter(
         from: window.from.toISOString(),
         to: window.to.toISOString(),
         stepSeconds,
+        dataSince: dataSince?.toISOString(),
         points,
       };
-      res.json({ data, source: { source: source.id, status: 'ok' } });
+      res.json({ data, source: storedDataState(source, t) });
     } catch (e) {
       res.json({ source: stateOf(source.id, e) });
     }

@@ -56,6 +56,13 @@ export interface MetricsSource {
   poll?(target: ResolvedTarget, signal?: AbortSignal): Promise<void>;
   /** Called by the scheduled poll to drop old data. */
   prune?(): Promise<void>;
+  /**
+   * Why the source's latest collection for the target failed, while stored
+   * data still answers reads (the direct scrape of a service that is down).
+   */
+  problem?(target: ResolvedTarget): Error | undefined;
+  /** Since when the source holds data of the target, when it keeps its own. */
+  dataSince?(target: ResolvedTarget): Promise<Date | undefined>;
 }
 
 /**

@@ -62,5 +62,11 @@ export interface MetricsSeries {
   from: string;
   to: string;
   stepSeconds: number;
+  /**
+   * ISO time of the oldest data the source holds for the service, when it is
+   * inside the window: the points start there (with a step fitting that
+   * span), not at `from`.
+   */
+  dataSince?: string;
   points: MetricsPoint[];
 }

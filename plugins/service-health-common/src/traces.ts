@@ -62,7 +62,17 @@ export interface TraceSummary {
   rootService: string;
   rootOperation: string;
   startTime: number;
+  /**
+   * The trace's total span: first span start to last span end, including
+   * work that ran after the request answered (e.g. an asynchronous event
+   * consumer).
+   */
   durationMs: number;
+  /**
+   * The request's own duration: the root span's. Absent when the source
+   * gives only the total (some search APIs).
+   */
+  rootDurationMs?: number;
   spanCount: number;
   errorCount: number;
   services: string[];
@@ -84,6 +94,7 @@ export interface TraceQuery {
   from?: string;
   to?: string;
   errorsOnly?: boolean;
+  /** Keeps traces whose request (root span) took at least this long. */
   minDurationMs?: number;
   operation?: string;
   limit?: number;

@@ -149,6 +149,14 @@ async function makeNextVersion(templateDir: string) {
       "summary: 'Service identity: name, version, description'",
     ),
   );
+  // as the skeleton's rule says: a route's schema changed, so openapi.json follows
+  edit(path.join(skeleton, 'openapi.json'), text =>
+    replaceOnce(
+      text,
+      '"summary": "Service identity"',
+      '"summary": "Service identity: name, version, description"',
+    ),
+  );
   fs.rmSync(path.join(skeleton, 'ops/prometheus.yml'));
   writeTree(skeleton, {
     'docs/upgrading.md':
@@ -431,6 +439,8 @@ spec:
           '--write',
           'src/routes/v1/hello.ts',
         ]);
+        // the owner follows the README: a new route means a new openapi.json
+        await run(work, 'npm run openapi', 'npm', ['run', 'openapi']);
       }
       await git(work, 'add', '-A');
       await git(work, 'commit', '-q', '-m', 'Owner changes');
@@ -568,6 +578,12 @@ spec:
       expect(pkg.scripts.check).toBe('npm run typecheck && npm run lint');
       expect(read('src/routes/v1/info.ts')).toContain(
         'Service identity: name, version, description',
+      );
+      // both sides changed openapi.json: the owner's route and the template's summary
+      // (render-only runs skip the owner's `npm run openapi`)
+      expect(read('openapi.json').includes('"/v1/hello"')).toBe(!RENDER_ONLY);
+      expect(read('openapi.json')).toContain(
+        '"summary": "Service identity: name, version, description"',
       );
       expect(read('docs/upgrading.md')).toContain(`# Upgrading ${service}`);
       expect(exists('ops/prometheus.yml')).toBe(false);

@@ -1,5 +1,6 @@
 import type {
   HealthHistoryPoint,
+  HealthLifecycle,
   HealthSnapshot,
 } from '@fastify-backstage/plugin-service-health-common';
 import type { Knex } from 'knex';
@@ -50,6 +51,50 @@ export class HealthStore {
       .orderBy('id', 'desc')
       .first('snapshot');
     return row ? (JSON.parse(row.snapshot) as HealthSnapshot) : undefined;
+  }
+
+  /**
+   * The service's story over every stored probe: first probe, first and
+   * latest pass, and when the current outage began (the first failing probe
+   * after the latest pass). A few indexed MIN/MAX queries.
+   */
+  async lifecycle(
+    entityRef: string,
+    environment: string,
+  ): Promise<HealthLifecycle> {
+    const target = () =>
+      this.db(PROBES).where({ entity_ref: entityRef, environment });
+    const up = ['pass', 'warn'];
+    const iso = (v: unknown) =>
+      v === null || v === undefined
+        ? undefined
+        : new Date(Number(v)).toISOString();
+    const [first, ups, latest] = await Promise.all([
+      target().min({ t: 'checked_at' }).first(),
+      target()
+        .whereIn('status', up)
+        .min({ first: 'checked_at' })
+        .max({ last: 'checked_at' })
+        .first(),
+      target()
+        .orderBy('checked_at', 'desc')
+        .orderBy('id', 'desc')
+        .first('status'),
+    ]);
+    const result: HealthLifecycle = {
+      firstProbeAt: iso(first?.t),
+      firstUpAt: iso(ups?.first),
+      lastUpAt: iso(ups?.last),
+    };
+    if (latest && !up.includes(latest.status)) {
+      const since = await target()
+        .whereNotIn('status', up)
+        .where('checked_at', '>', ups?.last ?? -1)
+        .min({ t: 'checked_at' })
+        .first();
+      result.downSince = iso(since?.t);
+    }
+    return result;
   }
 
   async history(
@@ -134,7 +179,40 @@ export class SampleStore {
     return [JSON.parse(first.sample), JSON.parse(last.sample)];
   }
 
+  /** Time of the oldest stored sample of the target. */
+  async earliestTime(
+    entityRef: string,
+    environment: string,
+  ): Promise<number | undefined> {
+    const row = await this.db(SAMPLES)
+      .where({ entity_ref: entityRef, environment })
+      .min({ t: 'scraped_at' })
+      .first();
+    return row?.t === null || row?.t === undefined ? undefined : Number(row.t);
+  }
+
   async prune(olderThan: number): Promise<number> {
     return this.db(SAMPLES).where('scraped_at', '<', olderThan).delete();
+  }
+
+  /**
+   * Keeps only the first sample of each `bucketMs` slice (per target) among
+   * the samples scraped in [from, to). Samples hold cumulative counters, so
+   * the figures between any two kept samples stay exact, only coarser. The
+   * buckets are fixed slices of epoch time, so thinning again keeps the same
+   * samples.
+   */
+  async thin(from: number, to: number, bucketMs: number): Promise<number> {
+    const bucket = Math.max(1, Math.floor(bucketMs));
+    const inRange = (q: Knex.QueryBuilder) =>
+      q.where('scraped_at', '>=', from).where('scraped_at', '<', to);
+    const keep = inRange(this.db(SAMPLES))
+      .min('id')
+      .groupBy(
+        'entity_ref',
+        'environment',
+        this.db.raw(`scraped_at / ${bucket}`),
+      );
+    return inRange(this.db(SAMPLES)).whereNotIn('id', keep).delete();
   }
 }

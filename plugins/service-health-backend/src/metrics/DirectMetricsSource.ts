@@ -15,33 +15,68 @@ import {
   summarize,
 } from './samples';
 
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+/** Thinned samples: one per 10 minutes up to a day old, one per hour beyond. */
+const DAY_BUCKET_MS = 10 * MINUTE;
+const WEEK_BUCKET_MS = 60 * MINUTE;
+
 /**
  * The embedded default: scrapes each service's `/metrics` itself (during the
  * scheduled poll, and on read when the newest sample is stale), keeps compact
  * samples in the plugin database and derives the figures from them.
+ *
+ * Every sample is kept for `retentionMinutes`, thinned-out ones for
+ * `historyDays` (the long ranges). A failed scrape does not hide what is
+ * stored: reads answer from the stored samples and {@link problem} says why
+ * they stop.
  */
 export class DirectMetricsSource implements MetricsSource {
   readonly id = DIRECT_SOURCE_ID;
   readonly #inFlight = new Map<string, Promise<void>>();
+  /** The latest scrape's failure per target, until a scrape succeeds. */
+  readonly #failures = new Map<string, Error>();
 
   constructor(
     private readonly options: {
       http: OutboundHttp;
       store: SampleStore;
       retentionMinutes: number;
+      historyDays?: number;
       freshnessSeconds: number;
     },
   ) {}
 
   async poll(target: ResolvedTarget, signal?: AbortSignal): Promise<void> {
-    const key = `${target.entityRef}\u0000${target.environment}`;
+    const key = keyOf(target);
     const running = this.#inFlight.get(key);
     if (running) return running;
-    const p = this.#scrape(target, signal).finally(() =>
-      this.#inFlight.delete(key),
-    );
+    const p = this.#scrape(target, signal)
+      .then(
+        () => {
+          this.#failures.delete(key);
+        },
+        e => {
+          this.#failures.set(key, e as Error);
+          throw e;
+        },
+      )
+      .finally(() => this.#inFlight.delete(key));
     this.#inFlight.set(key, p);
     return p;
+  }
+
+  /** Why the latest scrape of the target failed, while it keeps failing. */
+  problem(target: ResolvedTarget): Error | undefined {
+    return this.#failures.get(keyOf(target));
+  }
+
+  async dataSince(target: ResolvedTarget): Promise<Date | undefined> {
+    const t = await this.options.store.earliestTime(
+      target.entityRef,
+      target.environment,
+    );
+    return t === undefined ? undefined : new Date(t);
   }
 
   async #scrape(target: ResolvedTarget, signal?: AbortSignal) {
@@ -91,8 +126,16 @@ export class DirectMetricsSource implements MetricsSource {
       latest === undefined ||
       Date.now() - latest > this.options.freshnessSeconds * 1000
     ) {
-      await this.poll(target);
+      // A failed scrape is remembered (see problem()); the stored samples
+      // still answer, so history stays visible while the service is down.
+      await this.poll(target).catch(() => undefined);
     }
+  }
+
+  /** Without any stored sample, the failed scrape is the answer. */
+  #failIfNothingStored(target: ResolvedTarget) {
+    const failure = this.problem(target);
+    if (failure) throw failure;
   }
 
   async getSummary(target: ResolvedTarget, window: MetricsWindow) {
@@ -103,7 +146,10 @@ export class DirectMetricsSource implements MetricsSource {
       window.from.getTime(),
       Math.max(window.to.getTime(), Date.now()),
     );
-    if (!edges || edges[0].t === edges[1].t) return undefined;
+    if (!edges || edges[0].t === edges[1].t) {
+      this.#failIfNothingStored(target);
+      return undefined;
+    }
     return summarize(edges[0], edges[1]);
   }
 
@@ -118,18 +164,43 @@ export class DirectMetricsSource implements MetricsSource {
       window.from.getTime() - window.stepSeconds * 1000,
       window.to.getTime(),
     );
-    if (samples.length < 2) return undefined;
+    if (samples.length < 2) {
+      this.#failIfNothingStored(target);
+      return undefined;
+    }
+    const now = Date.now();
+    const fullFrom = now - this.options.retentionMinutes * MINUTE;
     return seriesFromSamples(
       samples,
       window.from.getTime(),
       window.to.getTime(),
       window.stepSeconds,
+      // Samples further apart than this are a gap (the service was down or
+      // not scraped); closer ones were thinned out on purpose or just missed
+      // a step, and the figures between them are their true average.
+      t => {
+        let spacing = 2.5 * WEEK_BUCKET_MS;
+        if (t >= fullFrom) spacing = 3 * MINUTE;
+        else if (t >= now - DAY) spacing = 2.5 * DAY_BUCKET_MS;
+        return Math.max(2 * window.stepSeconds * 1000, spacing);
+      },
     );
   }
 
-  async prune() {
-    await this.options.store.prune(
-      Date.now() - this.options.retentionMinutes * 60_000,
-    );
+  /** `now` is for tests: the tiers' edges depend on it. */
+  async prune(now = Date.now()) {
+    const fullFrom = now - this.options.retentionMinutes * MINUTE;
+    const historyDays = this.options.historyDays ?? 0;
+    const keepFrom = Math.min(fullFrom, now - historyDays * DAY);
+    await this.options.store.prune(keepFrom);
+    if (historyDays > 0) {
+      const dayFrom = Math.max(keepFrom, Math.min(fullFrom, now - DAY));
+      await this.options.store.thin(dayFrom, fullFrom, DAY_BUCKET_MS);
+      await this.options.store.thin(keepFrom, dayFrom, WEEK_BUCKET_MS);
+    }
   }
+}
+
+function keyOf(target: ResolvedTarget) {
+  return `${target.entityRef}\u0000${target.environment}`;
 }

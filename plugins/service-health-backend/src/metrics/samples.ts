@@ -238,29 +238,60 @@ export function summarize(
   };
 }
 
-/** A point per step: figures between the last samples at or before each step's start and end. */
+/**
+ * A point per step: figures between the last samples at or before each
+ * step's start and end. A step without a sample of its own (thinned-out
+ * history, a scrape that missed the step) takes the average between the
+ * samples around it when they are at most `maxGapMs(t)` apart; further apart
+ * is a gap (the service was down or not scraped) and the point stays empty,
+ * so the chart shows the gap instead of a line across it.
+ */
 export function seriesFromSamples(
   samples: CompactSample[],
   from: number,
   to: number,
   stepSeconds: number,
+  maxGapMs: (t: number) => number = () => Infinity,
 ): MetricsPoint[] {
   const stepMs = stepSeconds * 1000;
   const points: MetricsPoint[] = [];
-  const atOrBefore = (t: number) => {
-    let found: CompactSample | undefined;
-    for (const s of samples) {
-      if (s.t <= t) found = s;
+  /** Index of the last sample at or before t, -1 if none. */
+  const indexAtOrBefore = (t: number) => {
+    let found = -1;
+    for (let i = 0; i < samples.length; i++) {
+      if (samples[i].t <= t) found = i;
       else break;
     }
     return found;
   };
   for (let end = from + stepMs; end <= to + 1; end += stepMs) {
-    const last = atOrBefore(end);
-    const first =
-      atOrBefore(end - stepMs) ?? samples.find(s => s.t > end - stepMs);
     const point: MetricsPoint = { t: end };
-    if (last && first && last.t > first.t && last.t > end - stepMs) {
+    let lastIdx = indexAtOrBefore(end);
+    let firstIdx = indexAtOrBefore(end - stepMs);
+    if (firstIdx < 0 && lastIdx >= 0) firstIdx = 0;
+    let own = lastIdx >= 0 && samples[lastIdx].t > end - stepMs;
+    if (!own && lastIdx >= 0 && lastIdx + 1 < samples.length) {
+      // No sample inside this step: bridge from the one before to the one after.
+      const before = samples[lastIdx];
+      const after = samples[lastIdx + 1];
+      if (after.t - before.t <= maxGapMs(end)) {
+        firstIdx = lastIdx;
+        lastIdx = lastIdx + 1;
+        own = true;
+      }
+    }
+    if (
+      own &&
+      firstIdx >= 0 &&
+      firstIdx < lastIdx &&
+      samples[firstIdx + 1].t - samples[firstIdx].t > maxGapMs(end)
+    ) {
+      // The step starts right after a gap: count from its first own sample.
+      firstIdx++;
+    }
+    const last = lastIdx >= 0 ? samples[lastIdx] : undefined;
+    const first = firstIdx >= 0 ? samples[firstIdx] : undefined;
+    if (own && last && first && last.t > first.t) {
       const s = summarize(first, last);
       point.requestRate = s.requestRate;
       point.errorRate = s.errorRate;
@@ -269,7 +300,7 @@ export function seriesFromSamples(
       point.p99Ms = s.p99Ms;
       point.cpuUsage = s.process.cpuUsage;
     }
-    if (last && last.t > end - stepMs) {
+    if (own && last) {
       point.residentMemoryBytes = last.rss;
       point.eventLoopLagP99Ms = ms(last.lag);
     }

@@ -234,9 +234,27 @@ export class EmbeddedTraceSource implements TraceSource {
         );
       }
       if (query.minDurationMs !== undefined && query.minDurationMs > 0) {
-        candidates.whereRaw(
-          `(select max(d.start_us + d.duration_us) - min(d.start_us) from ${SPANS_TABLE} d where d.trace_id = s.trace_id) >= ?`,
-          [Math.round(query.minDurationMs * 1000)],
+        // The request's own duration: a root span (no parent, or a parent
+        // this store never received) at least that long.
+        candidates.whereExists(
+          knex(`${SPANS_TABLE} as r`)
+            .select(knex.raw('1'))
+            .whereRaw('r.trace_id = s.trace_id')
+            .andWhere(
+              'r.duration_us',
+              '>=',
+              Math.round(query.minDurationMs * 1000),
+            )
+            .andWhere(q =>
+              q
+                .whereNull('r.parent_span_id')
+                .orWhereNotExists(
+                  knex(`${SPANS_TABLE} as p`)
+                    .select(knex.raw('1'))
+                    .whereRaw('p.trace_id = r.trace_id')
+                    .andWhereRaw('p.span_id = r.parent_span_id'),
+                ),
+            ),
         );
       }
       const ids = ((await candidates) as Array<{ trace_id: string }>).map(

@@ -8,6 +8,7 @@ import {
   listLimit,
   matchesQuery,
   minDuration,
+  requestDurationMs,
   nanosToMs,
   newestFirst,
   normalizeId,
@@ -175,8 +176,10 @@ export class TempoTraceSource implements TraceSource {
     const filtered = summaries.filter(
       s =>
         (!query.errorsOnly || s.errorCount > 0) &&
+        // Tempo's search gives the total only (no root span duration):
+        // requestDurationMs falls back to it for these summaries.
         (query.minDurationMs === undefined ||
-          s.durationMs >= query.minDurationMs),
+          requestDurationMs(s) >= query.minDurationMs),
     );
     return newestFirst(filtered, limit);
   }

@@ -188,6 +188,9 @@ export function summarize(
     rootOperation: root?.operation ?? '',
     startTime: start,
     durationMs: Math.round((end - start) * 1000) / 1000,
+    ...(root
+      ? { rootDurationMs: Math.round(root.durationMs * 1000) / 1000 }
+      : {}),
     spanCount: spans.length,
     errorCount,
     services: [...services].sort(),
@@ -242,9 +245,11 @@ export function matchesQuery(
   if (own.length === 0) return false;
   if (!own.some(s => s.startTime >= from && s.startTime <= to)) return false;
   if (query.errorsOnly && trace.summary.errorCount === 0) return false;
+  // "Slower than" is about the request (the root span), not the trace's
+  // total span, which includes work that ran after the answer.
   if (
     query.minDurationMs !== undefined &&
-    trace.summary.durationMs < query.minDurationMs
+    requestDurationMs(trace.summary) < query.minDurationMs
   ) {
     return false;
   }
@@ -252,6 +257,11 @@ export function matchesQuery(
     return false;
   }
   return true;
+}
+
+/** The request's own duration, or the total span when the source lacks it. */
+export function requestDurationMs(summary: TraceSummary): number {
+  return summary.rootDurationMs ?? summary.durationMs;
 }
 
 /** Newest first, then limited. */

@@ -91,6 +91,7 @@ describe('embedded trace store on PostgreSQL', () => {
           traceId: TRACE_ID,
           rootService: 'orders',
           rootOperation: 'GET /v1/orders/:id',
+          rootDurationMs: 25.5,
           startTime: 1795341600123.456,
           durationMs: 25.5,
           spanCount: 4,
