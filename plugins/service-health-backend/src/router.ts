@@ -22,16 +22,14 @@ import Router from 'express-promise-router';
 import { z } from 'zod';
 import type { EnvironmentConfig } from './config';
 import type { HealthStore } from './database/stores';
-import type { HealthPoller } from './health/HealthPoller';
-import { OutboundFailedError, OutboundHttp } from './outbound/OutboundHttp';
+import type { ServicePoller } from './health/ServicePoller';
+import { sourceStateOf } from './errors';
+import { OutboundHttp } from './outbound/OutboundHttp';
 import { addSloRoutes, type SloService } from './slo';
 import { resolveTargets } from './targets';
+import { involvesService } from './traces/model';
 import type { TraceSource } from './traces/types';
-import {
-  MetricsSource,
-  MetricsSourceUnreachableError,
-  ResolvedTarget,
-} from './types';
+import type { MetricsSource, ResolvedTarget } from './types';
 
 /** @public */
 export interface RouterOptions {
@@ -41,7 +39,7 @@ export interface RouterOptions {
   logger: LoggerService;
   http: OutboundHttp;
   environments: EnvironmentConfig[];
-  poller: HealthPoller;
+  poller: ServicePoller;
   healthStore: HealthStore;
   metricsSources: Map<string, MetricsSource>;
   traceSources: Map<string, TraceSource>;
@@ -120,6 +118,8 @@ function seriesStep(spanMs: number) {
   return Math.max(15, Math.ceil(spanMs / 60_000));
 }
 
+const stateOf = sourceStateOf;
+
 /**
  * "ok", or, when the source answered from stored data while collecting
  * failed (a direct scrape of a service that is down), that failure: the data
@@ -133,20 +133,6 @@ function storedDataState(
   return problem
     ? stateOf(source.id, problem)
     : { source: source.id, status: 'ok' };
-}
-
-function stateOf(source: string, error: unknown): SourceState {
-  const e = error as Error;
-  const unreachable =
-    e instanceof MetricsSourceUnreachableError ||
-    e instanceof OutboundFailedError ||
-    e?.name === 'TraceSourceUnavailableError' ||
-    e?.name === 'MetricsSourceUnreachableError';
-  return {
-    source,
-    status: unreachable ? 'unreachable' : 'error',
-    message: e?.message ?? String(error),
-  };
 }
 
 /**
@@ -291,7 +277,9 @@ export async function createRouter(
       to,
     );
     // Before its first passing probe the service had not started yet: that
-    // time is not downtime, so the ratio counts from the first pass on.
+    // time is not downtime, so the ratio counts from the first pass on. A
+    // bucket of older probes counts as its probes, a probe as one; the bucket
+    // holding the first pass counts whole (its probes are not told apart).
     const { firstUpAt } = await healthStore.lifecycle(
       t.entityRef,
       t.environment,
@@ -300,20 +288,26 @@ export async function createRouter(
       ? new Date(Math.max(from.getTime(), Date.parse(firstUpAt)))
       : undefined;
     const counted = countedFrom
-      ? points.filter(p => Date.parse(p.checkedAt) >= countedFrom.getTime())
+      ? points.filter(
+          p => Date.parse(p.until ?? p.checkedAt) >= countedFrom.getTime(),
+        )
       : [];
-    const up = counted.filter(
-      p => p.status === 'pass' || p.status === 'warn',
-    ).length;
+    const probes = counted.reduce((n, p) => n + (p.probes ?? 1), 0);
+    const up = counted.reduce(
+      (n, p) =>
+        n +
+        (p.upProbes ?? (p.status === 'pass' || p.status === 'warn' ? 1 : 0)),
+      0,
+    );
     const data: HealthHistory = {
       entityRef: t.entityRef,
       environment: t.environment,
       from: from.toISOString(),
       to: to.toISOString(),
-      uptimeRatio: counted.length ? up / counted.length : undefined,
+      uptimeRatio: probes ? up / probes : undefined,
       firstUpAt,
       countedFrom: countedFrom?.toISOString(),
-      countedProbes: counted.length,
+      countedProbes: probes,
       points,
     };
     const source: SourceState = t.refused
@@ -502,7 +496,13 @@ export async function createRouter(
       res.json({ source: stateOf(id, e) });
       return;
     }
-    if (!trace) throw new NotFoundError(`No trace ${traceId} in ${id}`);
+    // Also for a source added by a module: a trace is only shown through an
+    // entity whose service took part in it.
+    if (!trace || !involvesService(trace, t.serviceName)) {
+      throw new NotFoundError(
+        `No trace ${traceId} of ${t.serviceName} in ${id}`,
+      );
+    }
     res.json({ data: trace, source: { source: id, status: 'ok' } });
   });
 

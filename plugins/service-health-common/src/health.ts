@@ -105,11 +105,24 @@ export interface HealthLifecycle {
   downSince?: string;
 }
 
-/** One point of the uptime strip. @public */
+/**
+ * One point of the uptime strip: one probe, or (for older history) the
+ * probes of one time bucket, from `checkedAt` to `until`, aggregated.
+ *
+ * @public
+ */
 export interface HealthHistoryPoint {
   checkedAt: string;
+  /** The worst status of the point's probes. */
   status: ProbeStatus;
+  /** Latency of the probe; of a bucket, the mean. */
   latencyMs?: number;
+  /** Set on a bucket: its end (ISO). */
+  until?: string;
+  /** Set on a bucket: how many probes it holds. */
+  probes?: number;
+  /** Set on a bucket: how many of them passed (pass or warn). */
+  upProbes?: number;
 }
 
 /** @public */
@@ -119,9 +132,10 @@ export interface HealthHistory {
   from: string;
   to: string;
   /**
-   * Share of the probes counted whose status was pass or warn, 0..1. Counted
-   * are the probes of the window from the service's first passing probe on
-   * (before it the service had not started yet); undefined when none.
+   * Share of the probes counted whose status was pass or warn, 0..1 (a
+   * bucket of older probes counts as its probes). Counted are the probes of
+   * the window from the service's first passing probe on (before it the
+   * service had not started yet); undefined when none.
    */
   uptimeRatio?: number;
   /** ISO time of the service's first passing probe ever stored; absent: never up. */

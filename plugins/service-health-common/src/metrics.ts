@@ -39,6 +39,14 @@ export interface MetricsSummary {
   p99Ms?: number;
   routes: RouteMetrics[];
   process: ProcessMetrics;
+  /**
+   * True when the route counts (`RouteMetrics.requests`) are estimates: from
+   * Prometheus, `increase()` extrapolates the samples it has to the window's
+   * edges (typically a few percent above the requests actually served), so
+   * show them as estimates. Absent or false: exact increases of the counters
+   * between two scrapes (the direct source).
+   */
+  countsEstimated?: boolean;
 }
 
 /** One point of the metric time series. @public */

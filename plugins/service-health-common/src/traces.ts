@@ -30,6 +30,22 @@ export interface SpanEvent {
   attributes: Record<string, AttributeValue>;
 }
 
+/**
+ * A link from a span to another span, usually of another trace: e.g. a
+ * message consumer to the producer that sent the message, a batch to the
+ * requests it handles (OTLP `Span.links`, Jaeger references other than the
+ * parent).
+ *
+ * @public
+ */
+export interface SpanLink {
+  traceId: string;
+  spanId: string;
+  /** W3C trace state of the linked span, when sent. */
+  traceState?: string;
+  attributes: Record<string, AttributeValue>;
+}
+
 /** @public */
 export interface Span {
   traceId: string;
@@ -46,6 +62,8 @@ export interface Span {
   durationMs: number;
   attributes: Record<string, AttributeValue>;
   events: SpanEvent[];
+  /** Links to other spans; absent when the span has none. */
+  links?: SpanLink[];
   /**
    * Attributes of the resource that emitted the span (OTLP resource
    * attributes, Jaeger process tags), without `service.name`. Optional:

@@ -4,6 +4,7 @@ import { SampleStore } from '../database/stores';
 import { HostAllowList, OutboundHttp } from '../outbound/OutboundHttp';
 import type { ResolvedTarget } from '../types';
 import { DirectMetricsSource } from './DirectMetricsSource';
+import { DEFAULT_SAMPLE_LIMIT } from './exposition';
 import type { CompactSample } from './samples';
 
 /*
@@ -105,6 +106,7 @@ describe.each(databases)('direct metrics history on %s', (_name, open) => {
       retentionMinutes: 120,
       historyDays: 7,
       freshnessSeconds: 5,
+      sampleLimit: DEFAULT_SAMPLE_LIMIT,
     });
     // Two days of samples every 2 minutes, and one older than the history.
     const start = now - 2 * 1440 * MINUTE;
@@ -173,6 +175,7 @@ describe.each(databases)('direct metrics history on %s', (_name, open) => {
       store,
       retentionMinutes: 120,
       freshnessSeconds: 0,
+      sampleLimit: DEFAULT_SAMPLE_LIMIT,
     });
     // Up from -30 to -10 minutes, down since.
     await insertEvery(now - 30 * MINUTE, now - 10 * MINUTE, 30_000);
@@ -201,6 +204,7 @@ describe.each(databases)('direct metrics history on %s', (_name, open) => {
       store,
       retentionMinutes: 120,
       freshnessSeconds: 0,
+      sampleLimit: DEFAULT_SAMPLE_LIMIT,
     });
     await expect(
       source.getSummary(target, {

@@ -2,18 +2,10 @@ import type { MetricsPoint } from '@fastify-backstage/plugin-service-health-comm
 import { DIRECT_SOURCE_ID } from '../config';
 import type { SampleStore } from '../database/stores';
 import { OutboundHttp } from '../outbound/OutboundHttp';
-import {
-  MetricsSource,
-  MetricsSourceUnreachableError,
-  MetricsWindow,
-  ResolvedTarget,
-} from '../types';
-import {
-  compactSample,
-  parsePrometheusText,
-  seriesFromSamples,
-  summarize,
-} from './samples';
+import { SourceError, SourceUnreachableError } from '../errors';
+import type { MetricsSource, MetricsWindow, ResolvedTarget } from '../types';
+import { parseExposition } from './exposition';
+import { compactSample, seriesFromSamples, summarize } from './samples';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -44,6 +36,8 @@ export class DirectMetricsSource implements MetricsSource {
       retentionMinutes: number;
       historyDays?: number;
       freshnessSeconds: number;
+      /** Most samples of the read families one scrape may have (`sample_limit`). */
+      sampleLimit: number;
     },
   ) {}
 
@@ -79,39 +73,49 @@ export class DirectMetricsSource implements MetricsSource {
     return t === undefined ? undefined : new Date(t);
   }
 
+  /**
+   * One scrape. Connection failures and timeouts throw a
+   * SourceUnreachableError; an answer that is not a usable metrics body
+   * (HTTP status other than 200, over the size limit, not the text format,
+   * over the sample limit) a SourceError with its reason.
+   */
   async #scrape(target: ResolvedTarget, signal?: AbortSignal) {
-    if (target.refused) throw new MetricsSourceUnreachableError(target.refused);
-    let text: string;
+    if (target.refused) throw new SourceError(target.refused, 'refused');
+    const url = `${target.baseUrl}/metrics`;
+    let res;
     try {
-      const res = await this.options.http.request(`${target.baseUrl}/metrics`, {
+      res = await this.options.http.request(url, {
         headers: { accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1' },
         signal,
       });
-      if (res.status !== 200) {
-        throw new Error(
-          `${target.baseUrl}/metrics answered HTTP ${res.status}`,
-        );
-      }
-      text = res.body.toString('utf8');
     } catch (e) {
-      throw new MetricsSourceUnreachableError(
-        `Could not scrape ${target.baseUrl}/metrics: ${(e as Error).message}`,
+      const message = `Could not scrape ${url}: ${(e as Error).message}`;
+      const reason = e instanceof SourceError ? e.reason : 'connection';
+      if (reason === 'connection' || reason === 'timeout') {
+        throw new SourceUnreachableError(message, reason, e);
+      }
+      throw new SourceError(message, reason, e);
+    }
+    if (res.status !== 200) {
+      throw new SourceError(
+        `${url} answered HTTP ${res.status}`,
+        'http-status',
       );
     }
-    let sample;
+    let exposition;
     try {
-      sample = compactSample(await parsePrometheusText(text), Date.now());
+      exposition = await parseExposition(res.body.toString('utf8'), {
+        sampleLimit: this.options.sampleLimit,
+        url,
+      });
     } catch (e) {
-      throw new Error(
-        `Invalid metrics text from ${target.baseUrl}/metrics: ${
-          (e as Error).message
-        }`,
-      );
+      if (!(e instanceof SourceError)) throw e;
+      throw new SourceError(`${url}: ${e.message}`, e.reason, e);
     }
     await this.options.store.insert(
       target.entityRef,
       target.environment,
-      sample,
+      compactSample(exposition, Date.now()),
     );
   }
 

@@ -7,10 +7,11 @@ import type {
   SourceState,
   SourcedResponse,
 } from '@fastify-backstage/plugin-service-health-common';
+import { SERVICE_HEALTH_ANNOTATIONS } from '@fastify-backstage/plugin-service-health-common';
 import { DIRECT_SOURCE_ID } from '../config';
+import { SourceError, sourceStateOf } from '../errors';
 import { parseLabelMatchers, type LabelMatcher } from '../metrics/promql';
 import type { MetricsSource, ResolvedTarget } from '../types';
-import { MetricsSourceUnreachableError } from '../types';
 import { reportFromBuckets, SloDataError } from './evaluate';
 import {
   historyFromBuckets,
@@ -130,20 +131,9 @@ export class SloService {
         source: state(buckets.length ? 'ok' : 'no-data'),
       };
     } catch (e) {
-      const unreachable =
-        e instanceof MetricsSourceUnreachableError ||
-        (e as Error).name === 'MetricsSourceUnreachableError';
-      if (
-        unreachable ||
-        e instanceof SloDataError ||
-        isPrometheusLike(source)
-      ) {
-        return {
-          source: state(
-            unreachable ? 'unreachable' : 'error',
-            (e as Error).message,
-          ),
-        };
+      // the source's own failures (unreachable, invalid answer) are its state; others are bugs
+      if (e instanceof SourceError || isPrometheusLike(source)) {
+        return { source: sourceStateOf(sourceId, e) };
       }
       throw e;
     }
@@ -244,16 +234,9 @@ export class SloService {
         source: state(buckets.length ? 'ok' : 'no-data'),
       };
     } catch (e) {
-      const unreachable =
-        e instanceof MetricsSourceUnreachableError ||
-        (e as Error).name === 'MetricsSourceUnreachableError';
-      if (unreachable || isPrometheusLike(source)) {
-        return {
-          source: state(
-            unreachable ? 'unreachable' : 'error',
-            (e as Error).message,
-          ),
-        };
+      // the source's own failures (unreachable, invalid answer) are its state; others are bugs
+      if (e instanceof SourceError || isPrometheusLike(source)) {
+        return { source: sourceStateOf(sourceId, e) };
       }
       throw e;
     }
@@ -283,15 +266,21 @@ export class SloService {
     const { slos } = await this.options.files.read(entity);
     const source = this.options.metricsSources.get(target.metricsSource);
     let matchers: LabelMatcher[];
-    if (isPrometheusLike(source)) matchers = source.matchers(target);
-    else if (target.selectorError) {
-      throw new SloDataError(
-        `Invalid prometheus selector annotation: ${target.selectorError}`,
-      );
+    if (isPrometheusLike(source)) {
+      matchers = source.matchers(target);
     } else {
-      matchers =
-        target.prometheusSelector ??
-        parseLabelMatchers(`job="${target.serviceName.replace(/["\\]/g, '')}"`);
+      const selector =
+        target.annotations?.[SERVICE_HEALTH_ANNOTATIONS.prometheusSelector];
+      try {
+        matchers =
+          selector === undefined
+            ? [{ name: 'job', op: '=', value: target.serviceName }]
+            : parseLabelMatchers(selector);
+      } catch (e) {
+        throw new SloDataError(
+          `Invalid prometheus selector annotation: ${(e as Error).message}`,
+        );
+      }
     }
     return sloRulesYaml(entity.metadata.name, slos, matchers);
   }

@@ -264,6 +264,7 @@ describe('SLOs from the direct scrape history (PostgreSQL)', () => {
       store: new SampleStore(knex),
       retentionMinutes: 120,
       freshnessSeconds: 0,
+      sampleLimit: 20_000,
     });
     const target: ResolvedTarget = {
       entityRef: 'component:default/live',

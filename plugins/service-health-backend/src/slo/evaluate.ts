@@ -6,12 +6,16 @@ import {
   SloReport,
   SloStatus,
 } from '@fastify-backstage/plugin-service-health-common';
+import { SourceError } from '../errors';
 import { leLabel, SloBucket } from './buckets';
 import { parseDuration } from './openslo';
 
 /** Thrown when the data cannot answer the SLO (e.g. the threshold is not a histogram bound). */
-export class SloDataError extends Error {
+export class SloDataError extends SourceError {
   name = 'SloDataError';
+  constructor(message: string) {
+    super(message, 'invalid');
+  }
 }
 
 export interface EventCounts {

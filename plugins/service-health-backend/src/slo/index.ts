@@ -7,7 +7,7 @@ import type {
 import { ScmIntegrations } from '@backstage/integration';
 import type { Knex } from 'knex';
 import { DIRECT_SOURCE_ID } from '../config';
-import type { HealthPoller } from '../health/HealthPoller';
+import type { ServicePoller } from '../health/ServicePoller';
 import type { MetricsSource } from '../types';
 import { SloAggregator } from './SloAggregator';
 import { SloFileReader } from './SloFileReader';
@@ -31,7 +31,7 @@ export async function createSlos(options: {
   urlReader: UrlReaderService;
   scheduler: SchedulerService;
   logger: LoggerService;
-  poller: HealthPoller;
+  poller: ServicePoller;
   metricsSources: Map<string, MetricsSource>;
   retentionDays: number;
   schedule: boolean;

@@ -136,6 +136,7 @@ describe('parseOpenSlo', () => {
   });
 
   it('rejects what it cannot compute, saying where', () => {
+    expect.assertions(2 * 14); // two in each fails()
     fails('a: [', /document 1: invalid YAML/);
     fails('- 1', /document 1: must be a mapping/);
     fails(

@@ -12,6 +12,7 @@ export const LIMITS = {
   maxStringLength: 8192,
   maxAttributes: 256,
   maxEvents: 256,
+  maxLinks: 128,
   maxOperationLength: 1024,
   maxServiceNameLength: 255,
 };
@@ -222,6 +223,16 @@ export function groupTraces(
       summary: summarize(traceId, unique, deepLink?.(traceId)),
     };
   });
+}
+
+/**
+ * Whether a trace is one the target's service took part in (a span of its
+ * own). A trace is only ever returned through an entity whose service it
+ * involves: the caller's read permission is on the entity, not on the
+ * tracing backend, which holds every service's spans (SQL text included).
+ */
+export function involvesService(trace: Trace, serviceName: string): boolean {
+  return trace.spans.some(s => s.serviceName === serviceName);
 }
 
 /**

@@ -68,7 +68,13 @@ type NumericRouteField =
   | 'p95Ms'
   | 'p99Ms';
 
-function RouteTable(props: { routes: RouteMetrics[]; covers: string }) {
+function RouteTable(props: {
+  routes: RouteMetrics[];
+  covers: string;
+  /** The counts are the source's estimates (Prometheus' increase()). */
+  countsEstimated?: boolean;
+}) {
+  const { countsEstimated } = props;
   const classes = useStyles();
   // Stable props: material-table remounts its rows when columns change.
   const columns = useMemo<TableColumn<RouteMetrics>[]>(() => {
@@ -99,7 +105,11 @@ function RouteTable(props: { routes: RouteMetrics[]; covers: string }) {
         ),
       },
       numeric('Rate', 'requestRate', formatRate, { defaultSort: 'desc' }),
-      numeric('Requests', 'requests', formatCount),
+      numeric(
+        countsEstimated ? 'Requests (est.)' : 'Requests',
+        'requests',
+        countsEstimated ? n => `≈ ${formatCount(n)}` : formatCount,
+      ),
       {
         title: 'Errors',
         field: 'errorRate',
@@ -121,7 +131,7 @@ function RouteTable(props: { routes: RouteMetrics[]; covers: string }) {
       numeric('p95', 'p95Ms', formatDuration),
       numeric('p99', 'p99Ms', formatDuration),
     ];
-  }, [classes]);
+  }, [classes, countsEstimated]);
   // material-table keeps row state by `id` (and warns about rows without one).
   const rows = useMemo(
     () => props.routes.map(r => ({ ...r, id: `${r.method} ${r.route}` })),
@@ -313,7 +323,11 @@ export function MetricsSection() {
               <Charts series={series} />
             </Grid>
             <Grid item xs={12}>
-              <RouteTable routes={data.routes} covers={covers} />
+              <RouteTable
+                routes={data.routes}
+                covers={covers}
+                countsEstimated={data.countsEstimated}
+              />
             </Grid>
             <Grid item xs={12}>
               <ProcessStats process={data.process} />
