@@ -12,6 +12,7 @@ import { DirectMetricsSource } from './metrics/DirectMetricsSource';
 import { PrometheusMetricsSource } from './metrics/PrometheusMetricsSource';
 import { HostAllowList, OutboundHttp } from './outbound/OutboundHttp';
 import { createRouter } from './router';
+import { createSlos } from './slo';
 import { createTraceSources } from './traces';
 import type { TraceSource } from './traces/types';
 import type { MetricsSource } from './types';
@@ -54,6 +55,7 @@ export const serviceHealthPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
+        urlReader: coreServices.urlReader,
       },
       async init({
         httpRouter,
@@ -66,6 +68,7 @@ export const serviceHealthPlugin = createBackendPlugin({
         permissions,
         lifecycle,
         catalog,
+        urlReader,
       }) {
         const settings = readServiceHealthConfig(config);
         const knex = await database.getClient();
@@ -161,6 +164,18 @@ export const serviceHealthPlugin = createBackendPlugin({
           auth,
         });
 
+        const slos = await createSlos({
+          config,
+          database: knex,
+          urlReader,
+          scheduler,
+          logger,
+          poller,
+          metricsSources,
+          retentionDays: settings.slo.retentionDays,
+          schedule: settings.health.enabled,
+        });
+
         if (settings.health.enabled) {
           const interval = settings.health.intervalSeconds;
           await scheduler.scheduleTask({
@@ -206,6 +221,7 @@ export const serviceHealthPlugin = createBackendPlugin({
             traceSources,
             defaultTraceSourceId: traces.defaultSourceId,
             otlpRouter: traces.otlpRouter,
+            slos,
           }),
         );
 

@@ -25,6 +25,7 @@ import type { HealthStore } from './database/stores';
 import type { ServicePoller } from './health/ServicePoller';
 import { sourceStateOf } from './errors';
 import { OutboundHttp } from './outbound/OutboundHttp';
+import { addSloRoutes, type SloService } from './slo';
 import { resolveTargets } from './targets';
 import { involvesService } from './traces/model';
 import type { TraceSource } from './traces/types';
@@ -45,6 +46,8 @@ export interface RouterOptions {
   defaultTraceSourceId?: string;
   /** Mounted at `/otlp` (the traces module's OTLP receiver). */
   otlpRouter?: express.Router;
+  /** Adds `<entity>/slos` and `<entity>/slos/prometheus-rules`. */
+  slos?: SloService;
 }
 
 const HEALTH_SOURCE = 'direct';
@@ -207,6 +210,14 @@ export async function createRouter(
   }
 
   const base = '/entities/:kind/:namespace/:name';
+  if (options.slos) {
+    addSloRoutes(router, {
+      base,
+      authorizedEntity,
+      slos: options.slos,
+      targetsOf: entity => resolveTargets(entity, environments, http),
+    });
+  }
 
   router.get(`${base}/environments`, async (req, res) => {
     const { entity } = await authorizedEntity(req);
