@@ -1,5 +1,6 @@
 import type { HealthHistory, HealthSnapshot } from './health';
 import type { MetricsSeries, MetricsSummary } from './metrics';
+import type { EntitySlos } from './slo';
 import type { Trace, TraceQuery, TraceSummary } from './traces';
 
 /**
@@ -124,4 +125,9 @@ export interface ServiceHealthApi {
     traceId: string,
     options?: { environment?: string },
   ): Promise<SourcedResponse<Trace>>;
+  /** The entity's SLOs (from its OpenSLO file) with SLI, budget and burn rates. */
+  getSlos(
+    entityRef: EntityRefString,
+    options?: { environment?: string },
+  ): Promise<SourcedResponse<EntitySlos>>;
 }

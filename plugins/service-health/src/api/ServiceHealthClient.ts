@@ -3,6 +3,7 @@ import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import type {
   EntityRefString,
+  EntitySlos,
   HealthHistory,
   HealthSnapshot,
   MetricsSeries,
@@ -100,6 +101,15 @@ export class ServiceHealthClient implements ServiceHealthApi {
     options?: { environment?: string },
   ): Promise<SourcedResponse<Trace>> {
     return this.request(entityRef, `/traces/${encodeURIComponent(traceId)}`, {
+      environment: options?.environment,
+    });
+  }
+
+  getSlos(
+    entityRef: EntityRefString,
+    options?: { environment?: string },
+  ): Promise<SourcedResponse<EntitySlos>> {
+    return this.request(entityRef, '/slos', {
       environment: options?.environment,
     });
   }
