@@ -13,6 +13,7 @@ import type {
   HealthHistory,
   MetricsSeries,
   MetricsSummary,
+  Release,
   ServiceEnvironment,
   SourceState,
   SourcedResponse,
@@ -318,6 +319,23 @@ export async function createRouter(
         }
       : { source: HEALTH_SOURCE, status: points.length ? 'ok' : 'no-data' };
     res.json({ data, source } satisfies SourcedResponse<HealthHistory>);
+  });
+
+  // Deploy markers: the releases the service reported in the window.
+  router.get(`${base}/releases`, async (req, res) => {
+    const q = parse(windowQuery, req.query);
+    const { from, to } = resolveWindow(q);
+    const t = await target(req, q.environment);
+    const data = await healthStore.releases(
+      t.entityRef,
+      t.environment,
+      from,
+      to,
+    );
+    res.json({
+      data,
+      source: { source: HEALTH_SOURCE, status: data.length ? 'ok' : 'no-data' },
+    } satisfies SourcedResponse<Release[]>);
   });
 
   function metricsSourceFor(t: ResolvedTarget) {
