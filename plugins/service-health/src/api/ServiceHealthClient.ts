@@ -8,6 +8,7 @@ import type {
   HealthSnapshot,
   MetricsSeries,
   MetricsSummary,
+  Release,
   ServiceEnvironment,
   ServiceHealthApi,
   SourcedResponse,
@@ -103,6 +104,13 @@ export class ServiceHealthClient implements ServiceHealthApi {
     return this.request(entityRef, `/traces/${encodeURIComponent(traceId)}`, {
       environment: options?.environment,
     });
+  }
+
+  getReleases(
+    entityRef: EntityRefString,
+    window?: TimeWindow,
+  ): Promise<SourcedResponse<Release[]>> {
+    return this.request(entityRef, '/releases', windowQuery(window));
   }
 
   getSlos(

@@ -384,6 +384,7 @@ export function mockApi(overrides: Partial<ServiceHealthApi> = {}) {
     listTraces: jest.fn(async () => ok(traceSummaries, 'embedded')),
     getTrace: jest.fn(async () => ok(trace, 'embedded')),
     getSlos: jest.fn(async () => ok(slos)),
+    getReleases: jest.fn(async () => ok([])),
   };
   Object.assign(api, overrides);
   return api as unknown as jest.Mocked<ServiceHealthApi>;
