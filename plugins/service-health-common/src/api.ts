@@ -1,6 +1,6 @@
 import type { HealthHistory, HealthSnapshot, Release } from './health';
 import type { MetricsSeries, MetricsSummary } from './metrics';
-import type { EntitySlos } from './slo';
+import type { EntitySlos, SloHistory } from './slo';
 import type { Trace, TraceQuery, TraceSummary } from './traces';
 
 /**
@@ -125,6 +125,11 @@ export interface ServiceHealthApi {
     traceId: string,
     options?: { environment?: string },
   ): Promise<SourcedResponse<Trace>>;
+  /** Each SLO's SLI and budget left at every step of the window. */
+  getSloHistory(
+    entityRef: EntityRefString,
+    window?: TimeWindow & { stepSeconds?: number },
+  ): Promise<SourcedResponse<SloHistory>>;
   /** Releases the service reported in the window: deploy markers. */
   getReleases(
     entityRef: EntityRefString,

@@ -4,6 +4,7 @@ import { ResponseError } from '@backstage/errors';
 import type {
   EntityRefString,
   EntitySlos,
+  SloHistory,
   HealthHistory,
   HealthSnapshot,
   MetricsSeries,
@@ -103,6 +104,16 @@ export class ServiceHealthClient implements ServiceHealthApi {
   ): Promise<SourcedResponse<Trace>> {
     return this.request(entityRef, `/traces/${encodeURIComponent(traceId)}`, {
       environment: options?.environment,
+    });
+  }
+
+  getSloHistory(
+    entityRef: EntityRefString,
+    window?: TimeWindow & { stepSeconds?: number },
+  ): Promise<SourcedResponse<SloHistory>> {
+    return this.request(entityRef, '/slos/history', {
+      ...windowQuery(window),
+      step: window?.stepSeconds,
     });
   }
 

@@ -1,5 +1,6 @@
 import type {
   EntitySlos,
+  SloHistory,
   HealthHistory,
   HealthHistoryPoint,
   HealthSnapshot,
@@ -365,6 +366,25 @@ export const slos: EntitySlos = {
   ],
 };
 
+/** The budget of both SLOs over the last hour, every 5 minutes. */
+export const sloHistory: SloHistory = {
+  entityRef: slos.entityRef,
+  environment: 'default',
+  from: iso(NOW - 3_600_000),
+  to: iso(NOW),
+  stepSeconds: 300,
+  slos: slos.slos.map(s => ({
+    name: s.name,
+    target: s.target,
+    window: s.window,
+    points: Array.from({ length: 12 }, (_, i) => ({
+      t: NOW - 3_600_000 + (i + 1) * 300_000,
+      sli: s.sli,
+      errorBudgetRemaining: (s.errorBudgetRemaining ?? 0) + (11 - i) * 0.01,
+    })),
+  })),
+};
+
 /** An API mock answering everything with healthy data; override per test. */
 export function mockApi(overrides: Partial<ServiceHealthApi> = {}) {
   const api = {
@@ -385,6 +405,7 @@ export function mockApi(overrides: Partial<ServiceHealthApi> = {}) {
     getTrace: jest.fn(async () => ok(trace, 'embedded')),
     getSlos: jest.fn(async () => ok(slos)),
     getReleases: jest.fn(async () => ok([])),
+    getSloHistory: jest.fn(async () => ok(sloHistory)),
   };
   Object.assign(api, overrides);
   return api as unknown as jest.Mocked<ServiceHealthApi>;

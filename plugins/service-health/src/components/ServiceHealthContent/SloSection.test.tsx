@@ -46,6 +46,10 @@ describe('SLO cards', () => {
     expect(within(latency).getByTestId('slo-burn-rates')).toHaveTextContent(
       '5m 16×30m 15×1h 15×6h 7.0×',
     );
+    // the budget over the tab's range
+    expect(
+      within(availability).getByTestId('slo-budget-chart'),
+    ).toHaveTextContent('Budget left · last hour');
   });
 
   it('say why an SLO cannot be computed, and still show the others', async () => {

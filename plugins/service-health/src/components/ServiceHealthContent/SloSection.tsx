@@ -1,4 +1,5 @@
-import { InfoCard } from '@backstage/core-components';
+import { lazy, Suspense } from 'react';
+import { InfoCard, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Grid from '@material-ui/core/Grid';
 import LinearProgress from '@material-ui/core/LinearProgress';
@@ -8,6 +9,7 @@ import { makeStyles, Theme } from '@material-ui/core/styles';
 import {
   BURN_WINDOWS,
   SLO_BURN_ALERTS,
+  SloHistory,
   SloReport,
   SloStatus,
 } from '@fastify-backstage/plugin-service-health-common';
@@ -16,7 +18,9 @@ import { usePolledData } from '../../hooks/usePolledData';
 import { formatCount, formatDuration, formatTime } from '../shared/format';
 import { NoData, SectionState } from '../shared/SectionState';
 import { statusColors } from '../shared/status';
-import { useServiceHealthContext } from './context';
+import { RANGES, useServiceHealthContext } from './context';
+
+const SloBudgetChart = lazy(() => import('./SloBudgetChart'));
 
 const useStyles = makeStyles((theme: Theme) => ({
   card: {
@@ -116,8 +120,12 @@ function burnColor(rate: number | undefined) {
   return undefined;
 }
 
-function SloCard(props: { slo: SloReport }) {
-  const { slo } = props;
+function SloCard(props: {
+  slo: SloReport;
+  history?: SloHistory['slos'][number];
+  range: { from: number; to: number; label: string };
+}) {
+  const { slo, history } = props;
   const classes = useStyles();
   const look = statusLook[slo.status];
   const budget = slo.errorBudgetRemaining;
@@ -187,10 +195,29 @@ function SloCard(props: { slo: SloReport }) {
               })}
             </div>
           </Tooltip>
+          {history && history.points.length > 1 && (
+            <div data-testid="slo-budget-chart">
+              <span className={classes.label}>
+                Budget left · {props.range.label.toLowerCase()}
+              </span>
+              <Suspense fallback={<Progress />}>
+                <SloBudgetChart
+                  points={history.points}
+                  from={props.range.from}
+                  to={props.range.to}
+                />
+              </Suspense>
+            </div>
+          )}
         </>
       )}
     </div>
   );
+}
+
+/** About 60 points over the range, never finer than the 5-minute buckets. */
+function historyStep(rangeMs: number) {
+  return Math.max(300, Math.ceil(rangeMs / 60 / 1000 / 300) * 300);
 }
 
 /**
@@ -206,6 +233,22 @@ export function SloSection() {
     [ctx.refreshToken],
     ctx.resetKey,
   );
+  const rangeMs = RANGES[ctx.range].ms;
+  const history = usePolledData(
+    () =>
+      api.getSloHistory(ctx.entityRef, {
+        environment: ctx.environment,
+        ...ctx.window,
+        stepSeconds: historyStep(rangeMs),
+      }),
+    [ctx.window],
+    ctx.resetKey,
+  );
+  const range = {
+    from: Date.parse(ctx.window.from),
+    to: Date.parse(ctx.window.to),
+    label: RANGES[ctx.range].label,
+  };
   const data = slos.value?.data;
   return (
     <InfoCard
@@ -226,7 +269,13 @@ export function SloSection() {
           <Grid container spacing={2}>
             {d.slos.map(slo => (
               <Grid item xs={12} md={6} key={slo.name}>
-                <SloCard slo={slo} />
+                <SloCard
+                  slo={slo}
+                  range={range}
+                  history={history.value?.data?.slos.find(
+                    h => h.name === slo.name,
+                  )}
+                />
               </Grid>
             ))}
           </Grid>
