@@ -12,6 +12,8 @@ import { DirectMetricsSource } from './metrics/DirectMetricsSource';
 import { PrometheusMetricsSource } from './metrics/PrometheusMetricsSource';
 import { HostAllowList, OutboundHttp } from './outbound/OutboundHttp';
 import { createRouter } from './router';
+import { createStatusRouter } from './status/router';
+import { StatusStore } from './status/StatusStore';
 import { createTraceSources } from './traces';
 import type { TraceSource } from './traces/types';
 import type { MetricsSource } from './types';
@@ -184,6 +186,16 @@ export const serviceHealthPlugin = createBackendPlugin({
             traceSources,
             defaultTraceSourceId: traces.defaultSourceId,
             otlpRouter: traces.otlpRouter,
+          }),
+        );
+
+        httpRouter.use(
+          createStatusRouter({
+            httpAuth,
+            catalog,
+            store: new StatusStore(knex),
+            environments: settings.environments,
+            http,
           }),
         );
 

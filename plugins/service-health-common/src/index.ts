@@ -10,3 +10,4 @@ export * from './health';
 export * from './metrics';
 export * from './traces';
 export * from './api';
+export * from './status';

@@ -1,0 +1,224 @@
+import type { ProbeStatus } from '@fastify-backstage/plugin-service-health-common';
+import type { Knex } from 'knex';
+import type { CompactSample } from '../metrics/samples';
+
+const PROBES = 'service_health_probes';
+const SAMPLES = 'service_health_metric_samples';
+
+/**
+ * Refs per statement. SQLite's default limit on bound variables is 32,766
+ * and PostgreSQL's 65,535; 500 keeps each statement small on both and turns
+ * a 1,000-ref request into two statements per query, not 1,000.
+ */
+const CHUNK = 500;
+
+const STATUSES: ProbeStatus[] = ['pass', 'warn', 'fail', 'down'];
+
+/** What the stored probes say about one service in one environment. */
+export interface ProbeStanding {
+  entityRef: string;
+  /** The latest probe's status. */
+  status: ProbeStatus;
+  checkedAt: number;
+  /** First probe after the last probe with another status (or the oldest probe). */
+  since: number;
+  /** True when no stored probe had another status: `since` is the oldest probe. */
+  sinceIsOldestProbe: boolean;
+  /** The oldest stored probe. */
+  oldest: number;
+  /** Whether any stored probe was pass or warn. */
+  everUp: boolean;
+}
+
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) {
+    out.push(items.slice(i, i + CHUNK));
+  }
+  return out;
+}
+
+/**
+ * Batch reads of stored probes and samples for the catalog's status column
+ * and roll-ups: one statement per chunk of refs for the probes, one for the
+ * samples, whatever the number of entities. Nothing here calls a service.
+ */
+export class StatusStore {
+  constructor(private readonly db: Knex) {}
+
+  /**
+   * The standing of each ref that has probes in `environment`, in two
+   * statements per chunk of refs:
+   *
+   * 1. the latest probe per ref (by time, then id), with the oldest probe and
+   *    the last probe of each status: each a correlated MIN/MAX that is one
+   *    seek on an index (`service_health_probes_status_idx` and the target
+   *    index), whatever the length of the history;
+   * 2. for refs whose status changed, the first probe after the last probe
+   *    with another status: when the current state began.
+   */
+  async standings(
+    entityRefs: string[],
+    environment: string,
+  ): Promise<Map<string, ProbeStanding>> {
+    const result = new Map<string, ProbeStanding>();
+    for (const refs of chunks(entityRefs)) {
+      if (refs.length === 0) continue;
+      const placeholders = refs.map(() => '?').join(', ');
+      const lastOf = (status: ProbeStatus) => `
+          (SELECT MAX(o.checked_at) FROM ${PROBES} o
+            WHERE o.entity_ref = c.entity_ref AND o.environment = ?
+              AND o.status = '${status}') AS last_${status}`;
+      const rows: Array<
+        {
+          entity_ref: string;
+          status: ProbeStatus;
+          checked_at: number | string;
+          oldest: number | string;
+        } & Record<`last_${ProbeStatus}`, number | string | null>
+      > = await this.db
+        .raw(
+          `
+      WITH latest AS (
+        SELECT entity_ref, MAX(checked_at) AS checked_at
+        FROM ${PROBES}
+        WHERE environment = ? AND entity_ref IN (${placeholders})
+        GROUP BY entity_ref
+      ),
+      current_probe AS (
+        SELECT p.entity_ref, p.checked_at, p.status
+        FROM ${PROBES} p
+        JOIN latest l
+          ON p.entity_ref = l.entity_ref AND p.checked_at = l.checked_at
+        WHERE p.environment = ?
+          AND p.id = (
+            SELECT MAX(p2.id) FROM ${PROBES} p2
+            WHERE p2.entity_ref = l.entity_ref AND p2.environment = ?
+              AND p2.checked_at = l.checked_at
+          )
+      )
+      SELECT c.entity_ref, c.checked_at, c.status,
+        (SELECT MIN(o.checked_at) FROM ${PROBES} o
+          WHERE o.entity_ref = c.entity_ref AND o.environment = ?) AS oldest,
+        ${STATUSES.map(lastOf).join(',')}
+      FROM current_probe c
+      `,
+          [
+            environment,
+            ...refs,
+            environment,
+            environment,
+            environment,
+            ...STATUSES.map(() => environment),
+          ],
+        )
+        .then(r => rowsOf(r));
+
+      const changed: Array<[string, number]> = [];
+      for (const r of rows) {
+        const lastOther = STATUSES.filter(s => s !== r.status)
+          .map(s => r[`last_${s}`])
+          .filter((t): t is number | string => t !== null)
+          .map(Number)
+          .reduce<number | undefined>(
+            (max, t) => (max === undefined || t > max ? t : max),
+            undefined,
+          );
+        const oldest = Number(r.oldest);
+        result.set(r.entity_ref, {
+          entityRef: r.entity_ref,
+          status: r.status,
+          checkedAt: Number(r.checked_at),
+          since: oldest,
+          sinceIsOldestProbe: lastOther === undefined,
+          oldest,
+          everUp: r.last_pass !== null || r.last_warn !== null,
+        });
+        if (lastOther !== undefined) changed.push([r.entity_ref, lastOther]);
+      }
+      if (changed.length === 0) continue;
+
+      const firsts: Array<{
+        entity_ref: string;
+        first_after: number | string | null;
+      }> = await this.db
+        .raw(
+          `
+      WITH changed (entity_ref, after_t) AS (
+        VALUES ${changed.map(() => '(?, CAST(? AS BIGINT))').join(', ')}
+      )
+      SELECT ch.entity_ref,
+        (SELECT MIN(o.checked_at) FROM ${PROBES} o
+          WHERE o.entity_ref = ch.entity_ref AND o.environment = ?
+            AND o.checked_at > ch.after_t) AS first_after
+      FROM changed ch
+      `,
+          [...changed.flat(), environment],
+        )
+        .then(r => rowsOf(r));
+      for (const f of firsts) {
+        const standing = result.get(f.entity_ref);
+        if (standing && f.first_after !== null) {
+          standing.since = Number(f.first_after);
+        }
+      }
+    }
+    return result;
+  }
+
+  /**
+   * The first and the last stored sample of each ref in `environment` since
+   * `from`: one statement per chunk (the min/max per ref, then those two rows).
+   */
+  async sampleEdges(
+    entityRefs: string[],
+    environment: string,
+    from: number,
+  ): Promise<Map<string, [CompactSample, CompactSample]>> {
+    const result = new Map<string, [CompactSample, CompactSample]>();
+    for (const refs of chunks(entityRefs)) {
+      if (refs.length === 0) continue;
+      const placeholders = refs.map(() => '?').join(', ');
+      const rows: Array<{
+        entity_ref: string;
+        scraped_at: number | string;
+        sample: string;
+      }> = await this.db
+        .raw(
+          `
+      WITH bounds AS (
+        SELECT entity_ref, MIN(scraped_at) AS first_t, MAX(scraped_at) AS last_t
+        FROM ${SAMPLES}
+        WHERE environment = ? AND scraped_at >= ? AND entity_ref IN (${placeholders})
+        GROUP BY entity_ref
+      )
+      SELECT s.entity_ref, s.scraped_at, s.sample
+      FROM ${SAMPLES} s
+      JOIN bounds b ON s.entity_ref = b.entity_ref
+        AND (s.scraped_at = b.first_t OR s.scraped_at = b.last_t)
+      WHERE s.environment = ?
+      ORDER BY s.entity_ref, s.scraped_at, s.id
+      `,
+          [environment, from, ...refs, environment],
+        )
+        .then(r => rowsOf(r));
+      const byRef = new Map<string, CompactSample[]>();
+      for (const r of rows) {
+        const list = byRef.get(r.entity_ref) ?? [];
+        list.push(JSON.parse(r.sample) as CompactSample);
+        byRef.set(r.entity_ref, list);
+      }
+      for (const [ref, list] of byRef) {
+        const first = list[0];
+        const last = list[list.length - 1];
+        if (first.t !== last.t) result.set(ref, [first, last]);
+      }
+    }
+    return result;
+  }
+}
+
+/** knex.raw answers an array on SQLite and `{ rows }` on PostgreSQL. */
+function rowsOf<T = any>(raw: unknown): T[] {
+  return Array.isArray(raw) ? (raw as T[]) : (raw as { rows: T[] }).rows;
+}
