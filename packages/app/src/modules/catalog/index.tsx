@@ -21,8 +21,8 @@ const NAME_FIELDS = new Set([
  * table otherwise breaks `scaffolder-backend-module-fastify` into four lines
  * mid-word. Columns a plugin adds (a health status, say) go in this list.
  */
-export const catalogColumns: CatalogTableColumnsFunc = context => [
-  ...CatalogTable.defaultColumnsFunc(context).map(column =>
+export const catalogColumns: CatalogTableColumnsFunc = context => {
+  const columns = CatalogTable.defaultColumnsFunc(context).map(column =>
     typeof column.field === 'string' && NAME_FIELDS.has(column.field)
       ? {
           ...column,
@@ -32,10 +32,16 @@ export const catalogColumns: CatalogTableColumnsFunc = context => [
           },
         }
       : column,
-  ),
-  // the statuses of the table's entities in one request; sortable, worst first
-  createCatalogHealthColumn({ entities: context.entities }),
-];
+  );
+  // Health right after the name, where a wide table does not scroll it out
+  // of view; the table's entities in one status request, sortable worst first.
+  columns.splice(
+    1,
+    0,
+    createCatalogHealthColumn({ entities: context.entities }),
+  );
+  return columns;
+};
 
 /** The catalog plugin with its index page showing {@link catalogColumns}. */
 export const catalogWithColumns = catalogPlugin.withOverrides({
