@@ -50,10 +50,10 @@ export class StatusStore {
    * The standing of each ref that has probes in `environment`, in two
    * statements per chunk of refs:
    *
-   * 1. the latest probe per ref (by time, then id), with the oldest probe and
-   *    the last probe of each status: each a correlated MIN/MAX that is one
-   *    seek on an index (`service_health_probes_status_idx` and the target
-   *    index), whatever the length of the history;
+   * 1. per ref, the last probe of each status and the oldest probe: each a
+   *    correlated MIN/MAX that is one seek on an index
+   *    (`service_health_probes_status_idx`, the target index), whatever the
+   *    length of the history. The latest probe is the latest of the four.
    * 2. for refs whose status changed, the first probe after the last probe
    *    with another status: when the current state began.
    */
@@ -64,59 +64,48 @@ export class StatusStore {
     const result = new Map<string, ProbeStanding>();
     for (const refs of chunks(entityRefs)) {
       if (refs.length === 0) continue;
-      const placeholders = refs.map(() => '?').join(', ');
       const lastOf = (status: ProbeStatus) => `
-          (SELECT MAX(o.checked_at) FROM ${PROBES} o
-            WHERE o.entity_ref = c.entity_ref AND o.environment = ?
-              AND o.status = '${status}') AS last_${status}`;
+        (SELECT MAX(o.checked_at) FROM ${PROBES} o
+          WHERE o.entity_ref = r.entity_ref AND o.environment = ?
+            AND o.status = '${status}') AS last_${status}`;
       const rows: Array<
-        {
-          entity_ref: string;
-          status: ProbeStatus;
-          checked_at: number | string;
-          oldest: number | string;
-        } & Record<`last_${ProbeStatus}`, number | string | null>
+        { entity_ref: string; oldest: number | string | null } & Record<
+          `last_${ProbeStatus}`,
+          number | string | null
+        >
       > = await this.db
         .raw(
           `
-      WITH latest AS (
-        SELECT entity_ref, MAX(checked_at) AS checked_at
-        FROM ${PROBES}
-        WHERE environment = ? AND entity_ref IN (${placeholders})
-        GROUP BY entity_ref
-      ),
-      current_probe AS (
-        SELECT p.entity_ref, p.checked_at, p.status
-        FROM ${PROBES} p
-        JOIN latest l
-          ON p.entity_ref = l.entity_ref AND p.checked_at = l.checked_at
-        WHERE p.environment = ?
-          AND p.id = (
-            SELECT MAX(p2.id) FROM ${PROBES} p2
-            WHERE p2.entity_ref = l.entity_ref AND p2.environment = ?
-              AND p2.checked_at = l.checked_at
-          )
+      WITH refs (entity_ref) AS (
+        VALUES ${refs.map(() => '(?)').join(', ')}
       )
-      SELECT c.entity_ref, c.checked_at, c.status,
+      SELECT r.entity_ref,
         (SELECT MIN(o.checked_at) FROM ${PROBES} o
-          WHERE o.entity_ref = c.entity_ref AND o.environment = ?) AS oldest,
+          WHERE o.entity_ref = r.entity_ref AND o.environment = ?) AS oldest,
         ${STATUSES.map(lastOf).join(',')}
-      FROM current_probe c
+      FROM refs r
       `,
-          [
-            environment,
-            ...refs,
-            environment,
-            environment,
-            environment,
-            ...STATUSES.map(() => environment),
-          ],
+          [...refs, environment, ...STATUSES.map(() => environment)],
         )
         .then(r => rowsOf(r));
 
       const changed: Array<[string, number]> = [];
       for (const r of rows) {
-        const lastOther = STATUSES.filter(s => s !== r.status)
+        if (r.oldest === null) continue; // never probed
+        // The latest probe is the latest of the last probe of each status;
+        // on a tie (two probes of one target in the same millisecond) the
+        // worse status wins.
+        let status: ProbeStatus | undefined;
+        let checkedAt = -Infinity;
+        for (const s of STATUSES) {
+          const t = r[`last_${s}`];
+          if (t !== null && Number(t) >= checkedAt) {
+            status = s;
+            checkedAt = Number(t);
+          }
+        }
+        if (!status) continue;
+        const lastOther = STATUSES.filter(s => s !== status)
           .map(s => r[`last_${s}`])
           .filter((t): t is number | string => t !== null)
           .map(Number)
@@ -127,8 +116,8 @@ export class StatusStore {
         const oldest = Number(r.oldest);
         result.set(r.entity_ref, {
           entityRef: r.entity_ref,
-          status: r.status,
-          checkedAt: Number(r.checked_at),
+          status,
+          checkedAt,
           since: oldest,
           sinceIsOldestProbe: lastOther === undefined,
           oldest,
@@ -168,7 +157,8 @@ export class StatusStore {
 
   /**
    * The first and the last stored sample of each ref in `environment` since
-   * `from`: one statement per chunk (the min/max per ref, then those two rows).
+   * `from`: two statements per chunk (the min/max time per ref, each one
+   * index seek; then those rows).
    */
   async sampleEdges(
     entityRefs: string[],
@@ -178,7 +168,37 @@ export class StatusStore {
     const result = new Map<string, [CompactSample, CompactSample]>();
     for (const refs of chunks(entityRefs)) {
       if (refs.length === 0) continue;
-      const placeholders = refs.map(() => '?').join(', ');
+      const bounds: Array<{
+        entity_ref: string;
+        first_t: number | string | null;
+        last_t: number | string | null;
+      }> = await this.db
+        .raw(
+          `
+      WITH refs (entity_ref) AS (
+        VALUES ${refs.map(() => '(?)').join(', ')}
+      )
+      SELECT r.entity_ref,
+        (SELECT MIN(o.scraped_at) FROM ${SAMPLES} o
+          WHERE o.entity_ref = r.entity_ref AND o.environment = ?
+            AND o.scraped_at >= ?) AS first_t,
+        (SELECT MAX(o.scraped_at) FROM ${SAMPLES} o
+          WHERE o.entity_ref = r.entity_ref AND o.environment = ?
+            AND o.scraped_at >= ?) AS last_t
+      FROM refs r
+      `,
+          [...refs, environment, from, environment, from],
+        )
+        .then(r => rowsOf(r));
+      const wanted = bounds
+        .filter(b => b.first_t !== null && Number(b.first_t) < Number(b.last_t))
+        .flatMap(b => [
+          [b.entity_ref, Number(b.first_t)],
+          [b.entity_ref, Number(b.last_t)],
+        ]);
+      if (wanted.length === 0) continue;
+      // CROSS JOIN: SQLite then loops over the wanted rows and seeks each one
+      // on the index (PostgreSQL plans it as the inner join it is).
       const rows: Array<{
         entity_ref: string;
         scraped_at: number | string;
@@ -186,20 +206,16 @@ export class StatusStore {
       }> = await this.db
         .raw(
           `
-      WITH bounds AS (
-        SELECT entity_ref, MIN(scraped_at) AS first_t, MAX(scraped_at) AS last_t
-        FROM ${SAMPLES}
-        WHERE environment = ? AND scraped_at >= ? AND entity_ref IN (${placeholders})
-        GROUP BY entity_ref
+      WITH wanted (entity_ref, t) AS (
+        VALUES ${wanted.map(() => '(?, CAST(? AS BIGINT))').join(', ')}
       )
       SELECT s.entity_ref, s.scraped_at, s.sample
-      FROM ${SAMPLES} s
-      JOIN bounds b ON s.entity_ref = b.entity_ref
-        AND (s.scraped_at = b.first_t OR s.scraped_at = b.last_t)
-      WHERE s.environment = ?
+      FROM wanted w CROSS JOIN ${SAMPLES} s
+      WHERE s.entity_ref = w.entity_ref AND s.environment = ?
+        AND s.scraped_at = w.t
       ORDER BY s.entity_ref, s.scraped_at, s.id
       `,
-          [environment, from, ...refs, environment],
+          [...wanted.flat(), environment],
         )
         .then(r => rowsOf(r));
       const byRef = new Map<string, CompactSample[]>();
