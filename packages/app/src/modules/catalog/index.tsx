@@ -35,8 +35,9 @@ export const catalogColumns: CatalogTableColumnsFunc = context => {
   );
   // Health right after the name, where a wide table does not scroll it out
   // of view; the table's entities in one status request, sortable worst first.
+  const name = columns.findIndex(c => c.field === 'resolved.entityRef');
   columns.splice(
-    1,
+    name + 1,
     0,
     createCatalogHealthColumn({ entities: context.entities }),
   );
