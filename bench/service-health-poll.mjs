@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /*
  * Benchmark of the service-health poller: one poll cycle over N simulated
- * services (default 1,000) through the plugin's own code (HealthPoller,
+ * services (default 1,000) through the plugin's own code (ServicePoller,
  * OutboundHttp, the direct metrics source and the Knex stores on SQLite in
  * memory). The simulated services are one HTTP server in a child process
  * answering /svc/<i>/health, /svc/<i>/ready and /svc/<i>/metrics (a prom-client
@@ -172,7 +172,7 @@ if (args.server) {
     new URL('../plugins/service-health-backend/package.json', import.meta.url),
   );
   require('@backstage/cli/config/nodeTransform.cjs');
-  const { HealthPoller } = require('./src/health/HealthPoller.ts');
+  const { ServicePoller } = require('./src/health/ServicePoller.ts');
   const {
     HostAllowList,
     OutboundHttp,
@@ -222,13 +222,14 @@ if (args.server) {
       store: new SampleStore(knex),
       retentionMinutes: 120,
       freshnessSeconds: 5,
+      sampleLimit: 20_000,
     });
-    const poller = new HealthPoller({
+    const poller = new ServicePoller({
       http: outbound,
       store: new HealthStore(knex),
       environments: [{ name: 'default', metricsSource: 'direct' }],
       concurrency,
-      retentionDays: 7,
+      retention: { retentionDays: 7, rawHours: 6, rollupMinutes: 60 },
       minRefreshIntervalSeconds: 2,
       metricsSources: new Map([['direct', direct]]),
       logger,

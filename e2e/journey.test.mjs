@@ -156,6 +156,21 @@ async function runNextSteps(commands) {
   }
 }
 
+/** The wall-clock time the tab shows for an ISO time (same zone as the browser's). */
+function clock(isoTime) {
+  return new Date(isoTime).toLocaleTimeString('en-GB', {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+}
+
+/** The Health tab of the new entity, with `query` (e.g. `?range=7d`). */
+async function openHealthTab(query = '') {
+  await page.goto(`${APP_URL}${ENTITY_PATH}/health${query}`);
+  await page.getByTestId('service-health-content').waitFor({ timeout: 60_000 });
+}
+
 async function stopService() {
   if (service) await stopProcessGroup(service.child, 10_000);
 }
@@ -205,7 +220,10 @@ scaffolder:
   const started = Date.now();
   portal = await startPortal({ extraConfig: [configFile] });
   timings['portal start'] = Date.now() - started;
-  port = await freePort();
+  // E2E_SERVICE_PORT pins the new service's port (a shared machine's assigned range).
+  port = process.env.E2E_SERVICE_PORT
+    ? Number(process.env.E2E_SERVICE_PORT)
+    : await freePort();
   ({ browser, page } = await launchBrowser());
   page.on('console', message => {
     if (['error', 'warning'].includes(message.type())) {
@@ -443,10 +461,13 @@ step(
     assert.deepEqual(
       messages.filter(m => m.startsWith('Finished step ')),
       [
+        "Finished step Read the template's version",
         "Finished step Read the portal's address",
         'Finished step Render the service',
         'Finished step Apply the feature choices',
+        'Finished step Record the template version and answers',
         'Finished step Publish the repository',
+        'Finished step Keep the pristine render on the template branch',
         'Finished step Register in the catalog',
       ],
     );
@@ -459,10 +480,13 @@ step(
     assert.deepEqual(
       stepLabels.map(l => l.split('\n')[0].trim()),
       [
+        "Read the template's version",
         "Read the portal's address",
         'Render the service',
         'Apply the feature choices',
+        'Record the template version and answers',
         'Publish the repository',
+        'Keep the pristine render on the template branch',
         'Register in the catalog',
       ],
     );
@@ -600,6 +624,35 @@ step(
 );
 
 step(
+  'Health tab: before the service runs, it is "not started yet", not down',
+  async () => {
+    // The portal probes the registered entity at once (nothing listens yet).
+    const health = await waitUntil(
+      async () => {
+        const h = await backendGet(`${HEALTH_API}/health`);
+        return h.data?.lifecycle?.firstProbeAt ? h.data : undefined;
+      },
+      { timeoutMs: 60_000, what: 'a first probe of the new entity' },
+    );
+    assert.equal(health.status, 'down');
+    assert.equal(health.lifecycle.firstUpAt, undefined);
+    await openHealthTab();
+    const banner = page.getByTestId('service-not-started');
+    await banner.waitFor({ timeout: 60_000 });
+    assert.match(await banner.innerText(), /Not started yet/);
+    assert.match(
+      await banner.innerText(),
+      new RegExp(`since ${clock(health.lifecycle.firstProbeAt)}`),
+    );
+    assert.equal(await page.getByTestId('service-down').count(), 0);
+    const ratio = page.getByTestId('uptime-ratio');
+    await ratio.waitFor({ timeout: 30_000 });
+    assert.equal((await ratio.innerText()).trim(), 'not started yet');
+    await screenshot(page, 'journey-07b-health-not-started');
+  },
+);
+
+step(
   'Start: the next-steps commands clone, install and run the service',
   async () => {
     assert.ok(nextSteps, 'the task showed its next steps');
@@ -702,6 +755,25 @@ step(
       .filter({ hasText: NAME });
     await traceRows.first().waitFor({ timeout: 60_000 });
     assert.ok((await traceRows.count()) >= 1, 'the trace list has rows');
+    // Uptime counts from the first passing probe: a service healthy since it
+    // started is at 100 %, whatever the portal saw before it ran.
+    const history = await backendGet(`${HEALTH_API}/health/history`);
+    assert.ok(history.data.firstUpAt, 'the service has passed a probe');
+    assert.equal(history.data.uptimeRatio, 1, JSON.stringify(history.data));
+    const ratio = page.getByTestId('uptime-ratio');
+    await page.waitForFunction(
+      () =>
+        /100 %$/.test(
+          document.querySelector('[data-testid="uptime-ratio"]')?.textContent ??
+            '',
+        ),
+      undefined,
+      { timeout: 60_000 },
+    );
+    assert.match(
+      await ratio.innerText(),
+      new RegExp(`since ${clock(history.data.firstUpAt)}`),
+    );
     await page.waitForTimeout(500); // let the charts finish their entry animation
     await screenshot(page, 'journey-08-health-tab');
   },
@@ -732,6 +804,44 @@ step('Health tab: a trace opens as a waterfall', async () => {
   await page.evaluate(() => window.scrollTo(0, 0));
   await screenshot(page, 'journey-10-health-tab-with-waterfall');
 });
+
+step(
+  'Health tab: the URL keeps the range and the trace across a reload',
+  async () => {
+    const rows = page
+      .locator('tbody tr')
+      .filter({ hasText: /ago|just now/ })
+      .filter({ hasText: NAME });
+    await rows.first().click();
+    const waterfall = page.getByTestId('trace-waterfall');
+    await waterfall.waitFor({ timeout: 30_000 });
+    // Opening a trace brings its waterfall into view.
+    await page.waitForFunction(
+      () => {
+        const el = document.querySelector('[data-testid="trace-waterfall"]');
+        if (!el) return false;
+        const box = el.getBoundingClientRect();
+        return box.top >= -1 && box.top < window.innerHeight;
+      },
+      undefined,
+      { timeout: 10_000 },
+    );
+    await page.getByRole('button', { name: 'Time range' }).click();
+    await page.getByRole('option', { name: 'Last 6 hours' }).click();
+    await page.waitForURL(/range=6h/);
+    const url = new URL(page.url());
+    const traceId = url.searchParams.get('trace');
+    assert.ok(traceId, `the selected trace is in the URL: ${url}`);
+    await page.reload();
+    await page.getByTestId('trace-waterfall').waitFor({ timeout: 60_000 });
+    assert.match(
+      await page.getByRole('button', { name: 'Time range' }).innerText(),
+      /Last 6 hours/,
+    );
+    assert.equal(new URL(page.url()).searchParams.get('trace'), traceId);
+    await screenshot(page, 'journey-10b-reloaded-with-trace');
+  },
+);
 
 step(
   'Overview: the service health card shows status, p95 and error rate with a link to the tab',
@@ -814,6 +924,110 @@ step('Home: the new service is listed with its live status', async () => {
     .waitFor({ timeout: 60_000 });
   await screenshot(page, 'journey-14-home-with-service');
 });
+
+step(
+  'Health tab: a stopped service is down since the first failed probe, its history still shown',
+  async () => {
+    assert.ok(service, 'the service runs');
+    stopLoad?.();
+    stopLoad = undefined;
+    const before = await backendGet(`${HEALTH_API}/health`);
+    const stoppedAt = Date.now();
+    await stopService();
+    // The next scheduled probe fails; the outage starts there, not "just now".
+    const down = await waitUntil(
+      async () => {
+        const h = await backendGet(`${HEALTH_API}/health`);
+        return h.data?.status === 'down' && h.data.lifecycle?.downSince
+          ? h.data
+          : undefined;
+      },
+      {
+        timeoutMs: 120_000,
+        what: 'a failed probe after the stop',
+        intervalMs: 2000,
+      },
+    );
+    const downSince = Date.parse(down.lifecycle.downSince);
+    assert.ok(
+      downSince >= stoppedAt - 1000 &&
+        downSince > Date.parse(before.data.checkedAt),
+      `down since ${down.lifecycle.downSince}, stopped at ${new Date(
+        stoppedAt,
+      ).toISOString()}`,
+    );
+    assert.ok(Date.parse(down.lifecycle.lastUpAt) < downSince);
+
+    // Let a further probe fail, so "since" is not simply the latest probe.
+    await waitUntil(
+      async () => {
+        const h = await backendGet(`${HEALTH_API}/health`);
+        return Date.parse(h.data.checkedAt) > downSince ? h.data : undefined;
+      },
+      { timeoutMs: 120_000, what: 'a second failed probe', intervalMs: 3000 },
+    );
+    await openHealthTab();
+    const banner = page.getByTestId('service-down');
+    await banner.waitFor({ timeout: 60_000 });
+    assert.match(
+      await banner.innerText(),
+      new RegExp(`Service is down since ${clock(down.lifecycle.downSince)}`),
+    );
+    // The stored metrics are still on the tab, the scrape failure said once.
+    await page.getByTestId('stat-Requests').waitFor({ timeout: 60_000 });
+    const curve = page
+      .locator('[data-testid="chart-request-rate"] path.recharts-area-curve')
+      .first();
+    await curve.waitFor({ timeout: 60_000 });
+    assert.ok(
+      ((await curve.getAttribute('d')) ?? '').length > 20,
+      'the request-rate history is drawn while the service is down',
+    );
+    await page.getByTestId('source-unreachable').first().waitFor();
+    await page.waitForTimeout(500);
+    await screenshot(page, 'journey-15-down-with-history');
+  },
+);
+
+step(
+  'Health tab: the 7-day range draws a series from the data it has',
+  async () => {
+    const series = await backendGet(
+      `${HEALTH_API}/metrics/series?from=${new Date(
+        Date.now() - 7 * 86_400_000,
+      ).toISOString()}&step=3600`,
+    );
+    const drawn = series.data.points.filter(p => p.requestRate !== undefined);
+    assert.ok(series.data.dataSince, 'the series says where the data starts');
+    assert.ok(
+      drawn.length >= 3,
+      `more than a dot: ${drawn.length} points at ${series.data.stepSeconds} s`,
+    );
+    await openHealthTab('?range=7d');
+    assert.match(
+      await page.getByRole('button', { name: 'Time range' }).innerText(),
+      /Last 7 days/,
+    );
+    const caption = page.getByTestId('series-caption');
+    await caption.waitFor({ timeout: 60_000 });
+    assert.match(
+      await caption.innerText(),
+      new RegExp(`Data since ${clock(series.data.dataSince)}`),
+    );
+    const curve = page
+      .locator('[data-testid="chart-request-rate"] path.recharts-area-curve')
+      .first();
+    await curve.waitFor({ timeout: 60_000 });
+    // A line through several points: more than one move-to-and-line segment.
+    const d = (await curve.getAttribute('d')) ?? '';
+    assert.ok(
+      (d.match(/[CL]/g) ?? []).length >= 2,
+      `a series, not a dot: ${d}`,
+    );
+    await page.waitForTimeout(500);
+    await screenshot(page, 'journey-16-seven-days');
+  },
+);
 
 /*
  * React and MUI print these in development for code in Backstage's own packages (React 19

@@ -43,8 +43,16 @@ export interface Config {
       intervalSeconds?: number;
       /** Services probed at the same time. Default 16. */
       concurrency?: number;
-      /** Age after which stored probes are pruned. Default 7 days. */
+      /** Age after which stored probes (and their buckets) are deleted. Default 7 days. */
       retentionDays?: number;
+      /**
+       * Probes younger than this are kept one row each (the uptime strip's
+       * detail); older ones are aggregated into buckets of `rollupMinutes`
+       * (counts per status, mean latency). Default 6 hours.
+       */
+      rawHours?: number;
+      /** Bucket size of older probes. Default 60 minutes. */
+      rollupMinutes?: number;
       /** A refresh within this many seconds of the last probe returns that probe. Default 2. */
       minRefreshIntervalSeconds?: number;
       /** Set to false to disable the scheduled poll (on-demand refresh still works). Default true. */
@@ -55,10 +63,24 @@ export interface Config {
     metrics?: {
       /** The direct source, which scrapes each service's `/metrics` itself. */
       direct?: {
-        /** How long scraped samples are kept. Default 120 minutes. */
+        /** How long every scraped sample is kept. Default 120 minutes. */
         retentionMinutes?: number;
+        /**
+         * How long thinned-out samples are kept after that, for the 24 h and
+         * 7 d ranges: one per 10 minutes up to a day old, one per hour beyond.
+         * Default 7 days; 0 keeps nothing beyond `retentionMinutes`.
+         */
+        historyDays?: number;
         /** A read scrapes anew when the newest sample is older than this. Default 5 seconds. */
         freshnessSeconds?: number;
+        /**
+         * Most samples of the families the plugin reads (the request
+         * histogram's lines and four process figures) one scrape may have,
+         * like Prometheus' `sample_limit`: a scrape with more is not kept and
+         * the source reports an `error` with reason `sample-limit`. Other
+         * families are skipped unparsed and do not count. Default 20000.
+         */
+        sampleLimit?: number;
       };
       /** Prometheus servers; each is a metrics source with this id. */
       prometheus?: Array<{

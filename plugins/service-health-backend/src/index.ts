@@ -3,7 +3,11 @@
  *
  * @packageDocumentation
  */
-export { serviceHealthPlugin as default, HEALTH_POLL_TASK_ID } from './plugin';
+export {
+  serviceHealthPlugin as default,
+  HEALTH_POLL_TASK_ID,
+  TRACE_PRUNE_TASK_ID,
+} from './plugin';
 export {
   serviceHealthSourcesExtensionPoint,
   type ServiceHealthSourcesExtensionPoint,
@@ -15,6 +19,11 @@ export {
   type ResolvedTarget,
   type ServiceTarget,
 } from './types';
+export {
+  SourceError,
+  SourceUnreachableError,
+  type SourceFailure,
+} from './errors';
 export type { LabelMatcher } from './metrics/promql';
 export {
   TraceSourceUnavailableError,

@@ -222,7 +222,54 @@ describe('service-health backend', () => {
     const down = await request(backend.server).get(
       api('broken/health/history'),
     );
-    expect(down.body.data.uptimeRatio).toBe(0);
+    // Never up: not started yet, which is no uptime figure at all (not 0 %).
+    expect(down.body.data.points.length).toBeGreaterThan(0);
+    expect(down.body.data.firstUpAt).toBeUndefined();
+    expect(down.body.data.uptimeRatio).toBeUndefined();
+    expect(down.body.data.countedProbes).toBe(0);
+  });
+
+  it('tells never started from down, and dates an outage by its first failing probe', async () => {
+    const never = await request(backend.server).get(api('broken/health'));
+    const neverHistory = await request(backend.server).get(
+      api('broken/health/history'),
+    );
+    const firstBroken = neverHistory.body.data.points[0].checkedAt;
+    expect(never.body.data.status).toBe('down');
+    expect(never.body.data.lifecycle).toEqual({
+      firstProbeAt: firstBroken,
+      downSince: firstBroken,
+    });
+
+    await request(backend.server).post(api('orders/health/refresh'));
+    good.setReady('fail');
+    const failed = await request(backend.server).post(
+      api('orders/health/refresh'),
+    );
+    const again = await request(backend.server).post(
+      api('orders/health/refresh'),
+    );
+    good.setReady('pass');
+    const history = await request(backend.server).get(
+      api('orders/health/history'),
+    );
+    const points = history.body.data.points;
+    const lastPass = [...points]
+      .reverse()
+      .find((p: any) => p.status === 'pass');
+    expect(again.body.data.lifecycle).toMatchObject({
+      firstUpAt: points.find((p: any) => p.status === 'pass').checkedAt,
+      lastUpAt: lastPass.checkedAt,
+      // the first failure after the last pass, not the latest probe
+      downSince: failed.body.data.checkedAt,
+    });
+    expect(history.body.data.countedFrom).toBe(history.body.data.firstUpAt);
+
+    const back = await request(backend.server).post(
+      api('orders/health/refresh'),
+    );
+    expect(back.body.data.status).toBe('pass');
+    expect(back.body.data.lifecycle.downSince).toBeUndefined();
   });
 
   it('refuses annotations pointing outside the allow-list', async () => {
@@ -242,7 +289,11 @@ describe('service-health backend', () => {
       const metrics = await request(backend.server).get(
         api(`${name}/metrics/summary`),
       );
-      expect(metrics.body.source.status).toBe('unreachable');
+      // Not a monitoring outage: the URL may not be called at all.
+      expect(metrics.body.source).toMatchObject({
+        status: 'error',
+        reason: 'refused',
+      });
       expect(metrics.body.source.message).toMatch(/not allowed/);
     }
     await scheduler.triggerTask(HEALTH_POLL_TASK_ID);
@@ -330,6 +381,7 @@ describe('service-health backend', () => {
     expect(res.body.source).toMatchObject({
       source: 'direct',
       status: 'unreachable',
+      reason: 'connection',
     });
     expect(res.body.source.message).toMatch(/ECONNREFUSED/);
   });

@@ -7,7 +7,7 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { readServiceHealthConfig } from './config';
 import { HealthStore, SampleStore } from './database/stores';
 import { serviceHealthSourcesExtensionPoint } from './extensions';
-import { HealthPoller } from './health/HealthPoller';
+import { ServicePoller } from './health/ServicePoller';
 import { DirectMetricsSource } from './metrics/DirectMetricsSource';
 import { PrometheusMetricsSource } from './metrics/PrometheusMetricsSource';
 import { HostAllowList, OutboundHttp } from './outbound/OutboundHttp';
@@ -20,6 +20,9 @@ import type { MetricsSource } from './types';
 
 /** Id of the scheduled poll task. @public */
 export const HEALTH_POLL_TASK_ID = 'service-health:poll';
+
+/** Id of the scheduled task pruning the embedded trace store. @public */
+export const TRACE_PRUNE_TASK_ID = 'service-health:prune-spans';
 
 /**
  * Gathers each catalog service's health, metrics and traces.
@@ -106,8 +109,8 @@ export const serviceHealthPlugin = createBackendPlugin({
         }
         extraMetrics.forEach(addMetrics);
 
-        const traces = await createTraceSources({
-          config,
+        const traces = createTraceSources({
+          settings,
           database: knex,
           logger,
         });
@@ -143,12 +146,16 @@ export const serviceHealthPlugin = createBackendPlugin({
         }
 
         const healthStore = new HealthStore(knex);
-        const poller = new HealthPoller({
+        const poller = new ServicePoller({
           http,
           store: healthStore,
           environments: settings.environments,
           concurrency: settings.health.concurrency,
-          retentionDays: settings.health.retentionDays,
+          retention: {
+            retentionDays: settings.health.retentionDays,
+            rawHours: settings.health.rawHours,
+            rollupMinutes: settings.health.rollupMinutes,
+          },
           minRefreshIntervalSeconds: settings.health.minRefreshIntervalSeconds,
           metricsSources,
           logger,
@@ -170,6 +177,21 @@ export const serviceHealthPlugin = createBackendPlugin({
             },
           });
         }
+
+        // Spans are also pruned by age when nothing is written; a global task:
+        // one instance of a multi-instance backend prunes the shared table.
+        await scheduler.scheduleTask({
+          id: TRACE_PRUNE_TASK_ID,
+          scope: 'global',
+          frequency: {
+            seconds: settings.traces.retention.pruneIntervalSeconds,
+          },
+          timeout: { minutes: 5 },
+          initialDelay: { seconds: 30 },
+          fn: async () => {
+            await traces.embedded.prune();
+          },
+        });
 
         httpRouter.addAuthPolicy({ path: '/otlp', allow: 'unauthenticated' });
         httpRouter.use(
@@ -201,7 +223,6 @@ export const serviceHealthPlugin = createBackendPlugin({
 
         lifecycle.addShutdownHook(async () => {
           http.close();
-          await traces.close?.();
         });
       },
     });

@@ -22,15 +22,13 @@ import Router from 'express-promise-router';
 import { z } from 'zod';
 import type { EnvironmentConfig } from './config';
 import type { HealthStore } from './database/stores';
-import type { HealthPoller } from './health/HealthPoller';
-import { OutboundFailedError, OutboundHttp } from './outbound/OutboundHttp';
+import type { ServicePoller } from './health/ServicePoller';
+import { sourceStateOf } from './errors';
+import { OutboundHttp } from './outbound/OutboundHttp';
 import { resolveTargets } from './targets';
+import { involvesService } from './traces/model';
 import type { TraceSource } from './traces/types';
-import {
-  MetricsSource,
-  MetricsSourceUnreachableError,
-  ResolvedTarget,
-} from './types';
+import type { MetricsSource, ResolvedTarget } from './types';
 
 /** @public */
 export interface RouterOptions {
@@ -40,7 +38,7 @@ export interface RouterOptions {
   logger: LoggerService;
   http: OutboundHttp;
   environments: EnvironmentConfig[];
-  poller: HealthPoller;
+  poller: ServicePoller;
   healthStore: HealthStore;
   metricsSources: Map<string, MetricsSource>;
   traceSources: Map<string, TraceSource>;
@@ -112,19 +110,27 @@ function resolveWindow(q: { from?: string; to?: string }) {
   return { from, to };
 }
 
-function stateOf(source: string, error: unknown): SourceState {
-  const e = error as Error;
-  const unreachable =
-    e instanceof MetricsSourceUnreachableError ||
-    e instanceof OutboundFailedError ||
-    e?.name === 'TraceSourceUnavailableError' ||
-    e?.name === 'MetricsSourceUnreachableError';
-  return {
-    source,
-    status: unreachable ? 'unreachable' : 'error',
-    message: e?.message ?? String(error),
-  };
+/** About 60 points over a span, at least 15 s apart. */
+function seriesStep(spanMs: number) {
+  return Math.max(15, Math.ceil(spanMs / 60_000));
 }
+
+/**
+ * "ok", or, when the source answered from stored data while collecting
+ * failed (a direct scrape of a service that is down), that failure: the data
+ * shown stops where the failure began.
+ */
+function storedDataState(
+  source: MetricsSource,
+  t: ResolvedTarget,
+): SourceState {
+  const problem = source.problem?.(t);
+  return problem
+    ? stateOf(source.id, problem)
+    : { source: source.id, status: 'ok' };
+}
+
+const stateOf = sourceStateOf;
 
 /**
  * The service-health HTTP API (see `ServiceHealthApi` in the common package).
@@ -232,8 +238,9 @@ export async function createRouter(
       ? undefined
       : await healthStore.latest(t.entityRef, t.environment);
     if (!snapshot) snapshot = await poller.refresh(t);
+    const lifecycle = await healthStore.lifecycle(t.entityRef, t.environment);
     return {
-      data: snapshot,
+      data: { ...snapshot, lifecycle },
       source: { source: HEALTH_SOURCE, status: 'ok' },
     } as const;
   }
@@ -258,15 +265,38 @@ export async function createRouter(
       from,
       to,
     );
-    const up = points.filter(
-      p => p.status === 'pass' || p.status === 'warn',
-    ).length;
+    // Before its first passing probe the service had not started yet: that
+    // time is not downtime, so the ratio counts from the first pass on. A
+    // bucket of older probes counts as its probes, a probe as one; the bucket
+    // holding the first pass counts whole (its probes are not told apart).
+    const { firstUpAt } = await healthStore.lifecycle(
+      t.entityRef,
+      t.environment,
+    );
+    const countedFrom = firstUpAt
+      ? new Date(Math.max(from.getTime(), Date.parse(firstUpAt)))
+      : undefined;
+    const counted = countedFrom
+      ? points.filter(
+          p => Date.parse(p.until ?? p.checkedAt) >= countedFrom.getTime(),
+        )
+      : [];
+    const probes = counted.reduce((n, p) => n + (p.probes ?? 1), 0);
+    const up = counted.reduce(
+      (n, p) =>
+        n +
+        (p.upProbes ?? (p.status === 'pass' || p.status === 'warn' ? 1 : 0)),
+      0,
+    );
     const data: HealthHistory = {
       entityRef: t.entityRef,
       environment: t.environment,
       from: from.toISOString(),
       to: to.toISOString(),
-      uptimeRatio: points.length ? up / points.length : undefined,
+      uptimeRatio: probes ? up / probes : undefined,
+      firstUpAt,
+      countedFrom: countedFrom?.toISOString(),
+      countedProbes: probes,
       points,
     };
     const source: SourceState = t.refused
@@ -321,7 +351,7 @@ export async function createRouter(
         to: window.to.toISOString(),
         ...figures,
       };
-      res.json({ data, source: { source: source.id, status: 'ok' } });
+      res.json({ data, source: storedDataState(source, t) });
     } catch (e) {
       logger.debug(`metrics summary of ${t.entityRef} failed: ${e}`);
       res.json({ source: stateOf(source.id, e) });
@@ -332,8 +362,8 @@ export async function createRouter(
     const q = parse(seriesQuery, req.query);
     const window = resolveWindow(q);
     const spanSeconds = (window.to.getTime() - window.from.getTime()) / 1000;
-    const stepSeconds = q.step ?? Math.max(15, Math.ceil(spanSeconds / 120));
-    if (spanSeconds / stepSeconds > MAX_POINTS) {
+    const requestedStep = q.step ?? Math.max(15, Math.ceil(spanSeconds / 120));
+    if (spanSeconds / requestedStep > MAX_POINTS) {
       throw new InputError(`step too small: at most ${MAX_POINTS} points`);
     }
     const t = await target(req, q.environment);
@@ -343,7 +373,31 @@ export async function createRouter(
       return;
     }
     try {
-      const points = await source.getSeries(t, { ...window, stepSeconds });
+      // A source holding data for part of the window only (a service watched
+      // for ten minutes, on the 7-day range) draws that part, with a step that
+      // gives it a real series instead of one point.
+      const since = await source.dataSince?.(t);
+      const dataSince =
+        since && since.getTime() > window.from.getTime() ? since : undefined;
+      const to = window.to.getTime();
+      const stepSeconds = dataSince
+        ? Math.min(requestedStep, seriesStep(to - dataSince.getTime()))
+        : requestedStep;
+      // Whole steps ending at `to`, the first one holding the oldest sample.
+      const stepMs = stepSeconds * 1000;
+      const from = dataSince
+        ? new Date(
+            Math.max(
+              window.from.getTime(),
+              to - Math.ceil((to - dataSince.getTime()) / stepMs) * stepMs,
+            ),
+          )
+        : window.from;
+      const points = await source.getSeries(t, {
+        from,
+        to: window.to,
+        stepSeconds,
+      });
       if (!points) {
         res.json({ source: { source: source.id, status: 'no-data' } });
         return;
@@ -354,9 +408,10 @@ export async function createRouter(
         from: window.from.toISOString(),
         to: window.to.toISOString(),
         stepSeconds,
+        dataSince: dataSince?.toISOString(),
         points,
       };
-      res.json({ data, source: { source: source.id, status: 'ok' } });
+      res.json({ data, source: storedDataState(source, t) });
     } catch (e) {
       res.json({ source: stateOf(source.id, e) });
     }
@@ -430,7 +485,13 @@ export async function createRouter(
       res.json({ source: stateOf(id, e) });
       return;
     }
-    if (!trace) throw new NotFoundError(`No trace ${traceId} in ${id}`);
+    // Also for a source added by a module: a trace is only shown through an
+    // entity whose service took part in it.
+    if (!trace || !involvesService(trace, t.serviceName)) {
+      throw new NotFoundError(
+        `No trace ${traceId} of ${t.serviceName} in ${id}`,
+      );
+    }
     res.json({ data: trace, source: { source: id, status: 'ok' } });
   });
 

@@ -4,7 +4,6 @@ import {
   SERVICE_HEALTH_ANNOTATIONS,
 } from '@fastify-backstage/plugin-service-health-common';
 import type { EnvironmentConfig } from './config';
-import { parseLabelMatchers } from './metrics/promql';
 import { OutboundHttp } from './outbound/OutboundHttp';
 import type { ResolvedTarget } from './types';
 
@@ -25,17 +24,6 @@ export function resolveTargets(
   const otel = annotations[SERVICE_HEALTH_ANNOTATIONS.otelServiceName]?.trim();
   const serviceName =
     otel && SERVICE_NAME.test(otel) ? otel : entity.metadata.name;
-  let prometheusSelector;
-  let selectorError: string | undefined;
-  const selectorText =
-    annotations[SERVICE_HEALTH_ANNOTATIONS.prometheusSelector];
-  if (selectorText !== undefined) {
-    try {
-      prometheusSelector = parseLabelMatchers(selectorText);
-    } catch (e) {
-      selectorError = (e as Error).message;
-    }
-  }
   const targets: ResolvedTarget[] = [];
   for (const env of environments) {
     const raw = annotations[baseUrlAnnotation(env.name)]?.trim();
@@ -55,8 +43,7 @@ export function resolveTargets(
       environment: env.name,
       serviceName,
       baseUrl,
-      prometheusSelector,
-      selectorError,
+      annotations,
       refused,
       metricsSource: env.metricsSource,
       tracesSource: env.tracesSource,

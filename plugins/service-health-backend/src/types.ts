@@ -2,7 +2,7 @@ import type {
   MetricsPoint,
   MetricsSummary,
 } from '@fastify-backstage/plugin-service-health-common';
-import type { LabelMatcher } from './metrics/promql';
+import { SourceUnreachableError } from './errors';
 
 import type { ServiceTarget } from './traces/types';
 
@@ -16,12 +16,13 @@ export type { ServiceTarget };
 export interface ResolvedTarget extends ServiceTarget {
   /** Base URL without a trailing slash. */
   baseUrl: string;
-  /** Parsed `service-health.io/prometheus-selector`, when present and valid. */
-  prometheusSelector?: LabelMatcher[];
+  /**
+   * The entity's annotations, for what a source reads of them (e.g. the
+   * Prometheus source, `service-health.io/prometheus-selector`).
+   */
+  annotations?: Record<string, string>;
   /** Why this target may not be called (invalid URL, host not allowed). */
   refused?: string;
-  /** Why the selector annotation was rejected. */
-  selectorError?: string;
   metricsSource: string;
   tracesSource?: string;
 }
@@ -34,8 +35,8 @@ export interface MetricsWindow {
 
 /**
  * A source of metric figures (the direct scrape, Prometheus, or one a module
- * adds). Throw {@link MetricsSourceUnreachableError} when the source could not
- * be reached; return undefined when it has no data.
+ * adds). Throw a {@link SourceError} when the source could not be reached
+ * ({@link SourceUnreachableError}) or answered with nothing usable; return undefined when it has no data.
  *
  * @public
  */
@@ -56,13 +57,21 @@ export interface MetricsSource {
   poll?(target: ResolvedTarget, signal?: AbortSignal): Promise<void>;
   /** Called by the scheduled poll to drop old data. */
   prune?(): Promise<void>;
+  /**
+   * Why the source's latest collection for the target failed, while stored
+   * data still answers reads (the direct scrape of a service that is down).
+   */
+  problem?(target: ResolvedTarget): Error | undefined;
+  /** Since when the source holds data of the target, when it keeps its own. */
+  dataSince?(target: ResolvedTarget): Promise<Date | undefined>;
 }
 
 /**
- * Thrown by a source that could not reach what it reads from.
+ * Thrown by a metrics source that could not reach what it reads from (kept
+ * for modules; the family is {@link SourceError}).
  *
  * @public
  */
-export class MetricsSourceUnreachableError extends Error {
+export class MetricsSourceUnreachableError extends SourceUnreachableError {
   name = 'MetricsSourceUnreachableError';
 }

@@ -1,4 +1,5 @@
 import {
+  annotatedEnvironments,
   baseUrlAnnotation,
   DEFAULT_ENVIRONMENT,
   isServiceHealthAvailable,
@@ -35,5 +36,18 @@ describe('annotations', () => {
         entity({ 'service-health.io/base-urlx': 'http://s:8080' }),
       ),
     ).toBe(false);
+  });
+
+  it('lists the environments the base-url annotations name', () => {
+    expect(
+      annotatedEnvironments(
+        entity({
+          'service-health.io/base-url': 'http://a',
+          'service-health.io/base-url.staging': 'http://b',
+          'service-health.io/otel-service-name': 'a',
+        }),
+      ),
+    ).toEqual(['default', 'staging']);
+    expect(annotatedEnvironments({ metadata: {} })).toEqual([]);
   });
 });

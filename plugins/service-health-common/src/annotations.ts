@@ -46,3 +46,21 @@ export function isServiceHealthAvailable(entity: {
       key.startsWith(`${SERVICE_HEALTH_ANNOTATIONS.baseUrl}.`),
   );
 }
+
+/**
+ * The environments an entity's base-url annotations name: `default` for
+ * `service-health.io/base-url`, `<env>` for `service-health.io/base-url.<env>`.
+ * Only those the portal configures are probed; the tab names the others.
+ *
+ * @public
+ */
+export function annotatedEnvironments(entity: {
+  metadata: { annotations?: Record<string, string> };
+}): string[] {
+  const prefix = `${SERVICE_HEALTH_ANNOTATIONS.baseUrl}.`;
+  return Object.keys(entity.metadata.annotations ?? {}).flatMap(key => {
+    if (key === SERVICE_HEALTH_ANNOTATIONS.baseUrl)
+      return [DEFAULT_ENVIRONMENT];
+    return key.startsWith(prefix) ? [key.slice(prefix.length)] : [];
+  });
+}

@@ -3,6 +3,36 @@ import type { MetricsSeries, MetricsSummary } from './metrics';
 import type { Trace, TraceQuery, TraceSummary } from './traces';
 
 /**
+ * Why a source gave nothing usable. `connection` and `timeout` make it
+ * `unreachable`; the others are an `error` (it answered, but wrongly):
+ * `http-status` (e.g. 500), `too-large` (over the response size limit),
+ * `invalid` (a body, or an annotation, that cannot be parsed), `sample-limit` (a scrape with
+ * more series than the configured limit, as Prometheus' `sample_limit`),
+ * `refused` (the URL may not be called).
+ *
+ * @public
+ */
+export type SourceFailure =
+  | 'connection'
+  | 'timeout'
+  | 'http-status'
+  | 'too-large'
+  | 'invalid'
+  | 'sample-limit'
+  | 'refused';
+
+/** Every {@link SourceFailure}. @public */
+export const SOURCE_FAILURES: readonly SourceFailure[] = [
+  'connection',
+  'timeout',
+  'http-status',
+  'too-large',
+  'invalid',
+  'sample-limit',
+  'refused',
+];
+
+/**
  * Where a piece of data came from and whether that source answered.
  * `unreachable`: we could not reach the monitoring source (Prometheus, Jaeger,
  * Tempo, or the service's own `/metrics` when scraping directly), which is a
@@ -14,6 +44,8 @@ export interface SourceState {
   /** e.g. `direct`, `prometheus`, `embedded`, `jaeger`, `tempo`. */
   source: string;
   status: 'ok' | 'unreachable' | 'error' | 'no-data';
+  /** With `unreachable` and `error`: what went wrong, when known. */
+  reason?: SourceFailure;
   message?: string;
 }
 

@@ -78,13 +78,51 @@ export interface HealthSnapshot {
   checks: DependencyCheck[];
   version?: string;
   checkedAt: string;
+  /**
+   * Where the service stands over all stored probes, added by the API when it
+   * answers (not stored with the probe).
+   */
+  lifecycle?: HealthLifecycle;
 }
 
-/** One point of the uptime strip. @public */
+/**
+ * The service's story over every stored probe, so the tab can tell "never
+ * started" from "down", and when an outage began.
+ *
+ * @public
+ */
+export interface HealthLifecycle {
+  /** ISO time of the first stored probe: since when the portal has been looking. */
+  firstProbeAt?: string;
+  /** ISO time of the first probe that passed (pass or warn); absent: never up. */
+  firstUpAt?: string;
+  /** ISO time of the latest probe that passed (pass or warn). */
+  lastUpAt?: string;
+  /**
+   * ISO time of the first failing probe after the latest passing one, when
+   * the latest probe failed: when the current outage began.
+   */
+  downSince?: string;
+}
+
+/**
+ * One point of the uptime strip: one probe, or (for older history) the
+ * probes of one time bucket, from `checkedAt` to `until`, aggregated.
+ *
+ * @public
+ */
 export interface HealthHistoryPoint {
   checkedAt: string;
+  /** The worst status of the point's probes. */
   status: ProbeStatus;
+  /** Latency of the probe; of a bucket, the mean. */
   latencyMs?: number;
+  /** Set on a bucket: its end (ISO). */
+  until?: string;
+  /** Set on a bucket: how many probes it holds. */
+  probes?: number;
+  /** Set on a bucket: how many of them passed (pass or warn). */
+  upProbes?: number;
 }
 
 /** @public */
@@ -93,7 +131,18 @@ export interface HealthHistory {
   environment: string;
   from: string;
   to: string;
-  /** Share of probes in the window whose status was pass or warn, 0..1; undefined without probes. */
+  /**
+   * Share of the probes counted whose status was pass or warn, 0..1 (a
+   * bucket of older probes counts as its probes). Counted are the probes of
+   * the window from the service's first passing probe on (before it the
+   * service had not started yet); undefined when none.
+   */
   uptimeRatio?: number;
+  /** ISO time of the service's first passing probe ever stored; absent: never up. */
+  firstUpAt?: string;
+  /** ISO time from which the ratio counts: the later of `from` and `firstUpAt`. */
+  countedFrom?: string;
+  /** How many probes the ratio counts. */
+  countedProbes?: number;
   points: HealthHistoryPoint[];
 }

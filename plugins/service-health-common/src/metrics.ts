@@ -39,6 +39,14 @@ export interface MetricsSummary {
   p99Ms?: number;
   routes: RouteMetrics[];
   process: ProcessMetrics;
+  /**
+   * True when the route counts (`RouteMetrics.requests`) are estimates: from
+   * Prometheus, `increase()` extrapolates the samples it has to the window's
+   * edges (typically a few percent above the requests actually served), so
+   * show them as estimates. Absent or false: exact increases of the counters
+   * between two scrapes (the direct source).
+   */
+  countsEstimated?: boolean;
 }
 
 /** One point of the metric time series. @public */
@@ -62,5 +70,11 @@ export interface MetricsSeries {
   from: string;
   to: string;
   stepSeconds: number;
+  /**
+   * ISO time of the oldest data the source holds for the service, when it is
+   * inside the window: the points start there (with a step fitting that
+   * span), not at `from`.
+   */
+  dataSince?: string;
   points: MetricsPoint[];
 }

@@ -30,6 +30,22 @@ export interface SpanEvent {
   attributes: Record<string, AttributeValue>;
 }
 
+/**
+ * A link from a span to another span, usually of another trace: e.g. a
+ * message consumer to the producer that sent the message, a batch to the
+ * requests it handles (OTLP `Span.links`, Jaeger references other than the
+ * parent).
+ *
+ * @public
+ */
+export interface SpanLink {
+  traceId: string;
+  spanId: string;
+  /** W3C trace state of the linked span, when sent. */
+  traceState?: string;
+  attributes: Record<string, AttributeValue>;
+}
+
 /** @public */
 export interface Span {
   traceId: string;
@@ -46,6 +62,8 @@ export interface Span {
   durationMs: number;
   attributes: Record<string, AttributeValue>;
   events: SpanEvent[];
+  /** Links to other spans; absent when the span has none. */
+  links?: SpanLink[];
   /**
    * Attributes of the resource that emitted the span (OTLP resource
    * attributes, Jaeger process tags), without `service.name`. Optional:
@@ -62,7 +80,17 @@ export interface TraceSummary {
   rootService: string;
   rootOperation: string;
   startTime: number;
+  /**
+   * The trace's total span: first span start to last span end, including
+   * work that ran after the request answered (e.g. an asynchronous event
+   * consumer).
+   */
   durationMs: number;
+  /**
+   * The request's own duration: the root span's. Absent when the source
+   * gives only the total (some search APIs).
+   */
+  rootDurationMs?: number;
   spanCount: number;
   errorCount: number;
   services: string[];
@@ -84,6 +112,7 @@ export interface TraceQuery {
   from?: string;
   to?: string;
   errorsOnly?: boolean;
+  /** Keeps traces whose request (root span) took at least this long. */
   minDurationMs?: number;
   operation?: string;
   limit?: number;

@@ -22,3 +22,6 @@ class ResizeObserverStub {
 import { configure } from '@testing-library/react';
 
 configure({ asyncUtilTimeout: 5000 });
+
+// jsdom has no layout, hence no scrolling; the tab scrolls an opened trace into view.
+Element.prototype.scrollIntoView = jest.fn();

@@ -44,6 +44,8 @@ export function startServiceHealthBackend(options: {
   scheduler?: BackendFeature;
   /** More features or service mocks (e.g. a denying permissions service). */
   features?: BackendFeature[];
+  /** More `backend.database` settings (e.g. `skipMigrations`). */
+  database?: JsonObject;
 }): Promise<TestBackend> {
   return startTestBackend({
     features: [
@@ -55,7 +57,11 @@ export function startServiceHealthBackend(options: {
         data: {
           backend: {
             baseUrl: 'http://localhost:7007',
-            database: { client: 'better-sqlite3', connection: ':memory:' },
+            database: {
+              client: 'better-sqlite3',
+              connection: ':memory:',
+              ...options.database,
+            },
           },
           serviceHealth: options.serviceHealth,
         },

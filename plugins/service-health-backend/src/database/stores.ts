@@ -1,11 +1,26 @@
 import type {
   HealthHistoryPoint,
+  HealthLifecycle,
   HealthSnapshot,
 } from '@fastify-backstage/plugin-service-health-common';
 import type { Knex } from 'knex';
 import type { CompactSample } from '../metrics/samples';
 
 const PROBES = 'service_health_probes';
+const ROLLUPS = 'service_health_probe_rollups';
+const LATEST = 'service_health_latest_probes';
+
+/** How probe history is kept (see `compact`). */
+export interface ProbeRetention {
+  /** Probes younger than this stay one row each. */
+  rawHours: number;
+  /** Older probes are counted into buckets of this many minutes. */
+  rollupMinutes: number;
+  /** Buckets older than this are deleted. */
+  retentionDays: number;
+}
+
+const RANK = ['pass', 'warn', 'fail', 'down'];
 const SAMPLES = 'service_health_metric_samples';
 
 /** Stored health probes. */
@@ -13,17 +28,43 @@ export class HealthStore {
   constructor(private readonly db: Knex) {}
 
   async insert(snapshot: HealthSnapshot): Promise<void> {
-    await this.db(PROBES).insert(this.#row(snapshot));
+    await this.insertMany([snapshot]);
   }
 
+  /**
+   * Stores probes: status and latency in the history (`snapshot` left empty:
+   * a snapshot is ~1 KB, a probe row ~0.1 KB), the whole snapshot as the
+   * target's latest (what `latest` answers).
+   */
   async insertMany(snapshots: HealthSnapshot[]): Promise<void> {
     if (snapshots.length === 0) return;
-    // SQLite limits bound variables per statement; 6 columns per row.
-    await this.db.batchInsert(
-      PROBES,
-      snapshots.map(s => this.#row(s)),
-      100,
-    );
+    // The newest of each target, if a batch holds several.
+    const latest = new Map<string, HealthSnapshot>();
+    for (const s of snapshots) {
+      const key = `${s.entityRef}\u0000${s.environment}`;
+      const seen = latest.get(key);
+      if (!seen || seen.checkedAt <= s.checkedAt) latest.set(key, s);
+    }
+    await this.db.transaction(async tx => {
+      // SQLite limits bound variables per statement; 6 columns per row.
+      await tx.batchInsert(
+        PROBES,
+        snapshots.map(s => this.#row(s)),
+        100,
+      );
+      const rows = [...latest.values()].map(s => ({
+        entity_ref: s.entityRef,
+        environment: s.environment,
+        checked_at: Date.parse(s.checkedAt),
+        snapshot: JSON.stringify(s),
+      }));
+      for (let i = 0; i < rows.length; i += 100) {
+        await tx(LATEST)
+          .insert(rows.slice(i, i + 100))
+          .onConflict(['entity_ref', 'environment'])
+          .merge(['checked_at', 'snapshot']);
+      }
+    });
   }
 
   #row(s: HealthSnapshot) {
@@ -36,7 +77,7 @@ export class HealthStore {
         s.liveness.latencyMs !== undefined
           ? Math.round(s.liveness.latencyMs)
           : null,
-      snapshot: JSON.stringify(s),
+      snapshot: '',
     };
   }
 
@@ -44,12 +85,81 @@ export class HealthStore {
     entityRef: string,
     environment: string,
   ): Promise<HealthSnapshot | undefined> {
-    const row = await this.db(PROBES)
+    const row = await this.db(LATEST)
       .where({ entity_ref: entityRef, environment })
-      .orderBy('checked_at', 'desc')
-      .orderBy('id', 'desc')
       .first('snapshot');
     return row ? (JSON.parse(row.snapshot) as HealthSnapshot) : undefined;
+  }
+
+  /**
+   * The service's story over every stored probe: first probe, first and
+   * latest pass, and when the current outage began (the first failing probe
+   * after the latest pass). A few indexed MIN/MAX queries.
+   */
+  /**
+   * The service's story over every stored probe, raw and aggregated: older
+   * probes live in buckets, so a time read from a bucket is its start (the
+   * first probe, the first pass) or its end (the last pass), accurate to the
+   * bucket's length.
+   */
+  async lifecycle(
+    entityRef: string,
+    environment: string,
+  ): Promise<HealthLifecycle> {
+    const target = () =>
+      this.db(PROBES).where({ entity_ref: entityRef, environment });
+    const buckets = () =>
+      this.db(ROLLUPS).where({ entity_ref: entityRef, environment });
+    const up = ['pass', 'warn'];
+    const num = (v: unknown) =>
+      v === null || v === undefined ? undefined : Number(v);
+    const iso = (v: number | undefined) =>
+      v === undefined ? undefined : new Date(v).toISOString();
+    const min = (...v: Array<number | undefined>) => {
+      const d = v.filter((x): x is number => x !== undefined);
+      return d.length ? Math.min(...d) : undefined;
+    };
+    const [first, ups, latest, firstBucket, upBuckets] = await Promise.all([
+      target().min({ t: 'checked_at' }).first(),
+      target()
+        .whereIn('status', up)
+        .min({ first: 'checked_at' })
+        .max({ last: 'checked_at' })
+        .first(),
+      target()
+        .orderBy('checked_at', 'desc')
+        .orderBy('id', 'desc')
+        .first('status'),
+      buckets().min({ t: 'bucket_start' }).first(),
+      buckets()
+        .where(q => q.where('pass', '>', 0).orWhere('warn', '>', 0))
+        .min({ first: 'bucket_start' })
+        .max({ last: this.db.raw('bucket_start + bucket_ms') })
+        .first(),
+    ]);
+    // Raw probes are newer than every bucket: a raw pass is the latest pass.
+    const lastUp = num(ups?.last) ?? num(upBuckets?.last);
+    const result: HealthLifecycle = {
+      firstProbeAt: iso(min(num(first?.t), num(firstBucket?.t))),
+      firstUpAt: iso(min(num(ups?.first), num(upBuckets?.first))),
+      lastUpAt: iso(lastUp),
+    };
+    if (latest && !up.includes(latest.status)) {
+      const since = await target()
+        .whereNotIn('status', up)
+        .where('checked_at', '>', lastUp ?? -1)
+        .min({ t: 'checked_at' })
+        .first();
+      // An outage longer than the raw window began in a bucket: the first
+      // failing bucket from the last pass on.
+      const sinceBucket = await buckets()
+        .where('bucket_start', '>=', lastUp ?? -1)
+        .where(q => q.where('fail', '>', 0).orWhere('down', '>', 0))
+        .min({ t: 'bucket_start' })
+        .first();
+      result.downSince = iso(min(num(since?.t), num(sinceBucket?.t)));
+    }
+    return result;
   }
 
   async history(
@@ -65,14 +175,129 @@ export class HealthStore {
       .orderBy('checked_at', 'desc')
       .limit(limit)
       .select('checked_at', 'status', 'latency_ms');
-    return rows.reverse().map(r => ({
+    const raw: HealthHistoryPoint[] = rows.reverse().map(r => ({
       checkedAt: new Date(Number(r.checked_at)).toISOString(),
       status: r.status,
       latencyMs: r.latency_ms === null ? undefined : Number(r.latency_ms),
     }));
+    // Older probes, aggregated: one point per bucket that starts in the window.
+    const buckets = await this.db(ROLLUPS)
+      .where({ entity_ref: entityRef, environment })
+      .whereBetween('bucket_start', [from.getTime(), to.getTime()])
+      .orderBy('bucket_start', 'desc')
+      .limit(limit)
+      .select();
+    const aggregated: HealthHistoryPoint[] = buckets.reverse().map(b => {
+      const counts = RANK.map(status => Number(b[status]));
+      const worst = RANK[counts.map(c => c > 0).lastIndexOf(true)] ?? 'pass';
+      const latencyCount = Number(b.latency_count);
+      return {
+        checkedAt: new Date(Number(b.bucket_start)).toISOString(),
+        until: new Date(
+          Number(b.bucket_start) + Number(b.bucket_ms),
+        ).toISOString(),
+        status: worst as HealthHistoryPoint['status'],
+        latencyMs: latencyCount
+          ? Math.round(Number(b.latency_sum_ms) / latencyCount)
+          : undefined,
+        probes: counts.reduce((a, c) => a + c, 0),
+        upProbes: counts[0] + counts[1],
+      };
+    });
+    return [...aggregated, ...raw].sort((a, b) =>
+      a.checkedAt.localeCompare(b.checkedAt),
+    );
   }
 
+  /** Rows of the probe history (raw probes, buckets), e.g. to check its bound. */
+  async countRows(): Promise<{ probes: number; rollups: number }> {
+    const [p, r] = await Promise.all([
+      this.db(PROBES).count({ n: '*' }).first(),
+      this.db(ROLLUPS).count({ n: '*' }).first(),
+    ]);
+    return { probes: Number(p?.n ?? 0), rollups: Number(r?.n ?? 0) };
+  }
+
+  /**
+   * Keeps the history bounded: probes older than `rawHours` are added to
+   * their target's bucket (counts per status, latency sum) and deleted;
+   * buckets older than `retentionDays` are deleted, and so is the latest
+   * probe of a target not probed for that long. At N targets probed every I seconds this
+   * keeps at most N x (rawHours x 3600 / I + 1) probe rows and
+   * N x (retentionDays x 1440 / rollupMinutes + 1) bucket rows.
+   */
+  async compact(retention: ProbeRetention, now = Date.now()): Promise<void> {
+    const bucketMs = Math.max(
+      60_000,
+      Math.round(retention.rollupMinutes * 60_000),
+    );
+    // Whole buckets only: a bucket is filled once, never merged twice.
+    const cutoff =
+      Math.floor((now - retention.rawHours * 3_600_000) / bucketMs) * bucketMs;
+    const db = this.db;
+    await db.transaction(async tx => {
+      const old = () => tx(PROBES).where('checked_at', '<', cutoff);
+      // A literal, not a binding: PostgreSQL matches the GROUP BY expression
+      // to the selected one only when they are the same text.
+      const bucket = db.raw(`checked_at - (checked_at % ${bucketMs})`);
+      const sums = await old()
+        .select(
+          'entity_ref',
+          'environment',
+          db.raw('? as bucket_start', [bucket]),
+          ...RANK.map(status =>
+            db.raw(`sum(case when status = ? then 1 else 0 end) as ??`, [
+              status,
+              status,
+            ]),
+          ),
+          db.raw('sum(coalesce(latency_ms, 0)) as latency_sum_ms'),
+          db.raw('count(latency_ms) as latency_count'),
+        )
+        .groupBy('entity_ref', 'environment', bucket);
+      for (let i = 0; i < sums.length; i += 50) {
+        const rows = sums.slice(i, i + 50).map((r: any) => ({
+          entity_ref: r.entity_ref,
+          environment: r.environment,
+          bucket_start: Number(r.bucket_start),
+          bucket_ms: bucketMs,
+          pass: Number(r.pass),
+          warn: Number(r.warn),
+          fail: Number(r.fail),
+          down: Number(r.down),
+          latency_sum_ms: Number(r.latency_sum_ms),
+          latency_count: Number(r.latency_count),
+        }));
+        // A bucket may already hold probes (one probed late, or refreshed).
+        const add = (column: string) =>
+          db.raw(`${ROLLUPS}.${column} + excluded.${column}`);
+        await tx(ROLLUPS)
+          .insert(rows)
+          .onConflict(['entity_ref', 'environment', 'bucket_start'])
+          .merge({
+            pass: add('pass'),
+            warn: add('warn'),
+            fail: add('fail'),
+            down: add('down'),
+            latency_sum_ms: add('latency_sum_ms'),
+            latency_count: add('latency_count'),
+          });
+      }
+      await old().delete();
+      await tx(ROLLUPS)
+        .where('bucket_start', '<', now - retention.retentionDays * 86_400_000)
+        .delete();
+    });
+  }
+
+  /** Deletes probes and buckets older than `olderThan` (latest probes too). */
   async prune(olderThan: Date): Promise<number> {
+    await this.db(ROLLUPS)
+      .where('bucket_start', '<', olderThan.getTime())
+      .delete();
+    await this.db(LATEST)
+      .where('checked_at', '<', olderThan.getTime())
+      .delete();
     return this.db(PROBES)
       .where('checked_at', '<', olderThan.getTime())
       .delete();
@@ -134,7 +359,40 @@ export class SampleStore {
     return [JSON.parse(first.sample), JSON.parse(last.sample)];
   }
 
+  /** Time of the oldest stored sample of the target. */
+  async earliestTime(
+    entityRef: string,
+    environment: string,
+  ): Promise<number | undefined> {
+    const row = await this.db(SAMPLES)
+      .where({ entity_ref: entityRef, environment })
+      .min({ t: 'scraped_at' })
+      .first();
+    return row?.t === null || row?.t === undefined ? undefined : Number(row.t);
+  }
+
   async prune(olderThan: number): Promise<number> {
     return this.db(SAMPLES).where('scraped_at', '<', olderThan).delete();
+  }
+
+  /**
+   * Keeps only the first sample of each `bucketMs` slice (per target) among
+   * the samples scraped in [from, to). Samples hold cumulative counters, so
+   * the figures between any two kept samples stay exact, only coarser. The
+   * buckets are fixed slices of epoch time, so thinning again keeps the same
+   * samples.
+   */
+  async thin(from: number, to: number, bucketMs: number): Promise<number> {
+    const bucket = Math.max(1, Math.floor(bucketMs));
+    const inRange = (q: Knex.QueryBuilder) =>
+      q.where('scraped_at', '>=', from).where('scraped_at', '<', to);
+    const keep = inRange(this.db(SAMPLES))
+      .min('id')
+      .groupBy(
+        'entity_ref',
+        'environment',
+        this.db.raw(`scraped_at / ${bucket}`),
+      );
+    return inRange(this.db(SAMPLES)).whereNotIn('id', keep).delete();
   }
 }

@@ -60,10 +60,40 @@ export const worst = (...s: ProbeStatus[]) =>
   s.reduce((a, b) => (RANK[b] > RANK[a] ? b : a), 'pass' as ProbeStatus);
 
 /**
+ * Reads a health response body: the document when it is a health+json (or
+ * compatible JSON with a status), `empty` for no body or plain text (a bare
+ * `OK`), `invalid` for anything else: JSON that does not parse or has no
+ * usable status, HTML (e.g. a web app answering every path), other types.
+ */
+function readHealthBody(
+  text: string,
+  contentType: string | undefined,
+): { body: HealthResponse } | { empty: true } | { invalid: string } {
+  const trimmed = text.trim();
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (trimmed === '') return { empty: true };
+  const looksJson = /[/+]json$/.test(type) || trimmed.startsWith('{');
+  if (looksJson) {
+    let json: unknown;
+    try {
+      json = JSON.parse(trimmed);
+    } catch {
+      return { invalid: 'body is not valid JSON' };
+    }
+    const parsed = healthBody.safeParse(json);
+    if (parsed.success) return { body: parsed.data as HealthResponse };
+    return { invalid: 'JSON body without a valid health status' };
+  }
+  if (type === 'text/plain' || type === '') return { empty: true };
+  return { invalid: `not a health response (${type})` };
+}
+
+/**
  * Probes one health endpoint.
  * - no answer / timeout / refused connection / 5xx without a health body: `down`
  * - a health+json body: its `status` (`fail` usually with 503)
- * - 2xx without a health body: `pass`; 4xx: `fail`
+ * - 2xx with no body or plain text: `pass`; 2xx with a body that cannot be
+ *   read as health (invalid JSON, HTML...): `fail`, never `pass`; 4xx: `fail`
  */
 export async function probeEndpoint(
   http: OutboundHttp,
@@ -78,26 +108,23 @@ export async function probeEndpoint(
       signal,
     });
     const latencyMs = Math.round((performance.now() - started) * 10) / 10;
-    let body: HealthResponse | undefined;
-    const text = res.body.toString('utf8');
-    if (text.trim().startsWith('{')) {
-      try {
-        const parsed = healthBody.safeParse(JSON.parse(text));
-        if (parsed.success) body = parsed.data as HealthResponse;
-      } catch {
-        // not JSON: judged by the status code alone
-      }
-    }
+    const contentType = res.headers['content-type'];
+    const read = readHealthBody(res.body.toString('utf8'), contentType);
+    const body = 'body' in read ? read.body : undefined;
     let st: ProbeStatus;
     let error: string | undefined;
     if (body) {
       st = body.status;
       if (res.status >= 500 && st === 'pass') st = 'fail';
-    } else if (res.status >= 200 && res.status < 300) {
-      st = 'pass';
     } else if (res.status >= 500) {
       st = 'down';
       error = `HTTP ${res.status}`;
+    } else if ('invalid' in read) {
+      // An answer we cannot read says nothing about health: not a pass.
+      st = 'fail';
+      error = `HTTP ${res.status}, unreadable health body: ${read.invalid}`;
+    } else if (res.status >= 200 && res.status < 300) {
+      st = 'pass';
     } else {
       st = 'fail';
       error = `HTTP ${res.status}`;

@@ -1,16 +1,18 @@
-import type {
+import {
   MetricsPoint,
   RouteMetrics,
+  SERVICE_HEALTH_ANNOTATIONS,
 } from '@fastify-backstage/plugin-service-health-common';
 import type { PrometheusSourceConfig } from '../config';
-import { HostAllowList, OutboundHttp } from '../outbound/OutboundHttp';
+import { OutboundHttp } from '../outbound/OutboundHttp';
+import { SourceError, SourceUnreachableError } from '../errors';
+import { MetricsSource, MetricsWindow, ResolvedTarget } from '../types';
 import {
-  MetricsSource,
-  MetricsSourceUnreachableError,
-  MetricsWindow,
-  ResolvedTarget,
-} from '../types';
-import { defaultMatchers, LabelMatcher, promqlTemplates as T } from './promql';
+  defaultMatchers,
+  LabelMatcher,
+  parseLabelMatchers,
+  promqlTemplates as T,
+} from './promql';
 
 type VectorResult = Array<{
   metric: Record<string, string>;
@@ -43,26 +45,33 @@ export class PrometheusMetricsSource implements MetricsSource {
   ) {
     this.id = config.id;
     // The Prometheus URL comes from config, not from a catalog file: trust its host.
-    this.#http = new OutboundHttp(
-      new HostAllowList([new URL(config.baseUrl).hostname]),
-      {
-        timeoutMs: config.timeoutMs,
-        maxResponseBytes: Math.max(maxResponseBytes, 16 * 1024 * 1024),
-        maxRedirects: 0,
-      },
-    );
+    this.#http = OutboundHttp.forTrustedOrigin(config.baseUrl, {
+      timeoutMs: config.timeoutMs,
+      maxResponseBytes: Math.max(maxResponseBytes, 16 * 1024 * 1024),
+      maxRedirects: 0,
+    });
   }
 
+  /**
+   * The label matchers selecting the target's series: its
+   * `service-health.io/prometheus-selector` annotation, else the configured
+   * default selector. PromQL stays inside this source.
+   */
   matchers(target: ResolvedTarget): LabelMatcher[] {
-    if (target.selectorError) {
-      throw new Error(
-        `Invalid prometheus selector annotation: ${target.selectorError}`,
+    const text =
+      target.annotations?.[SERVICE_HEALTH_ANNOTATIONS.prometheusSelector];
+    if (text === undefined) {
+      return defaultMatchers(this.config.defaultSelector, target.serviceName);
+    }
+    try {
+      return parseLabelMatchers(text);
+    } catch (e) {
+      throw new SourceError(
+        `Invalid prometheus selector annotation: ${(e as Error).message}`,
+        'invalid',
+        e,
       );
     }
-    return (
-      target.prometheusSelector ??
-      defaultMatchers(this.config.defaultSelector, target.serviceName)
-    );
   }
 
   async #call<R>(
@@ -83,23 +92,33 @@ export class PrometheusMetricsSource implements MetricsSource {
         body: new URLSearchParams(params).toString(),
       });
     } catch (e) {
-      throw new MetricsSourceUnreachableError(
-        `Prometheus ${this.id} unreachable: ${(e as Error).message}`,
+      const detail = (e as Error).message;
+      // Too large, a refused redirect...: it answered, but not usably.
+      if (e instanceof SourceError && !e.unreachable) {
+        throw new SourceError(`Prometheus ${this.id}: ${detail}`, e.reason, e);
+      }
+      throw new SourceUnreachableError(
+        `Prometheus ${this.id} unreachable: ${detail}`,
+        (e as SourceError).reason === 'timeout' ? 'timeout' : 'connection',
+        e,
       );
     }
     let body: any;
     try {
       body = JSON.parse(res.body.toString('utf8'));
-    } catch {
-      throw new MetricsSourceUnreachableError(
+    } catch (e) {
+      throw new SourceError(
         `Prometheus ${this.id} answered HTTP ${res.status} without JSON`,
+        res.status === 200 ? 'invalid' : 'http-status',
+        e,
       );
     }
     if (body.status !== 'success') {
-      throw new Error(
+      throw new SourceError(
         `Prometheus ${this.id}: ${body.errorType ?? ''} ${
           body.error ?? res.status
         }`,
+        'http-status',
       );
     }
     return body.data.result as R;
@@ -175,6 +194,8 @@ export class PrometheusMetricsSource implements MetricsSource {
     return {
       requestRate: total / w,
       errorRate: total > 0 ? totalErrors / total : 0,
+      // increase() extrapolates to the window's edges: not exact counts.
+      countsEstimated: true,
       p50Ms: toMs(one(p50)),
       p95Ms: toMs(one(p95)),
       p99Ms: toMs(one(p99)),

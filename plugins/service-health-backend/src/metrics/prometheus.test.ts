@@ -160,6 +160,9 @@ describe('Prometheus metrics source against a real Prometheus', () => {
     }
     expect(route(d, '/v1/items/:id').requests).toBe(150);
     expect(route(d, '/v1/fail').requests).toBe(30);
+    // Prometheus' counts are extrapolated: the API says so, the direct ones are exact.
+    expect(p.countsEstimated).toBe(true);
+    expect(d.countsEstimated).toBeUndefined();
     expect(d.errorRate).toBeCloseTo(30 / 180, 6);
     expect(p.errorRate).toBeCloseTo(d.errorRate, 2);
     expect(p.requestRate).toBeGreaterThan(d.requestRate * 0.85);

@@ -1,3 +1,5 @@
+import { SourceError } from '../errors';
+import { PrometheusMetricsSource } from './PrometheusMetricsSource';
 import {
   defaultMatchers,
   formatLabelMatchers,
@@ -54,5 +56,49 @@ describe('label matchers', () => {
         defaultMatchers('job="{{name}}"', 'x"} or vector(1)'),
       ),
     ).toBe('sum(process_resident_memory_bytes{job="x\\"} or vector(1)"})');
+  });
+});
+
+describe('the Prometheus source reads the selector annotation itself', () => {
+  const source = new PrometheusMetricsSource(
+    {
+      id: 'prometheus',
+      baseUrl: 'http://127.0.0.1:9',
+      defaultSelector: 'job="{{name}}"',
+      timeoutMs: 1000,
+    },
+    1024,
+  );
+  const target = (annotations?: Record<string, string>) => ({
+    entityRef: 'component:default/orders',
+    environment: 'default',
+    serviceName: 'orders-svc',
+    baseUrl: 'http://127.0.0.1:9',
+    metricsSource: 'prometheus',
+    annotations,
+  });
+
+  it('uses the annotation, else the default selector', () => {
+    expect(
+      source.matchers(
+        target({ 'service-health.io/prometheus-selector': 'app="x"' }),
+      ),
+    ).toEqual([{ name: 'app', op: '=', value: 'x' }]);
+    expect(source.matchers(target())).toEqual([
+      { name: 'job', op: '=', value: 'orders-svc' },
+    ]);
+  });
+
+  it('reports an invalid annotation as an error of the source', () => {
+    let error: any;
+    try {
+      source.matchers(
+        target({ 'service-health.io/prometheus-selector': 'app=' }),
+      );
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SourceError);
+    expect(error.reason).toBe('invalid');
   });
 });

@@ -1,10 +1,6 @@
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import {
-  compactSample,
-  histogramQuantile,
-  parsePrometheusText,
-  summarize,
-} from './samples';
+import { parseExposition } from './exposition';
+import { compactSample, histogramQuantile, summarize } from './samples';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -27,7 +23,10 @@ describe('samples', () => {
     h.observe({ method: 'GET', route: '/a', status_code: '200' }, 0.02);
     h.observe({ method: 'GET', route: '/a', status_code: '500' }, 0.2);
     const text = `${await r.metrics()}\nweird_gauge NaN\nother_gauge Nan\n`;
-    const sample = compactSample(await parsePrometheusText(text), 1000);
+    const sample = compactSample(
+      await parseExposition(text, { sampleLimit: 1000 }),
+      1000,
+    );
     expect(sample.les).toEqual(BUCKETS);
     expect(sample.http).toHaveLength(2);
     const ok = sample.http.find(s => s[2] === '200')!;

@@ -2,11 +2,7 @@ import type {
   MetricsPoint,
   RouteMetrics,
 } from '@fastify-backstage/plugin-service-health-common';
-import {
-  getMetricsFromIterator,
-  PromHistogramData,
-  PromMetrics,
-} from 'prom2javascript';
+import type { Exposition } from './exposition';
 
 /**
  * What one scrape of `/metrics` keeps: the request histogram per
@@ -27,66 +23,46 @@ export interface CompactSample {
   lag?: number;
 }
 
-const SPECIAL_VALUE = /\s(?:[+-]?nan|-inf)(?:\s+-?\d+)?\s*$/i;
-
-/**
- * Parses the Prometheus text format with `prom2javascript`. Lines whose value
- * is NaN or -Inf are dropped first: that parser does not accept them and
- * prom-client prints `Nan` for some gauges before their first observation;
- * such a value carries no figure for us.
- */
-export async function parsePrometheusText(text: string): Promise<PromMetrics> {
-  const lines = text
-    .split('\n')
-    .filter(line => line.startsWith('#') || !SPECIAL_VALUE.test(line));
-  return getMetricsFromIterator(lines[Symbol.iterator]());
-}
-
-function gauge(metrics: PromMetrics, name: string, agg: 'sum' | 'max' = 'sum') {
-  const m = metrics[name];
-  if (!m || !Array.isArray(m.data) || m.data.length === 0) return undefined;
-  const values = (m.data as Array<{ value: number }>)
-    .map(d => d.value)
-    .filter(v => Number.isFinite(v));
-  if (values.length === 0) return undefined;
+function gauge(
+  exposition: Exposition,
+  name: string,
+  agg: 'sum' | 'max' = 'sum',
+) {
+  const values = exposition.values.get(name);
+  if (!values || values.length === 0) return undefined;
   return agg === 'max'
     ? Math.max(...values)
     : values.reduce((a, b) => a + b, 0);
 }
 
-export function compactSample(metrics: PromMetrics, t: number): CompactSample {
+export function compactSample(
+  exposition: Exposition,
+  t: number,
+): CompactSample {
   const sample: CompactSample = { t, les: [], http: [] };
-  const hist = metrics.http_request_duration_seconds;
-  if (hist && hist.type === 'histogram') {
-    for (const d of hist.data as PromHistogramData[]) {
-      const entries = Object.entries(d.buckets)
-        .map(([le, c]) => [le === '+Inf' ? Infinity : Number(le), c] as const)
-        .sort((a, b) => a[0] - b[0]);
-      const les = entries
-        .filter(([le]) => Number.isFinite(le))
-        .map(([le]) => le);
-      if (sample.les.length === 0) sample.les = les;
-      else if (les.join() !== sample.les.join()) continue;
-      const counts = entries.map(([, c]) => c);
-      if (!Number.isFinite(entries[entries.length - 1]?.[0])) {
-        // has +Inf
-      } else {
-        counts.push(d.count);
-      }
-      sample.http.push([
-        d.labels.method ?? '',
-        d.labels.route ?? '',
-        d.labels.status_code ?? '',
-        d.count,
-        d.sum ?? 0,
-        counts,
-      ]);
-    }
+  for (const series of exposition.histogram.values()) {
+    const entries = [...series.buckets].sort((a, b) => a[0] - b[0]);
+    if (entries.length === 0) continue;
+    const les = entries.filter(([le]) => Number.isFinite(le)).map(([le]) => le);
+    if (sample.les.length === 0) sample.les = les;
+    else if (les.join() !== sample.les.join()) continue;
+    const counts = entries.map(([, c]) => c);
+    const hasInf = !Number.isFinite(entries[entries.length - 1][0]);
+    const count = series.count ?? (hasInf ? counts[counts.length - 1] : 0);
+    if (!hasInf) counts.push(count);
+    sample.http.push([
+      series.labels.method ?? '',
+      series.labels.route ?? '',
+      series.labels.status_code ?? '',
+      count,
+      series.sum ?? 0,
+      counts,
+    ]);
   }
-  sample.cpu = gauge(metrics, 'process_cpu_seconds_total');
-  sample.rss = gauge(metrics, 'process_resident_memory_bytes');
-  sample.heap = gauge(metrics, 'nodejs_heap_size_used_bytes');
-  sample.lag = gauge(metrics, 'nodejs_eventloop_lag_p99_seconds', 'max');
+  sample.cpu = gauge(exposition, 'process_cpu_seconds_total');
+  sample.rss = gauge(exposition, 'process_resident_memory_bytes');
+  sample.heap = gauge(exposition, 'nodejs_heap_size_used_bytes');
+  sample.lag = gauge(exposition, 'nodejs_eventloop_lag_p99_seconds', 'max');
   return sample;
 }
 
@@ -238,29 +214,60 @@ export function summarize(
   };
 }
 
-/** A point per step: figures between the last samples at or before each step's start and end. */
+/**
+ * A point per step: figures between the last samples at or before each
+ * step's start and end. A step without a sample of its own (thinned-out
+ * history, a scrape that missed the step) takes the average between the
+ * samples around it when they are at most `maxGapMs(t)` apart; further apart
+ * is a gap (the service was down or not scraped) and the point stays empty,
+ * so the chart shows the gap instead of a line across it.
+ */
 export function seriesFromSamples(
   samples: CompactSample[],
   from: number,
   to: number,
   stepSeconds: number,
+  maxGapMs: (t: number) => number = () => Infinity,
 ): MetricsPoint[] {
   const stepMs = stepSeconds * 1000;
   const points: MetricsPoint[] = [];
-  const atOrBefore = (t: number) => {
-    let found: CompactSample | undefined;
-    for (const s of samples) {
-      if (s.t <= t) found = s;
+  /** Index of the last sample at or before t, -1 if none. */
+  const indexAtOrBefore = (t: number) => {
+    let found = -1;
+    for (let i = 0; i < samples.length; i++) {
+      if (samples[i].t <= t) found = i;
       else break;
     }
     return found;
   };
   for (let end = from + stepMs; end <= to + 1; end += stepMs) {
-    const last = atOrBefore(end);
-    const first =
-      atOrBefore(end - stepMs) ?? samples.find(s => s.t > end - stepMs);
     const point: MetricsPoint = { t: end };
-    if (last && first && last.t > first.t && last.t > end - stepMs) {
+    let lastIdx = indexAtOrBefore(end);
+    let firstIdx = indexAtOrBefore(end - stepMs);
+    if (firstIdx < 0 && lastIdx >= 0) firstIdx = 0;
+    let own = lastIdx >= 0 && samples[lastIdx].t > end - stepMs;
+    if (!own && lastIdx >= 0 && lastIdx + 1 < samples.length) {
+      // No sample inside this step: bridge from the one before to the one after.
+      const before = samples[lastIdx];
+      const after = samples[lastIdx + 1];
+      if (after.t - before.t <= maxGapMs(end)) {
+        firstIdx = lastIdx;
+        lastIdx = lastIdx + 1;
+        own = true;
+      }
+    }
+    if (
+      own &&
+      firstIdx >= 0 &&
+      firstIdx < lastIdx &&
+      samples[firstIdx + 1].t - samples[firstIdx].t > maxGapMs(end)
+    ) {
+      // The step starts right after a gap: count from its first own sample.
+      firstIdx++;
+    }
+    const last = lastIdx >= 0 ? samples[lastIdx] : undefined;
+    const first = firstIdx >= 0 ? samples[firstIdx] : undefined;
+    if (own && last && first && last.t > first.t) {
       const s = summarize(first, last);
       point.requestRate = s.requestRate;
       point.errorRate = s.errorRate;
@@ -269,7 +276,7 @@ export function seriesFromSamples(
       point.p99Ms = s.p99Ms;
       point.cpuUsage = s.process.cpuUsage;
     }
-    if (last && last.t > end - stepMs) {
+    if (own && last) {
       point.residentMemoryBytes = last.rss;
       point.eventLoopLagP99Ms = ms(last.lag);
     }

@@ -1,8 +1,8 @@
-import { CustomErrorBase } from '@backstage/errors';
 import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { SourceError } from '../errors';
 
 /**
  * A call the allow-list refused: the URL's host is not allowed, a redirect
@@ -10,9 +10,19 @@ import net from 'node:net';
  *
  * @public
  */
-export class OutboundRefusedError extends CustomErrorBase {
+export class OutboundRefusedError extends SourceError {
   name = 'OutboundRefusedError' as const;
+  constructor(message: string, cause?: unknown) {
+    super(message, 'refused', cause);
+  }
 }
+
+const REASONS = {
+  timeout: 'timeout',
+  connection: 'connection',
+  'too-large': 'too-large',
+  redirect: 'http-status',
+} as const;
 
 /**
  * The other side did not answer properly: connection refused, timeout,
@@ -20,14 +30,14 @@ export class OutboundRefusedError extends CustomErrorBase {
  *
  * @public
  */
-export class OutboundFailedError extends CustomErrorBase {
+export class OutboundFailedError extends SourceError {
   name = 'OutboundFailedError' as const;
   constructor(
     message: string,
-    readonly code: 'timeout' | 'connection' | 'too-large' | 'redirect',
+    readonly code: keyof typeof REASONS,
     cause?: unknown,
   ) {
-    super(message, cause);
+    super(message, REASONS[code], cause);
   }
 }
 
@@ -139,6 +149,26 @@ export class OutboundHttp {
       maxRedirects: number;
     },
   ) {}
+
+  /**
+   * The trusted-origin mode, for an upstream named in the app-config
+   * (Prometheus, Jaeger, Tempo) rather than in a catalog file: its host is
+   * allowed as configured; everything else (same-origin redirects, the size
+   * limit, the deadline) is as for any call.
+   */
+  static forTrustedOrigin(
+    baseUrl: string | URL,
+    limits: {
+      timeoutMs: number;
+      maxResponseBytes: number;
+      maxRedirects: number;
+    },
+  ): OutboundHttp {
+    return new OutboundHttp(
+      new HostAllowList([new URL(baseUrl).hostname]),
+      limits,
+    );
+  }
 
   /** Throws OutboundRefusedError when the URL may not be called. */
   assertAllowed(url: string | URL): URL {

@@ -1,7 +1,4 @@
-import {
-  LoggerService,
-  resolvePackagePath,
-} from '@backstage/backend-plugin-api';
+import type { LoggerService } from '@backstage/backend-plugin-api';
 import {
   DEFAULT_ENVIRONMENT,
   Span,
@@ -9,7 +6,6 @@ import {
   TraceSummary,
 } from '@fastify-backstage/plugin-service-health-common';
 import type { Knex } from 'knex';
-import path from 'node:path';
 import { environmentOf } from './otlp';
 import { groupTraces, listLimit, newestFirst, traceIdForLookup } from './model';
 import {
@@ -20,7 +16,6 @@ import {
 } from './types';
 
 export const SPANS_TABLE = 'service_health_trace_spans';
-const MIGRATION_FILE = '20261122000200_traces.js';
 
 /** Retention of the embedded store. */
 export interface TraceRetention {
@@ -35,40 +30,6 @@ export const DEFAULT_RETENTION: TraceRetention = {
   maxAgeHours: 24,
 };
 
-/** Where the plugin's migrations live (this package's `migrations/`). */
-export function migrationsDirectory(): string {
-  return resolvePackagePath(
-    '@fastify-backstage/plugin-service-health-backend',
-    'migrations',
-  );
-}
-
-/**
- * Applies only the traces migration (idempotent). The plugin may instead run
- * `knex.migrate.latest({ directory: migrations/ })` for the whole folder; the
- * two agree because both use knex's default migrations table and this file's
- * name.
- */
-export async function applyTraceMigrations(knex: Knex): Promise<void> {
-  const directory = migrationsDirectory();
-  await knex.migrate.latest({
-    migrationSource: {
-      async getMigrations() {
-        return [MIGRATION_FILE];
-      },
-      getMigrationName(name: string) {
-        return name;
-      },
-      async getMigration(name: string) {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        return require(path.join(directory, name));
-      },
-    },
-    // Other migrations of the plugin may already be recorded in the table.
-    disableMigrationsListValidation: true,
-  });
-}
-
 type Row = {
   id: number | string;
   trace_id: string;
@@ -82,21 +43,19 @@ type Row = {
 export class EmbeddedTraceSource implements TraceSource {
   readonly id = 'embedded';
   readonly #knex: Knex;
-  readonly #logger: LoggerService;
   readonly #retention: TraceRetention;
   readonly #environments: string[];
-  #timer?: NodeJS.Timeout;
   #pruning?: Promise<void>;
 
   constructor(options: {
     knex: Knex;
-    logger: LoggerService;
+    /** Unused; kept so callers need not change. */
+    logger?: LoggerService;
     retention?: Partial<TraceRetention>;
     /** Names of the configured environments (`serviceHealth.environments[].name`). */
     environments?: string[];
   }) {
     this.#knex = options.knex;
-    this.#logger = options.logger;
     this.#retention = { ...DEFAULT_RETENTION, ...options.retention };
     this.#environments = options.environments ?? [];
   }
@@ -119,22 +78,6 @@ export class EmbeddedTraceSource implements TraceSource {
 
   get retention(): TraceRetention {
     return { ...this.#retention };
-  }
-
-  /** Prunes by age every `intervalMs`, also when nothing is written. */
-  startPruning(intervalMs = 60_000): void {
-    this.stopPruning();
-    this.#timer = setInterval(() => {
-      this.prune().catch(e =>
-        this.#logger.warn(`Pruning stored spans failed: ${e}`),
-      );
-    }, intervalMs);
-    this.#timer.unref();
-  }
-
-  stopPruning(): void {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
   }
 
   /**
@@ -172,7 +115,11 @@ export class EmbeddedTraceSource implements TraceSource {
     return rows.length;
   }
 
-  /** Deletes spans beyond the count bound and older than the age bound. */
+  /**
+   * Deletes spans beyond the count bound and older than the age bound. Runs
+   * after every write, and as the plugin's scheduled task (by age, also when
+   * nothing is written).
+   */
   async prune(now = Date.now()): Promise<void> {
     // One prune at a time per instance; several instances are harmless.
     if (this.#pruning) {
@@ -234,9 +181,27 @@ export class EmbeddedTraceSource implements TraceSource {
         );
       }
       if (query.minDurationMs !== undefined && query.minDurationMs > 0) {
-        candidates.whereRaw(
-          `(select max(d.start_us + d.duration_us) - min(d.start_us) from ${SPANS_TABLE} d where d.trace_id = s.trace_id) >= ?`,
-          [Math.round(query.minDurationMs * 1000)],
+        // The request's own duration: a root span (no parent, or a parent
+        // this store never received) at least that long.
+        candidates.whereExists(
+          knex(`${SPANS_TABLE} as r`)
+            .select(knex.raw('1'))
+            .whereRaw('r.trace_id = s.trace_id')
+            .andWhere(
+              'r.duration_us',
+              '>=',
+              Math.round(query.minDurationMs * 1000),
+            )
+            .andWhere(q =>
+              q
+                .whereNull('r.parent_span_id')
+                .orWhereNotExists(
+                  knex(`${SPANS_TABLE} as p`)
+                    .select(knex.raw('1'))
+                    .whereRaw('p.trace_id = r.trace_id')
+                    .andWhereRaw('p.span_id = r.parent_span_id'),
+                ),
+            ),
         );
       }
       const ids = ((await candidates) as Array<{ trace_id: string }>).map(
@@ -260,17 +225,30 @@ export class EmbeddedTraceSource implements TraceSource {
     }
   }
 
+  /**
+   * The trace, when a span of the target's service in the target's
+   * environment is part of it (the same rule as the list); otherwise
+   * undefined, as if it did not exist.
+   */
   async getTrace(
-    _target: ServiceTarget,
+    target: ServiceTarget,
     traceId: string,
   ): Promise<Trace | undefined> {
     const id = traceIdForLookup(traceId);
     if (id === undefined) return undefined;
+    const knex = this.#knex;
     let rows: Row[];
     try {
-      rows = await this.#knex(SPANS_TABLE)
-        .select('id', 'trace_id', 'data')
-        .where('trace_id', id);
+      rows = await knex(`${SPANS_TABLE} as t`)
+        .select('t.id', 't.trace_id', 't.data')
+        .where('t.trace_id', id)
+        .whereExists(
+          knex(`${SPANS_TABLE} as s`)
+            .select(knex.raw('1'))
+            .where('s.trace_id', id)
+            .andWhere('s.service_name', target.serviceName)
+            .andWhere(q => this.#environmentFilter(q, target.environment)),
+        );
     } catch (e) {
       throw new TraceSourceUnavailableError(
         this.id,

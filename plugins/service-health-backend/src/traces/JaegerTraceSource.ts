@@ -2,14 +2,16 @@ import type {
   AttributeValue,
   Span,
   SpanEvent,
+  SpanLink,
   Trace,
   TraceSummary,
 } from '@fastify-backstage/plugin-service-health-common';
-import { UpstreamGet, upstreamGet, UpstreamHttpOptions } from './http';
+import { UpstreamGet, upstreamGet, UpstreamHttpOptions } from './upstream';
 import {
   LIMITS,
   UNKNOWN_SERVICE,
   groupTraces,
+  involvesService,
   limitAttributes,
   listLimit,
   matchesQuery,
@@ -143,6 +145,21 @@ export function convertJaegerTrace(trace: JaegerTrace): Span[] {
     const parentSpanId = parentRef
       ? normalizeId(parentRef.spanID, 8)
       : undefined;
+    // The other references are links (the OTLP translation writes a span's
+    // links as FOLLOWS_FROM references; their attributes are not kept).
+    const links: SpanLink[] = [];
+    for (const ref of js.references ?? []) {
+      if (ref === parentRef || links.length >= LIMITS.maxLinks) continue;
+      const linkTraceId = normalizeId(ref.traceID, 16);
+      const linkSpanId = normalizeId(ref.spanID, 8);
+      if (linkTraceId && linkSpanId) {
+        links.push({
+          traceId: linkTraceId,
+          spanId: linkSpanId,
+          attributes: {},
+        });
+      }
+    }
 
     const statusTag = findTag(tags, 'otel.status_code');
     const errorTag = findTag(tags, 'error');
@@ -191,6 +208,7 @@ export function convertJaegerTrace(trace: JaegerTrace): Span[] {
       durationMs: microsToMs(Number(js.duration)),
       attributes: tagsToAttributes(tags, skip),
       events,
+      ...(links.length ? { links } : {}),
       ...(Object.keys(resource).length ? { resource } : {}),
       ...(scopeName
         ? {
@@ -264,6 +282,8 @@ export class JaegerTraceSource implements TraceSource {
       throw new TraceSourceUnavailableError(
         this.id,
         `jaeger answered: ${String(body.error.message ?? 'error')}`,
+        undefined,
+        'http-status',
       );
     }
     return convertOtlpTraces(body.result ?? body).spans;
@@ -277,6 +297,8 @@ export class JaegerTraceSource implements TraceSource {
         throw new TraceSourceUnavailableError(
           this.id,
           `jaeger answered: ${errors.map((e: any) => e?.msg).join('; ')}`,
+          undefined,
+          'http-status',
         );
       }
     }
@@ -304,7 +326,7 @@ export class JaegerTraceSource implements TraceSource {
   }
 
   async getTrace(
-    _target: ServiceTarget,
+    target: ServiceTarget,
     traceId: string,
   ): Promise<Trace | undefined> {
     const id = traceIdForLookup(traceId);
@@ -323,6 +345,9 @@ export class JaegerTraceSource implements TraceSource {
       spans.filter(s => s.traceId === id),
       tid => this.deepLink(tid),
     )[0];
-    return trace;
+    // Jaeger looks traces up by id only: another service's trace is not found.
+    return trace && involvesService(trace, target.serviceName)
+      ? trace
+      : undefined;
   }
 }

@@ -2,12 +2,14 @@ import type {
   Trace,
   TraceSummary,
 } from '@fastify-backstage/plugin-service-health-common';
-import { UpstreamGet, upstreamGet, UpstreamHttpOptions } from './http';
+import { UpstreamGet, upstreamGet, UpstreamHttpOptions } from './upstream';
 import {
   groupTraces,
+  involvesService,
   listLimit,
   matchesQuery,
   minDuration,
+  requestDurationMs,
   nanosToMs,
   newestFirst,
   normalizeId,
@@ -175,14 +177,16 @@ export class TempoTraceSource implements TraceSource {
     const filtered = summaries.filter(
       s =>
         (!query.errorsOnly || s.errorCount > 0) &&
+        // Tempo's search gives the total only (no root span duration):
+        // requestDurationMs falls back to it for these summaries.
         (query.minDurationMs === undefined ||
-          s.durationMs >= query.minDurationMs),
+          requestDurationMs(s) >= query.minDurationMs),
     );
     return newestFirst(filtered, limit);
   }
 
   async getTrace(
-    _target: ServiceTarget,
+    target: ServiceTarget,
     traceId: string,
   ): Promise<Trace | undefined> {
     const id = traceIdForLookup(traceId);
@@ -198,6 +202,8 @@ export class TempoTraceSource implements TraceSource {
         throw new TraceSourceUnavailableError(
           this.id,
           'tempo answered with an unexpected body',
+          undefined,
+          'invalid',
         );
       }
       data = body.trace ?? body;
@@ -205,6 +211,8 @@ export class TempoTraceSource implements TraceSource {
     if (!data) return undefined;
     const spans = convertOtlpTraces(data).spans.filter(s => s.traceId === id);
     if (spans.length === 0) return undefined;
-    return groupTraces(spans, tid => this.deepLink(tid))[0];
+    const trace = groupTraces(spans, tid => this.deepLink(tid))[0];
+    // Tempo looks traces up by id only: another service's trace is not found.
+    return involvesService(trace, target.serviceName) ? trace : undefined;
   }
 }

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { readServiceHealthConfig } from '../config';
 import { createTraceSources, TraceSources } from './index';
 import { EmbeddedTraceSource } from './EmbeddedTraceSource';
 import { createTestDatabase, startServer, testLogger } from './testUtils';
@@ -18,6 +19,7 @@ type SdkSpan = {
   parentSpanId?: string;
   name: string;
   kind: string;
+  links: Array<{ traceId: string; spanId: string; attributes: object }>;
   startTime: [number, number];
   duration: [number, number];
 };
@@ -31,7 +33,7 @@ async function runSdk(input: {
   token?: string;
   protocol: 'json' | 'protobuf';
   compression?: 'gzip' | 'none';
-  batches: Array<{ serviceName: string; traces: number }>;
+  batches: Array<{ serviceName: string; traces: number; linked?: boolean }>;
 }): Promise<{
   results: Array<{ code: number; error?: string }>;
   spans: SdkSpan[];
@@ -68,14 +70,16 @@ describe('embedded trace source with a real OpenTelemetry SDK', () => {
   beforeAll(async () => {
     knex = await createTestDatabase();
     traces = await createTraceSources({
-      config: new ConfigReader({
-        serviceHealth: {
-          traces: {
-            receiver: { tokens: [TOKEN] },
-            retention: { maxSpans: 30, maxAgeHours: 1 },
+      settings: readServiceHealthConfig(
+        new ConfigReader({
+          serviceHealth: {
+            traces: {
+              receiver: { tokens: [TOKEN] },
+              retention: { maxSpans: 30, maxAgeHours: 1 },
+            },
           },
-        },
-      }),
+        }),
+      ),
       database: knex,
       logger: testLogger(),
     });
@@ -86,7 +90,6 @@ describe('embedded trace source with a real OpenTelemetry SDK', () => {
   });
 
   afterAll(async () => {
-    await traces.close?.();
     await server.close();
     await knex.destroy();
   });
@@ -194,6 +197,42 @@ describe('embedded trace source with a real OpenTelemetry SDK', () => {
       .getTrace(target('checkout'), sdkSpans[0].traceId.toUpperCase());
     checkTrace(trace!.spans, sdkSpans);
   });
+
+  it.each(['json', 'protobuf'] as const)(
+    'keeps OTLP span links (%s) and returns them with the trace',
+    async protocol => {
+      const { results, spans: sdkSpans } = await runSdk({
+        url: endpoint,
+        token: TOKEN,
+        protocol,
+        batches: [{ serviceName: 'checkout', traces: 1, linked: true }],
+      });
+      expect(results).toEqual([{ code: 0 }]);
+      const publish = sdkSpans.find(s => s.name === 'items.changed publish')!;
+      const consume = sdkSpans.find(s => s.name === 'items.changed process')!;
+      expect(consume.traceId).not.toBe(publish.traceId);
+      expect(consume.links).toEqual([
+        {
+          traceId: publish.traceId,
+          spanId: publish.spanId,
+          attributes: { 'messaging.operation.type': 'process' },
+        },
+      ]);
+      const embedded = traces.sources.get('embedded')!;
+      const trace = await embedded.getTrace(
+        target('checkout'),
+        consume.traceId,
+      );
+      expect(trace!.spans).toHaveLength(1);
+      expect(trace!.spans[0].links).toEqual(consume.links);
+      // Spans without links have none in the model.
+      const origin = await embedded.getTrace(
+        target('checkout'),
+        publish.traceId,
+      );
+      expect(origin!.spans.every(s => s.links === undefined)).toBe(true);
+    },
+  );
 
   it('refuses an exporter without the token (401) and stores nothing', async () => {
     for (const protocol of ['json', 'protobuf'] as const) {

@@ -12,6 +12,7 @@ export const LIMITS = {
   maxStringLength: 8192,
   maxAttributes: 256,
   maxEvents: 256,
+  maxLinks: 128,
   maxOperationLength: 1024,
   maxServiceNameLength: 255,
 };
@@ -188,6 +189,9 @@ export function summarize(
     rootOperation: root?.operation ?? '',
     startTime: start,
     durationMs: Math.round((end - start) * 1000) / 1000,
+    ...(root
+      ? { rootDurationMs: Math.round(root.durationMs * 1000) / 1000 }
+      : {}),
     spanCount: spans.length,
     errorCount,
     services: [...services].sort(),
@@ -222,6 +226,16 @@ export function groupTraces(
 }
 
 /**
+ * Whether a trace is one the target's service took part in (a span of its
+ * own). A trace is only ever returned through an entity whose service it
+ * involves: the caller's read permission is on the entity, not on the
+ * tracing backend, which holds every service's spans (SQL text included).
+ */
+export function involvesService(trace: Trace, serviceName: string): boolean {
+  return trace.spans.some(s => s.serviceName === serviceName);
+}
+
+/**
  * The filters every source applies (also after an upstream query, whose
  * semantics can be looser or stricter than ours).
  */
@@ -242,9 +256,11 @@ export function matchesQuery(
   if (own.length === 0) return false;
   if (!own.some(s => s.startTime >= from && s.startTime <= to)) return false;
   if (query.errorsOnly && trace.summary.errorCount === 0) return false;
+  // "Slower than" is about the request (the root span), not the trace's
+  // total span, which includes work that ran after the answer.
   if (
     query.minDurationMs !== undefined &&
-    trace.summary.durationMs < query.minDurationMs
+    requestDurationMs(trace.summary) < query.minDurationMs
   ) {
     return false;
   }
@@ -252,6 +268,11 @@ export function matchesQuery(
     return false;
   }
   return true;
+}
+
+/** The request's own duration, or the total span when the source lacks it. */
+export function requestDurationMs(summary: TraceSummary): number {
+  return summary.rootDurationMs ?? summary.durationMs;
 }
 
 /** Newest first, then limited. */

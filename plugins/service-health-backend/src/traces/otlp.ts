@@ -2,6 +2,7 @@ import type {
   AttributeValue,
   Span,
   SpanEvent,
+  SpanLink,
   SpanKind,
   SpanStatusCode,
 } from '@fastify-backstage/plugin-service-health-common';
@@ -289,6 +290,22 @@ export function convertOtlpTraces(data: unknown): ConversionResult {
             ),
             attributes: otlpAttributes(field(e, 'attributes')),
           }));
+        const links: SpanLink[] = [];
+        for (const l of list(field(raw, 'links'))) {
+          if (links.length >= LIMITS.maxLinks) break;
+          const linkTraceId = normalizeId(field(l, 'traceId', 'trace_id'), 16);
+          const linkSpanId = normalizeId(field(l, 'spanId', 'span_id'), 8);
+          if (!linkTraceId || !linkSpanId) continue; // nothing to point at
+          const traceState = field(l, 'traceState', 'trace_state');
+          links.push({
+            traceId: linkTraceId,
+            spanId: linkSpanId,
+            ...(traceState
+              ? { traceState: truncate(String(traceState), 512) }
+              : {}),
+            attributes: otlpAttributes(field(l, 'attributes')),
+          });
+        }
         const span: Span = {
           traceId,
           spanId,
@@ -309,6 +326,7 @@ export function convertOtlpTraces(data: unknown): ConversionResult {
           ),
           attributes: otlpAttributes(field(raw, 'attributes')),
           events,
+          ...(links.length ? { links } : {}),
           ...(Object.keys(resourceAttrs).length
             ? { resource: resourceAttrs }
             : {}),

@@ -1,9 +1,10 @@
 import { ConfigReader } from '@backstage/config';
 import type { Span } from '@fastify-backstage/plugin-service-health-common';
 import knexFactory, { Knex } from 'knex';
+import { readServiceHealthConfig } from '../config';
 import { createTraceSources } from './index';
 import { EmbeddedTraceSource } from './EmbeddedTraceSource';
-import { startServer, testLogger } from './testUtils';
+import { migrate, startServer, testLogger } from './testUtils';
 import otlpRequest from './__fixtures__/otlp-export-request.json';
 
 /*
@@ -36,16 +37,18 @@ describe('embedded trace store on PostgreSQL', () => {
   });
 
   it('migrates, receives, lists, reads and prunes', async () => {
-    // createTraceSources applies the migration itself when the table is missing.
+    await migrate(knex);
     const traces = await createTraceSources({
-      config: new ConfigReader({
-        serviceHealth: {
-          traces: {
-            receiver: { tokens: ['pg-token'] },
-            retention: { maxSpans: 6, maxAgeHours: 1 },
+      settings: readServiceHealthConfig(
+        new ConfigReader({
+          serviceHealth: {
+            traces: {
+              receiver: { tokens: ['pg-token'] },
+              retention: { maxSpans: 6, maxAgeHours: 1 },
+            },
           },
-        },
-      }),
+        }),
+      ),
       database: knex,
       logger: testLogger(),
     });
@@ -91,6 +94,7 @@ describe('embedded trace store on PostgreSQL', () => {
           traceId: TRACE_ID,
           rootService: 'orders',
           rootOperation: 'GET /v1/orders/:id',
+          rootDurationMs: 25.5,
           startTime: 1795341600123.456,
           durationMs: 25.5,
           spanCount: 4,
@@ -120,7 +124,6 @@ describe('embedded trace store on PostgreSQL', () => {
       await embedded.prune(Date.now() + 2 * 3600_000);
       expect(await embedded.countSpans()).toBe(0);
     } finally {
-      await traces.close?.();
       await server.close();
     }
   });

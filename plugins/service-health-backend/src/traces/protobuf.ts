@@ -1,52 +1,67 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import path from 'node:path';
 import protobuf from 'protobufjs';
 
 /*
- * OTLP/protobuf support. The message classes come from
- * `@opentelemetry/otlp-transformer` (pinned to 0.215.0): its
- * `build/src/generated/root` is the protobufjs static module that the
- * OpenTelemetry JS project generated from the official opentelemetry-proto
- * definitions, with encoders and decoders for the trace collector service.
- * Later versions of the package replaced it with a hand-written encoder and
- * export no decoder, so the version is pinned exactly.
+ * OTLP/protobuf support: the official OTLP definitions, vendored from a
+ * pinned opentelemetry-proto release in `proto/opentelemetry-proto` (see its
+ * README), loaded by protobufjs at first use. Following a newer OTLP release
+ * is copying its .proto files there, not waiting for a JS package to keep a
+ * decoder.
  *
  * `google.rpc.Status` (the OTLP error body) is not part of those files; it is
- * declared here from its two fields and encoded by protobufjs.
+ * declared here from its two fields.
  */
 
 type Decoded = Record<string, unknown>;
 
-interface MessageType {
-  decode(reader: Uint8Array): Decoded;
-  encode(message: Decoded): { finish(): Uint8Array };
-  fromObject(object: Record<string, unknown>): Decoded;
-  verify?(message: Record<string, unknown>): string | null;
-}
+const PROTO_DIR = ['proto', 'opentelemetry-proto'];
+const TRACE_SERVICE =
+  'opentelemetry/proto/collector/trace/v1/trace_service.proto';
 
 interface TraceCollectorV1 {
-  ExportTraceServiceRequest: MessageType;
-  ExportTraceServiceResponse: MessageType;
+  ExportTraceServiceRequest: protobuf.Type;
+  ExportTraceServiceResponse: protobuf.Type;
 }
 
 let collector: TraceCollectorV1 | undefined;
 
 function traceCollector(): TraceCollectorV1 {
   if (!collector) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const root = require('@opentelemetry/otlp-transformer/build/src/generated/root');
-    const v1 = root?.opentelemetry?.proto?.collector?.trace?.v1;
-    if (!v1?.ExportTraceServiceRequest?.decode) {
-      throw new Error(
-        'The installed @opentelemetry/otlp-transformer has no OTLP trace protobuf decoder (expected 0.215.0)',
-      );
-    }
-    collector = v1 as TraceCollectorV1;
+    const dir = resolvePackagePath(
+      '@fastify-backstage/plugin-service-health-backend',
+      ...PROTO_DIR,
+    );
+    const root = new protobuf.Root();
+    // The files import each other by their path below the proto root.
+    root.resolvePath = (_origin, target) => path.join(dir, target);
+    root.loadSync(TRACE_SERVICE);
+    const name = 'opentelemetry.proto.collector.trace.v1';
+    collector = {
+      ExportTraceServiceRequest: root.lookupType(
+        `${name}.ExportTraceServiceRequest`,
+      ),
+      ExportTraceServiceResponse: root.lookupType(
+        `${name}.ExportTraceServiceResponse`,
+      ),
+    };
   }
   return collector;
 }
 
+/**
+ * A decoded message as a plain object holding only the fields that were sent
+ * (a reflected message answers every field, a oneof's unset members included,
+ * with its default). 64-bit integers as decimal strings, bytes as bytes.
+ */
+function plain(type: protobuf.Type, message: protobuf.Message): Decoded {
+  return type.toObject(message, { longs: String, defaults: false });
+}
+
 /** Decodes an OTLP/protobuf `ExportTraceServiceRequest`; throws on malformed input. */
 export function decodeExportTraceRequest(body: Uint8Array): Decoded {
-  return traceCollector().ExportTraceServiceRequest.decode(body);
+  const type = traceCollector().ExportTraceServiceRequest;
+  return plain(type, type.decode(body));
 }
 
 /** Encodes an `ExportTraceServiceResponse` (with partial success when spans were rejected). */
@@ -131,5 +146,6 @@ export function decodeRpcStatus(body: Uint8Array): {
 
 /** Decodes an `ExportTraceServiceResponse` (tests). */
 export function decodeExportTraceResponse(body: Uint8Array): Decoded {
-  return traceCollector().ExportTraceServiceResponse.decode(body);
+  const type = traceCollector().ExportTraceServiceResponse;
+  return plain(type, type.decode(body));
 }

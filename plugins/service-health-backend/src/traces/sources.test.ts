@@ -4,11 +4,12 @@ import type {
   TraceSummary,
 } from '@fastify-backstage/plugin-service-health-common';
 import type { Knex } from 'knex';
+import { readServiceHealthConfig } from '../config';
 import { createTraceSources, TraceSources } from './index';
-import { JaegerTraceSource } from './JaegerTraceSource';
+import { convertJaegerTrace, JaegerTraceSource } from './JaegerTraceSource';
 import { buildTraceQL, TempoTraceSource } from './TempoTraceSource';
 import { TraceSourceUnavailableError } from './types';
-import { DEFAULT_UPSTREAM_LIMITS, getJson } from './http';
+import { DEFAULT_UPSTREAM_LIMITS, getJson } from './upstream';
 import { createTestDatabase, startServer, testLogger } from './testUtils';
 import otlpRequest from './__fixtures__/otlp-export-request.json';
 import jaegerV1Trace from './__fixtures__/jaeger-v1-trace.json';
@@ -107,24 +108,26 @@ describe('Jaeger and Tempo sources on their real wire formats', () => {
 
     knex = await createTestDatabase();
     traces = await createTraceSources({
-      config: new ConfigReader({
-        serviceHealth: {
-          traces: {
-            source: 'embedded',
-            receiver: { allowUnauthenticated: true },
-            jaeger: {
-              baseUrl: jaegerV1.url,
-              apiVersion: 'v1',
-              uiUrl: 'https://jaeger.example.com/',
-            },
-            tempo: {
-              baseUrl: tempo.url,
-              grafanaUrl: 'https://grafana.example.com',
-              datasourceUid: 'tempo-uid',
+      settings: readServiceHealthConfig(
+        new ConfigReader({
+          serviceHealth: {
+            traces: {
+              source: 'embedded',
+              receiver: { allowUnauthenticated: true },
+              jaeger: {
+                baseUrl: jaegerV1.url,
+                apiVersion: 'v1',
+                uiUrl: 'https://jaeger.example.com/',
+              },
+              tempo: {
+                baseUrl: tempo.url,
+                grafanaUrl: 'https://grafana.example.com',
+                datasourceUid: 'tempo-uid',
+              },
             },
           },
-        },
-      }),
+        }),
+      ),
       database: knex,
       logger: testLogger(),
     });
@@ -138,7 +141,6 @@ describe('Jaeger and Tempo sources on their real wire formats', () => {
   });
 
   afterAll(async () => {
-    await traces.close?.();
     for (const s of [jaegerV1, jaegerV2, tempo, tempoV1Only, receiver]) {
       await s.close();
     }
@@ -219,6 +221,7 @@ describe('Jaeger and Tempo sources on their real wire formats', () => {
       traceId: TRACE_ID,
       rootService: 'orders',
       rootOperation: 'GET /v1/orders/:id',
+      rootDurationMs: 25.5,
       startTime: 1795341600123.456,
       durationMs: 25.5,
       spanCount: 4,
@@ -265,7 +268,17 @@ describe('Jaeger and Tempo sources on their real wire formats', () => {
       expect(Math.abs(s.durationMs - reference.durationMs)).toBeLessThan(
         tolerance,
       );
-      expect({ ...s, durationMs: 0 }).toEqual({ ...reference, durationMs: 0 });
+      // Tempo's search has no root span duration (the model leaves it out);
+      // every other source gives the request's own duration.
+      expect([name, s.rootDurationMs]).toEqual([
+        name,
+        name === 'tempo' ? undefined : reference.rootDurationMs,
+      ]);
+      expect({ ...s, durationMs: 0, rootDurationMs: 0 }).toEqual({
+        ...reference,
+        durationMs: 0,
+        rootDurationMs: 0,
+      });
     }
     expect(lists.tempo[0].deepLink).toContain('grafana.example.com');
   });
@@ -426,10 +439,29 @@ describe('Jaeger and Tempo sources on their real wire formats', () => {
     }
   });
 
+  it('reads Jaeger references other than the parent as span links', () => {
+    const trace = structuredClone(jaegerV1Trace.data[0]) as any;
+    const linked = '0af7651916cd43dd8448eb211c80319c';
+    trace.spans[1].references.push({
+      refType: 'FOLLOWS_FROM',
+      traceID: linked,
+      spanID: 'b7ad6b7169203331',
+    });
+    const spans = convertJaegerTrace(trace);
+    const span = spans.find(s => s.spanId === trace.spans[1].spanID)!;
+    expect(span.parentSpanId).toBe(trace.spans[1].references[0].spanID);
+    expect(span.links).toEqual([
+      { traceId: linked, spanId: 'b7ad6b7169203331', attributes: {} },
+    ]);
+    expect(spans.filter(s => s.links).length).toBe(1);
+  });
+
   it('validates the configuration', async () => {
-    const make = (tracesConfig: object) =>
+    const make = async (tracesConfig: object) =>
       createTraceSources({
-        config: new ConfigReader({ serviceHealth: { traces: tracesConfig } }),
+        settings: readServiceHealthConfig(
+          new ConfigReader({ serviceHealth: { traces: tracesConfig } }),
+        ),
         database: knex,
         logger: testLogger(),
       });
@@ -446,6 +478,5 @@ describe('Jaeger and Tempo sources on their real wire formats', () => {
     expect(ok.defaultSourceId).toBe('tempo');
     expect([...ok.sources.keys()].sort()).toEqual(['embedded', 'tempo']);
     expect(ok.sources.get('tempo')!.deepLink!(TRACE_ID)).toBeUndefined();
-    await ok.close?.();
   });
 });

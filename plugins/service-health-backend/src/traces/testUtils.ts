@@ -2,16 +2,26 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import express from 'express';
 import knexFactory, { Knex } from 'knex';
 import type { AddressInfo } from 'node:net';
-import { applyTraceMigrations } from './EmbeddedTraceSource';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 
-/** An in-memory SQLite database with the traces migration applied. */
+/** Applies the plugin's migrations, as the plugin does at start-up. */
+export async function migrate(knex: Knex): Promise<void> {
+  await knex.migrate.latest({
+    directory: resolvePackagePath(
+      '@fastify-backstage/plugin-service-health-backend',
+      'migrations',
+    ),
+  });
+}
+
+/** An in-memory SQLite database with the plugin's migrations applied. */
 export async function createTestDatabase(): Promise<Knex> {
   const knex = knexFactory({
     client: 'better-sqlite3',
     connection: ':memory:',
     useNullAsDefault: true,
   });
-  await applyTraceMigrations(knex);
+  await migrate(knex);
   return knex;
 }
 

@@ -3,6 +3,8 @@ import type {
   TraceSummary,
 } from '@fastify-backstage/plugin-service-health-common';
 
+import { SourceError, SourceFailure } from '../errors';
+
 /** Which service (and environment) a trace query is about. @public */
 export type ServiceTarget = {
   entityRef: string;
@@ -51,19 +53,21 @@ export interface TraceSource {
 }
 
 /**
- * The trace source could not be reached (connection refused, timeout, 5xx,
- * unreadable answer). The router maps it to `SourceState.status =
- * 'unreachable'`, which is different from the service being down.
+ * The trace source could not be reached, or answered with nothing usable.
+ * Part of the plugin's {@link SourceError} family: `reason` says which
+ * (`connection` by default, the router reports it as `unreachable`, which is
+ * different from the service being down).
  *
  * @public
  */
-export class TraceSourceUnavailableError extends Error {
-  readonly name = 'TraceSourceUnavailableError';
+export class TraceSourceUnavailableError extends SourceError {
+  name = 'TraceSourceUnavailableError';
   constructor(
     readonly sourceId: string,
     message: string,
-    readonly cause?: unknown,
+    cause?: unknown,
+    reason: SourceFailure = 'connection',
   ) {
-    super(message);
+    super(message, reason, cause);
   }
 }

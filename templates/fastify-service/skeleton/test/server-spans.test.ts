@@ -1,6 +1,8 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import Fastify from 'fastify';
 import Type from 'typebox';
+import { helmetHeaders } from '../src/plugins/external/helmet.ts';
 import { HttpProblem } from '../src/lib/problem.ts';
 import { type TestApp, createTestApp } from './helpers.ts';
 import { type MemoryTracing, startMemoryTracing } from './tracing.ts';
@@ -60,5 +62,32 @@ describe('server span status', () => {
     expect(response.statusCode).toBe(200);
     const span = await tracing.serverSpan('/test/validated');
     expect(span.status.code).toBe(SpanStatusCode.UNSET);
+  });
+});
+
+// The helmet plugin asks helmet for its headers on two throwaway Fastify instances at start-up; the instrumentation
+// hooks into every instance, so those requests showed up in the trace list as `GET /` the service never served.
+describe('start-up', () => {
+  let tracing: MemoryTracing;
+
+  beforeAll(() => {
+    tracing = startMemoryTracing();
+  });
+  afterAll(async () => {
+    await tracing.stop();
+  });
+
+  it('exports no spans for the helmet header probe', async () => {
+    const headers = await helmetHeaders();
+    expect(headers.length).toBeGreaterThan(0);
+    expect(tracing.exporter.getFinishedSpans().map((span) => span.name)).toEqual([]);
+  });
+
+  it('still traces a real request of an instance built the same way', async () => {
+    const app = Fastify({ logger: false });
+    app.get('/', async () => 'served');
+    await app.inject({ url: '/' });
+    await app.close();
+    expect(tracing.exporter.getFinishedSpans().map((span) => span.attributes['http.route'])).toContain('/');
   });
 });

@@ -6,7 +6,9 @@
  * with a dynamic import(), which jest's module VM does not allow.
  *
  * Input (argv[2], JSON): { url, token?, protocol: 'json'|'protobuf',
- *   compression?: 'gzip'|'none', batches: [{ serviceName, traces }] }
+ *   compression?: 'gzip'|'none', batches: [{ serviceName, traces, linked? }] }
+ * `linked`: each trace's published message is also consumed, in a trace of
+ * its own whose root span links to the publishing span (OTLP span links).
  * Output (stdout, JSON): { results: [{ code, error? }], spans: [...] }
  */
 const {
@@ -24,7 +26,7 @@ const {
 
 const KINDS = ['internal', 'server', 'client', 'producer', 'consumer'];
 
-function makeSpans(serviceName, count) {
+function makeSpans(serviceName, count, linked) {
   const memory = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({
@@ -67,6 +69,24 @@ function makeSpans(serviceName, count) {
     );
     publish.setStatus({ code: SpanStatusCode.OK });
     publish.end();
+    if (linked) {
+      // A new trace (no parent), linked to the message's producer.
+      const consume = tracer.startSpan(
+        'items.changed process',
+        {
+          kind: SpanKind.CONSUMER,
+          root: true,
+          links: [
+            {
+              context: publish.spanContext(),
+              attributes: { 'messaging.operation.type': 'process' },
+            },
+          ],
+        },
+        context.active(),
+      );
+      consume.end();
+    }
     root.setStatus({ code: SpanStatusCode.ERROR });
     root.end();
   }
@@ -87,7 +107,7 @@ async function main() {
   const results = [];
   const spans = [];
   for (const batch of input.batches) {
-    const made = makeSpans(batch.serviceName, batch.traces);
+    const made = makeSpans(batch.serviceName, batch.traces, batch.linked);
     const result = await new Promise(resolve => exporter.export(made, resolve));
     results.push({
       code: result.code,
@@ -102,6 +122,11 @@ async function main() {
         parentSpanId: s.parentSpanContext?.spanId,
         name: s.name,
         kind: KINDS[s.kind],
+        links: (s.links ?? []).map(l => ({
+          traceId: l.context.traceId,
+          spanId: l.context.spanId,
+          attributes: l.attributes,
+        })),
         startTime: s.startTime,
         duration: s.duration,
       });

@@ -28,7 +28,7 @@ import {
   formatRelative,
 } from '../shared/format';
 import { Stat } from '../shared/Stat';
-import { errorRateColor, StatusBadge } from '../shared/status';
+import { errorRateColor, isNotStarted, StatusBadge } from '../shared/status';
 import { sourceName } from '../shared/SectionState';
 
 const useStyles = makeStyles((theme: Theme) => ({
@@ -123,14 +123,18 @@ function CardBody(props: { entityRef: string; link: string }) {
   return (
     <InfoCard title="Service health" deepLink={deepLink} subheader="Last hour">
       <div className={classes.top}>
-        {snapshot ? (
+        {snapshot && !isNotStarted(snapshot) ? (
           <StatusBadge
             status={snapshot.status}
             variant="overall"
             size="large"
           />
         ) : (
-          <StatusBadge status="unknown" size="large" label="Not probed yet" />
+          <StatusBadge
+            status="unknown"
+            size="large"
+            label={snapshot ? 'Not started yet' : 'Not probed yet'}
+          />
         )}
         {snapshot && (
           <Typography variant="body2" className={classes.meta}>

@@ -24,7 +24,7 @@ import {
   formatTime,
 } from '../shared/format';
 import { NoData, SectionState } from '../shared/SectionState';
-import { StatusBadge } from '../shared/status';
+import { isNotStarted, StatusBadge } from '../shared/status';
 import { RANGES, useServiceHealthContext } from './context';
 import { UptimeStrip } from './UptimeStrip';
 
@@ -102,6 +102,23 @@ function ProbeRow(props: { name: string; probe: EndpointProbe }) {
   );
 }
 
+/** Why there are no dependency checks to show. */
+function checksTitle(snapshot: HealthSnapshot | undefined) {
+  if (!snapshot) return 'No data yet';
+  return snapshot.readiness.status === 'down'
+    ? 'No answer from the readiness probe'
+    : 'No dependency checks';
+}
+
+function checksText(snapshot: HealthSnapshot | undefined) {
+  if (!snapshot) {
+    return 'Checks appear after the first successful readiness probe.';
+  }
+  return snapshot.readiness.status === 'down'
+    ? 'The checks come with the readiness answer; the service did not give one.'
+    : 'The readiness probe reports no checks.';
+}
+
 /** "GET /ready: connect ECONNREFUSED", without repeating the URL. */
 function probeProblem(p: EndpointProbe): string {
   const path = p.url.replace(/^https?:\/\/[^/]+/, '') || p.url;
@@ -109,23 +126,72 @@ function probeProblem(p: EndpointProbe): string {
   return `${path}: ${why.split(`${p.url}: `).join('')}`;
 }
 
-/** The red banner on top of the tab when the service does not answer. */
-export function ServiceDownBanner(props: { snapshot: HealthSnapshot }) {
-  const { snapshot } = props;
-  const reasons = [snapshot.liveness, snapshot.readiness]
+function probeProblems(snapshot: HealthSnapshot) {
+  return [snapshot.liveness, snapshot.readiness]
     .filter(p => p.status === 'down' || p.status === 'fail')
     .map(probeProblem);
+}
+
+/** "17:02:10 (5 min ago)" */
+function when(time: string) {
+  return `${formatTime(time)} (${formatRelative(time)})`;
+}
+
+/**
+ * The red banner on top of the tab when the service does not answer. The
+ * outage began with the first failing probe after the latest passing one.
+ */
+export function ServiceDownBanner(props: { snapshot: HealthSnapshot }) {
+  const { snapshot } = props;
+  const reasons = probeProblems(snapshot);
+  const since = snapshot.lifecycle?.downSince;
+  const lastUp = snapshot.lifecycle?.lastUpAt;
   return (
     <Banner
       severity="down"
       data-testid="service-down"
-      title={`Service is down (since at least ${formatRelative(
-        snapshot.checkedAt,
-      )})`}
+      title={
+        since
+          ? `Service is down since ${when(since)}`
+          : `Service is down (latest probe ${when(snapshot.checkedAt)})`
+      }
     >
+      {lastUp && (
+        <div>
+          Last passing probe {when(lastUp)}; every probe since has failed.
+        </div>
+      )}
       {reasons.length > 0
         ? reasons.map(r => <div key={r}>{r}</div>)
         : 'The service did not answer its health probes.'}
+    </Banner>
+  );
+}
+
+/**
+ * A service the portal has never seen pass a probe: not an outage, just not
+ * running yet (a new service, or one that is only in the catalog so far).
+ */
+export function NotStartedBanner(props: { snapshot: HealthSnapshot }) {
+  const { snapshot } = props;
+  const first = snapshot.lifecycle?.firstProbeAt;
+  return (
+    <Banner
+      severity="info"
+      data-testid="service-not-started"
+      title="Not started yet: no probe of this service has passed"
+    >
+      <div>
+        {first
+          ? `The portal has probed it since ${when(
+              first,
+            )} and never got a healthy answer.`
+          : 'The portal has not got a healthy answer from it yet.'}{' '}
+        Start the service; this page follows within a probe interval.
+      </div>
+      {probeProblems(snapshot).map(r => (
+        <div key={r}>{r}</div>
+      ))}
     </Banner>
   );
 }
@@ -189,11 +255,19 @@ export function HealthSection(props: {
             {data => (
               <>
                 <div className={classes.overview}>
-                  <StatusBadge
-                    status={data.status}
-                    variant="overall"
-                    size="large"
-                  />
+                  {isNotStarted(data) ? (
+                    <StatusBadge
+                      status="unknown"
+                      size="large"
+                      label="Not started yet"
+                    />
+                  ) : (
+                    <StatusBadge
+                      status={data.status}
+                      variant="overall"
+                      size="large"
+                    />
+                  )}
                   <Typography variant="body2" className={classes.meta}>
                     {data.version && <>v{data.version} · </>}
                     <span title={data.checkedAt}>
@@ -273,10 +347,8 @@ export function HealthSection(props: {
               </TableBody>
             </Table>
           ) : (
-            <NoData title={snapshot ? 'No dependency checks' : 'No data yet'}>
-              {snapshot
-                ? 'The readiness probe reports no checks.'
-                : 'Checks appear after the first successful readiness probe.'}
+            <NoData title={checksTitle(snapshot)}>
+              {checksText(snapshot)}
             </NoData>
           )}
         </InfoCard>

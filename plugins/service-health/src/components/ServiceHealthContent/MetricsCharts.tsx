@@ -51,15 +51,29 @@ const useStyles = makeStyles((theme: Theme) => ({
 
 const HEIGHT = 170;
 
-function last<T>(
+/**
+ * The newest value of a series and what it covers: "latest 15 s: 1.5 req/s"
+ * when the last step has one, "at 17:22:05: 1.5 req/s" when the series
+ * stopped earlier (a service that is down), so an old figure never reads as
+ * the current one.
+ */
+function latest(
   points: MetricsPoint[],
-  pick: (p: MetricsPoint) => T | undefined,
+  pick: (p: MetricsPoint) => number | undefined,
+  step: string,
+  format: (v: number | undefined) => string,
 ) {
   for (let i = points.length - 1; i >= 0; i--) {
     const v = pick(points[i]);
-    if (v !== undefined && v !== null) return v;
+    if (v !== undefined && v !== null) {
+      const when =
+        i === points.length - 1
+          ? `latest ${step}`
+          : `at ${formatTime(points[i].t)}`;
+      return `${when}: ${format(v)}`;
+    }
   }
-  return undefined;
+  return `latest ${step}: ${format(undefined)}`;
 }
 
 function ChartBox(props: {
@@ -82,12 +96,45 @@ function ChartBox(props: {
   );
 }
 
+/** A latency tick, short enough for the axis: "40 ms", "1.5 s". */
+function axisDuration(v: unknown) {
+  const ms = Number(v);
+  if (ms < 1) return `${+(ms * 1000).toFixed(0)} µs`;
+  if (ms < 1000) return `${+ms.toFixed(ms < 10 ? 1 : 0)} ms`;
+  return `${+(ms / 1000).toFixed(1)} s`;
+}
+
 /** The latency chart's lines; p99 dashed so it reads apart from p95 without colour. */
 const LATENCY_LINES = [
   { key: 'p50Ms', name: 'p50', dash: undefined },
   { key: 'p95Ms', name: 'p95', dash: undefined },
   { key: 'p99Ms', name: 'p99', dash: '4 2' },
 ] as const;
+
+/** "1 min", "15 min", "1 h": the length of one step, for people. */
+export function stepLabel(stepSeconds: number) {
+  if (stepSeconds < 60) return `${stepSeconds} s`;
+  if (stepSeconds < 3600) return `${+(stepSeconds / 60).toFixed(1)} min`;
+  return `${+(stepSeconds / 3600).toFixed(1)} h`;
+}
+
+/**
+ * Axis ticks at round values: 0 and up to five steps of 1, 2, 2.5 or 5 times
+ * a power of ten reaching the highest value (at least `minTop`), e.g.
+ * 0 / 0.05 / 0.1 % or 0 / 50 / 100 / 150 / 200 / 250 ms.
+ */
+export function niceTicks(max: number, minTop: number): number[] {
+  const top = Math.max(Number.isFinite(max) ? max : 0, minTop);
+  const power = 10 ** Math.floor(Math.log10(top / 5));
+  const step =
+    [1, 2, 2.5, 5, 10].map(m => m * power).find(n => n * 5 >= top) ??
+    10 * power;
+  const ticks = [0];
+  while (ticks[ticks.length - 1] < top - step * 1e-9) {
+    ticks.push(+(ticks[ticks.length - 1] + step).toPrecision(12));
+  }
+  return ticks;
+}
 
 /**
  * Request rate, error rate and latency percentiles over the window.
@@ -98,23 +145,19 @@ export default function MetricsCharts(props: {
   points: MetricsPoint[];
   from: number;
   to: number;
+  /** Oldest data the source holds, when inside the window: charts start there. */
+  dataSince?: number;
+  stepSeconds: number;
 }) {
-  const { points, to } = props;
+  const { points, to, dataSince, stepSeconds } = props;
   const classes = useStyles();
   const theme = useTheme();
-  // A service that started recently has data for a sliver of the window:
-  // zoom to where the data is instead of drawing a flat line at the edge.
-  const firstData = points.find(
-    p =>
-      p.requestRate !== undefined &&
-      p.requestRate !== null &&
-      p.requestRate > 0,
-  );
-  const firstT = firstData ? firstData.t : props.from;
-  const sparse = firstT - props.from > 0.75 * (to - props.from);
-  const from = sparse
-    ? Math.max(props.from, firstT - Math.max(60_000, (to - firstT) * 0.1))
-    : props.from;
+  // A service watched for a short while has data for a sliver of the window:
+  // the charts start where the data starts (a stable time: the oldest stored
+  // sample), instead of drawing a dot at the edge.
+  const from =
+    dataSince !== undefined && dataSince > props.from ? dataSince : props.from;
+  const step = stepLabel(stepSeconds);
   const range = to - from;
   const axis = {
     stroke: theme.palette.text.secondary,
@@ -142,11 +185,11 @@ export default function MetricsCharts(props: {
   );
   const margin = { top: 4, right: 12, left: 0, bottom: 0 };
   const yAxis = (
-    axisProps: Pick<YAxisProps, 'domain' | 'tickFormatter' | 'unit'>,
+    axisProps: Pick<YAxisProps, 'domain' | 'tickFormatter' | 'unit' | 'ticks'>,
   ) => (
     <YAxis
       tick={axis}
-      width={48}
+      width={64}
       stroke={theme.palette.divider}
       {...axisProps}
     />
@@ -166,6 +209,18 @@ export default function MetricsCharts(props: {
       ...p,
       errorPct: p.errorRate === undefined ? undefined : p.errorRate * 100,
     }));
+  const errorTickValues = niceTicks(
+    Math.max(0, ...data.map(p => p.errorPct ?? 0)),
+    0.1,
+  );
+  const latencyTickValues = niceTicks(
+    Math.max(
+      0,
+      ...data.flatMap(p => [p.p50Ms ?? 0, p.p95Ms ?? 0, p.p99Ms ?? 0]),
+    ),
+    1,
+  );
+  const errorTop = errorTickValues[errorTickValues.length - 1];
   /**
    * One filled series over time (request rate, error rate). A function, not a
    * component: recharts finds Area/YAxis/Tooltip by their type among the
@@ -175,7 +230,7 @@ export default function MetricsCharts(props: {
     dataKey: 'requestRate' | 'errorPct';
     color: string;
     fillOpacity: number;
-    yAxis: Pick<YAxisProps, 'domain' | 'tickFormatter' | 'unit'>;
+    yAxis: Pick<YAxisProps, 'domain' | 'tickFormatter' | 'unit' | 'ticks'>;
     tooltip: (v: any) => [string, string];
   }) => (
     <AreaChart data={data} margin={margin}>
@@ -191,27 +246,32 @@ export default function MetricsCharts(props: {
         fillOpacity={chart.fillOpacity}
         strokeWidth={2}
         isAnimationActive={false}
-        connectNulls
+        connectNulls={false}
       />
     </AreaChart>
   );
 
   return (
     <>
-      {sparse && (
-        <Typography
-          variant="caption"
-          color="textSecondary"
-          component="div"
-          className={classes.since}
-        >
-          Data since {formatTime(firstT)}; charts zoomed to it.
-        </Typography>
-      )}
+      <Typography
+        variant="caption"
+        color="textSecondary"
+        component="div"
+        className={classes.since}
+        data-testid="series-caption"
+      >
+        {from > props.from
+          ? `Data since ${formatTime(
+              from,
+            )} (the oldest sample kept); charts start there. `
+          : ''}
+        One point per {step}; empty stretches are times without samples (the
+        service was down or not scraped).
+      </Typography>
       <div className={classes.grid}>
         <ChartBox
           title="Request rate"
-          current={formatRate(last(points, p => p.requestRate))}
+          current={latest(points, p => p.requestRate, step, formatRate)}
           testId="chart-request-rate"
         >
           {areaChart({
@@ -228,7 +288,7 @@ export default function MetricsCharts(props: {
         </ChartBox>
         <ChartBox
           title="Error rate (5xx)"
-          current={formatPercent(last(points, p => p.errorRate))}
+          current={latest(points, p => p.errorRate, step, formatPercent)}
           testId="chart-error-rate"
         >
           {areaChart({
@@ -236,23 +296,30 @@ export default function MetricsCharts(props: {
             color: seriesColors.error,
             fillOpacity: 0.12,
             yAxis: {
-              domain: [0, (max: number) => Math.max(1, Math.ceil(max))],
-              tickFormatter: v => `${+Number(v).toFixed(1)} %`,
+              domain: [0, errorTop],
+              ticks: errorTickValues,
+              tickFormatter: v => `${+Number(v).toPrecision(3)} %`,
             },
             tooltip: v => [formatPercent(Number(v) / 100), 'Errors'],
           })}
         </ChartBox>
         <ChartBox
           title="Latency"
-          current={`p95 ${formatDuration(last(points, p => p.p95Ms))}`}
+          current={latest(
+            points,
+            p => p.p95Ms,
+            step,
+            v => `p95 ${formatDuration(v)}`,
+          )}
           testId="chart-latency"
         >
           <LineChart data={data} margin={margin}>
             {grid}
             {xAxis}
             {yAxis({
-              tickFormatter: v =>
-                Number(v) === 0 ? '0' : formatDuration(Number(v)),
+              domain: [0, latencyTickValues[latencyTickValues.length - 1]],
+              ticks: latencyTickValues,
+              tickFormatter: v => (Number(v) === 0 ? '0' : axisDuration(v)),
             })}
             <Tooltip
               {...tooltipStyle}
@@ -278,7 +345,7 @@ export default function MetricsCharts(props: {
                 strokeWidth={2}
                 strokeDasharray={dash}
                 isAnimationActive={false}
-                connectNulls
+                connectNulls={false}
               />
             ))}
           </LineChart>

@@ -9,19 +9,22 @@ import { useApi } from '@backstage/core-plugin-api';
 import Grid from '@material-ui/core/Grid';
 import { makeStyles, Theme } from '@material-ui/core/styles';
 import type {
+  MetricsSeries,
   MetricsSummary,
   ProcessMetrics,
   RouteMetrics,
   SourceState,
+  SourcedResponse,
 } from '@fastify-backstage/plugin-service-health-common';
 import { serviceHealthApiRef } from '../../api';
-import { usePolledData } from '../../hooks/usePolledData';
+import { PolledData, usePolledData } from '../../hooks/usePolledData';
 import {
   formatBytes,
   formatCount,
   formatDuration,
   formatPercent,
   formatRate,
+  formatTime,
 } from '../shared/format';
 import { NoData, SectionState, sourceName } from '../shared/SectionState';
 import { Stat } from '../shared/Stat';
@@ -65,7 +68,13 @@ type NumericRouteField =
   | 'p95Ms'
   | 'p99Ms';
 
-function RouteTable(props: { routes: RouteMetrics[] }) {
+function RouteTable(props: {
+  routes: RouteMetrics[];
+  covers: string;
+  /** The counts are the source's estimates (Prometheus' increase()). */
+  countsEstimated?: boolean;
+}) {
+  const { countsEstimated } = props;
   const classes = useStyles();
   // Stable props: material-table remounts its rows when columns change.
   const columns = useMemo<TableColumn<RouteMetrics>[]>(() => {
@@ -96,7 +105,11 @@ function RouteTable(props: { routes: RouteMetrics[] }) {
         ),
       },
       numeric('Rate', 'requestRate', formatRate, { defaultSort: 'desc' }),
-      numeric('Requests', 'requests', formatCount),
+      numeric(
+        countsEstimated ? 'Requests (est.)' : 'Requests',
+        'requests',
+        countsEstimated ? n => `≈ ${formatCount(n)}` : formatCount,
+      ),
       {
         title: 'Errors',
         field: 'errorRate',
@@ -118,7 +131,7 @@ function RouteTable(props: { routes: RouteMetrics[] }) {
       numeric('p95', 'p95Ms', formatDuration),
       numeric('p99', 'p99Ms', formatDuration),
     ];
-  }, [classes]);
+  }, [classes, countsEstimated]);
   // material-table keeps row state by `id` (and warns about rows without one).
   const rows = useMemo(
     () => props.routes.map(r => ({ ...r, id: `${r.method} ${r.route}` })),
@@ -137,7 +150,7 @@ function RouteTable(props: { routes: RouteMetrics[] }) {
   );
   return (
     <Table<RouteMetrics>
-      title="Routes"
+      title={`Routes (${props.covers})`}
       columns={columns}
       data={rows}
       options={options}
@@ -178,54 +191,57 @@ function ProcessStats(props: { process: ProcessMetrics }) {
   );
 }
 
-function SummaryStats(props: { summary: MetricsSummary }) {
+/** "over the last hour", or "since 17:02:10" when the data starts inside the window. */
+export function coverage(rangeLabel: string, dataSince?: string) {
+  return dataSince
+    ? `since ${formatTime(dataSince)}`
+    : `over ${rangeLabel.replace(/^Last/, 'the last')}`;
+}
+
+function SummaryStats(props: { summary: MetricsSummary; covers: string }) {
   const classes = useStyles();
   const s = props.summary;
+  // The tiles are one figure over the whole window (all routes); the chart
+  // headers are the latest step. Both say which.
+  const over = props.covers;
   return (
-    <div className={classes.stats}>
+    <div className={classes.stats} data-testid="summary-stats">
       <Stat
         label="Requests"
         value={formatRate(s.requestRate)}
         color={seriesColors.rate}
+        hint={`average ${over}`}
       />
       <Stat
         label="Error rate"
         value={formatPercent(s.errorRate)}
         color={errorRateColor(s.errorRate)}
-        hint="5xx responses"
+        hint={`5xx responses ${over}`}
       />
       <Stat
         label="p50"
         value={formatDuration(s.p50Ms)}
         color={seriesColors.p50}
+        hint={`all requests ${over}`}
       />
       <Stat
         label="p95"
         value={formatDuration(s.p95Ms)}
         color={seriesColors.p95}
+        hint={`all requests ${over}`}
       />
       <Stat
         label="p99"
         value={formatDuration(s.p99Ms)}
         color={seriesColors.p99}
+        hint={`all requests ${over}`}
       />
     </div>
   );
 }
 
-function Charts() {
-  const api = useApi(serviceHealthApiRef);
-  const ctx = useServiceHealthContext();
-  const series = usePolledData(
-    () =>
-      api.getMetricsSeries(ctx.entityRef, {
-        environment: ctx.environment,
-        ...ctx.window,
-        stepSeconds: ctx.stepSeconds,
-      }),
-    [ctx.window, ctx.stepSeconds],
-    ctx.resetKey,
-  );
+function Charts(props: { series: PolledData<SourcedResponse<MetricsSeries>> }) {
+  const { series } = props;
   if (series.loading) return <Progress />;
   const points = series.value?.data?.points ?? [];
   if (series.error || points.length === 0) {
@@ -237,12 +253,15 @@ function Charts() {
       </NoData>
     );
   }
+  const data = series.value!.data!;
   return (
     <Suspense fallback={<Progress />}>
       <MetricsCharts
         points={points}
-        from={Date.parse(series.value!.data!.from)}
-        to={Date.parse(series.value!.data!.to)}
+        from={Date.parse(data.from)}
+        to={Date.parse(data.to)}
+        dataSince={data.dataSince ? Date.parse(data.dataSince) : undefined}
+        stepSeconds={data.stepSeconds}
       />
     </Suspense>
   );
@@ -266,6 +285,20 @@ export function MetricsSection() {
     [ctx.window],
     ctx.resetKey,
   );
+  const series = usePolledData(
+    () =>
+      api.getMetricsSeries(ctx.entityRef, {
+        environment: ctx.environment,
+        ...ctx.window,
+        stepSeconds: ctx.stepSeconds,
+      }),
+    [ctx.window, ctx.stepSeconds],
+    ctx.resetKey,
+  );
+  const covers = coverage(
+    RANGES[ctx.range].label,
+    series.value?.data?.dataSince,
+  );
   return (
     <InfoCard
       title="Metrics"
@@ -284,13 +317,17 @@ export function MetricsSection() {
         {data => (
           <Grid container spacing={2}>
             <Grid item xs={12}>
-              <SummaryStats summary={data} />
+              <SummaryStats summary={data} covers={covers} />
             </Grid>
             <Grid item xs={12}>
-              <Charts />
+              <Charts series={series} />
             </Grid>
             <Grid item xs={12}>
-              <RouteTable routes={data.routes} />
+              <RouteTable
+                routes={data.routes}
+                covers={covers}
+                countsEstimated={data.countsEstimated}
+              />
             </Grid>
             <Grid item xs={12}>
               <ProcessStats process={data.process} />

@@ -8,6 +8,8 @@ import {
 } from '@backstage/plugin-catalog-react';
 import Grid from '@material-ui/core/Grid';
 import {
+  annotatedEnvironments,
+  baseUrlAnnotation,
   isServiceHealthAvailable,
   SERVICE_HEALTH_ANNOTATIONS,
   ServiceEnvironment,
@@ -15,6 +17,7 @@ import {
 import { serviceHealthApiRef } from '../../api';
 import { useAutoRefresh } from '../../hooks/useAutoRefresh';
 import { usePolledData } from '../../hooks/usePolledData';
+import { useUrlParam } from '../../hooks/useUrlParam';
 import {
   RANGES,
   RangeKey,
@@ -24,10 +27,16 @@ import {
   ServiceHealthContextValue,
 } from './context';
 import { Toolbar } from './Toolbar';
-import { HealthSection, ServiceDownBanner } from './HealthSection';
+import {
+  HealthSection,
+  NotStartedBanner,
+  ServiceDownBanner,
+} from './HealthSection';
+import { isNotStarted } from '../shared/status';
 import { MetricsSection } from './MetricsSection';
 import { TracesSection } from './TracesSection';
 import { PartialDataBanner } from './PartialDataBanner';
+import { Banner } from '../shared/Banner';
 
 /** Props of {@link ServiceHealthContent}. @public */
 export interface ServiceHealthContentProps {
@@ -55,21 +64,59 @@ export function ServiceHealthContent(props: ServiceHealthContentProps) {
     );
   }
   return (
-    <ServiceHealthPage entityRef={stringifyEntityRef(entity)} {...props} />
+    <ServiceHealthPage
+      entityRef={stringifyEntityRef(entity)}
+      annotated={annotatedEnvironments(entity)}
+      {...props}
+    />
+  );
+}
+
+/**
+ * Base-url annotations for environments this portal does not configure are
+ * not probed; say so instead of ignoring them silently.
+ */
+function UnconfiguredEnvironments(props: {
+  names: string[];
+  configured: ServiceEnvironment[];
+}) {
+  const { names, configured } = props;
+  if (names.length === 0) return null;
+  const list = names.map(n => `"${n}" (${baseUrlAnnotation(n)})`).join(', ');
+  return (
+    <Banner
+      severity={configured.length === 0 ? 'warning' : 'info'}
+      data-testid="unconfigured-environments"
+      title={
+        configured.length === 0
+          ? 'Nothing to show: no annotated environment is configured in this portal'
+          : `Not shown: ${names.length} annotated environment${
+              names.length === 1 ? '' : 's'
+            } this portal does not configure`
+      }
+    >
+      This entity annotates {list}, but the portal's{' '}
+      <code>serviceHealth.environments</code> has no such environment, so it is
+      not probed.
+      {configured.length > 0 &&
+        ` Shown: ${configured.map(e => e.title ?? e.name).join(', ')}.`}{' '}
+      Add the environment to the portal's configuration, or rename the
+      annotation.
+    </Banner>
   );
 }
 
 function ServiceHealthPage(
-  props: ServiceHealthContentProps & { entityRef: string },
+  props: ServiceHealthContentProps & { entityRef: string; annotated: string[] },
 ) {
-  const { entityRef } = props;
+  const { entityRef, annotated, ...rest } = props;
   const api = useApi(serviceHealthApiRef);
   const environments = usePolledData(
     () => api.getEnvironments(entityRef),
     [entityRef],
     entityRef,
   );
-  const [selectedEnv, setSelectedEnv] = useState<string>();
+  const [selectedEnv, setSelectedEnv] = useUrlParam('env');
 
   if (environments.loading) {
     return <Progress />;
@@ -78,13 +125,22 @@ function ServiceHealthPage(
     return <ResponseErrorPanel error={environments.error} />;
   }
   const envList = environments.value ?? [];
+  const unconfigured = annotated.filter(
+    name => !envList.some(e => e.name === name),
+  );
+  const notice = (
+    <UnconfiguredEnvironments names={unconfigured} configured={envList} />
+  );
+  if (envList.length === 0) return notice;
   const environment =
     selectedEnv && envList.some(e => e.name === selectedEnv)
       ? selectedEnv
       : envList[0]?.name;
   return (
     <Dashboard
-      {...props}
+      {...rest}
+      entityRef={entityRef}
+      notice={unconfigured.length > 0 ? notice : undefined}
       environments={envList}
       environment={environment}
       onEnvironmentChange={setSelectedEnv}
@@ -98,9 +154,11 @@ function Dashboard(
     environments: ServiceEnvironment[];
     environment?: string;
     onEnvironmentChange(name: string): void;
+    notice?: JSX.Element;
   },
 ) {
   const {
+    notice,
     entityRef,
     environments,
     environment,
@@ -110,7 +168,12 @@ function Dashboard(
   } = props;
   const api = useApi(serviceHealthApiRef);
 
-  const [range, setRange] = useState<RangeKey>(defaultRange);
+  const [rangeParam, setRangeParam] = useUrlParam('range');
+  const range: RangeKey =
+    rangeParam && rangeParam in RANGES
+      ? (rangeParam as RangeKey)
+      : defaultRange;
+  const [selectedTrace, selectTrace] = useUrlParam('trace');
   const [refreshMs, setRefreshMs] = useState(defaultRefreshMs);
   const [refreshToken, setRefreshToken] = useState(0);
   const [now, setNow] = useState(() => Date.now());
@@ -172,8 +235,20 @@ function Dashboard(
       refreshToken,
       resetKey,
       report,
+      selectedTrace,
+      selectTrace,
     }),
-    [entityRef, environment, range, timeWindow, refreshToken, resetKey, report],
+    [
+      entityRef,
+      environment,
+      range,
+      timeWindow,
+      refreshToken,
+      resetKey,
+      report,
+      selectedTrace,
+      selectTrace,
+    ],
   );
 
   const snapshot = health.value?.data;
@@ -188,7 +263,7 @@ function Dashboard(
             onEnvironmentChange={onEnvironmentChange}
             range={range}
             onRangeChange={r => {
-              setRange(r);
+              setRangeParam(r);
               tick();
             }}
             refreshMs={refreshMs}
@@ -199,9 +274,18 @@ function Dashboard(
             lastUpdated={health.fetching ? undefined : now}
           />
         </Grid>
+        {notice && (
+          <Grid item xs={12}>
+            {notice}
+          </Grid>
+        )}
         {snapshot?.status === 'down' && (
           <Grid item xs={12}>
-            <ServiceDownBanner snapshot={snapshot} />
+            {isNotStarted(snapshot) ? (
+              <NotStartedBanner snapshot={snapshot} />
+            ) : (
+              <ServiceDownBanner snapshot={snapshot} />
+            )}
           </Grid>
         )}
         <PartialDataBanner

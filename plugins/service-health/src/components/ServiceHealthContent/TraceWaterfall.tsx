@@ -335,6 +335,37 @@ function SpanDetails(props: {
             })}
           </>
         )}
+        {span.links && span.links.length > 0 && (
+          <div data-testid="span-links">
+            <Typography
+              className={classes.sectionTitle}
+              style={{ marginTop: 16 }}
+            >
+              Links ({span.links.length})
+            </Typography>
+            {span.links.map(link => (
+              <div
+                key={`${link.traceId}-${link.spanId}`}
+                className={classes.event}
+              >
+                <dl className={classes.kv}>
+                  <FragmentKv
+                    k="Trace"
+                    v={
+                      link.traceId === span.traceId
+                        ? `${link.traceId} (this trace)`
+                        : link.traceId
+                    }
+                  />
+                  <FragmentKv k="Span" v={link.spanId} />
+                  {Object.entries(link.attributes).map(([k, v]) => (
+                    <FragmentKv key={k} k={k} v={formatAttr(v)} />
+                  ))}
+                </dl>
+              </div>
+            ))}
+          </div>
+        )}
       </div>
       <div>
         <Typography className={classes.sectionTitle}>

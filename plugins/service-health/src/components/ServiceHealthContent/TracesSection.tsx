@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   InfoCard,
   Progress,
@@ -7,6 +7,7 @@ import {
   TableColumn,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
+import Button from '@material-ui/core/Button';
 import FormControl from '@material-ui/core/FormControl';
 import FormControlLabel from '@material-ui/core/FormControlLabel';
 import InputLabel from '@material-ui/core/InputLabel';
@@ -33,6 +34,11 @@ import { TraceWaterfall, waterfallColors } from './TraceWaterfall';
 
 export const SLOWER_THAN_OPTIONS = [0, 50, 100, 250, 500, 1000, 2000, 5000];
 
+/** Traces per page of the list; "Load more" asks for this many more. */
+export const TRACES_PAGE = 50;
+/** The backend's cap of one list request. */
+const TRACES_MAX = 500;
+
 const useStyles = makeStyles((theme: Theme) => ({
   filters: {
     display: 'flex',
@@ -41,8 +47,9 @@ const useStyles = makeStyles((theme: Theme) => ({
     gap: theme.spacing(2),
     marginBottom: theme.spacing(1.5),
   },
-  select: { minWidth: 140 },
+  select: { minWidth: 190 },
   op: {
+    whiteSpace: 'nowrap',
     display: 'inline-flex',
     alignItems: 'center',
     gap: 6,
@@ -67,7 +74,13 @@ const useStyles = makeStyles((theme: Theme) => ({
     fontWeight: 600,
     fontVariantNumeric: 'tabular-nums',
   },
-  waterfall: { marginTop: theme.spacing(2) },
+  waterfall: { marginTop: theme.spacing(2), scrollMarginTop: 80 },
+  more: {
+    display: 'flex',
+    alignItems: 'center',
+    gap: theme.spacing(2),
+    marginTop: theme.spacing(1),
+  },
   muted: { color: theme.palette.text.secondary },
 }));
 
@@ -104,9 +117,20 @@ export function TracesSection() {
   const classes = useStyles();
   const [errorsOnly, setErrorsOnly] = useState(false);
   const [minDurationMs, setMinDurationMs] = useState(0);
-  const [selected, setSelected] = useState<string>();
+  const [limit, setLimit] = useState(TRACES_PAGE);
+  const { selectedTrace: selected, selectTrace } = ctx;
+  const waterfallRef = useRef<HTMLDivElement>(null);
 
-  useEffect(() => setSelected(undefined), [ctx.resetKey]);
+  // Another environment: the open trace belongs to the previous one. Not on
+  // mount, where the selection comes from the URL.
+  const lastResetKey = useRef(ctx.resetKey);
+  useEffect(() => {
+    if (lastResetKey.current !== ctx.resetKey) {
+      lastResetKey.current = ctx.resetKey;
+      selectTrace(undefined);
+      setLimit(TRACES_PAGE);
+    }
+  }, [ctx.resetKey, selectTrace]);
 
   const traces = usePolledData(
     () =>
@@ -115,11 +139,23 @@ export function TracesSection() {
         ...ctx.window,
         errorsOnly: errorsOnly || undefined,
         minDurationMs: minDurationMs || undefined,
-        limit: 50,
+        limit,
       }),
-    [ctx.window, errorsOnly, minDurationMs],
+    [ctx.window, errorsOnly, minDurationMs, limit],
     ctx.resetKey,
   );
+
+  // The waterfall opens below a list of up to 50 rows: bring it into view,
+  // also when the selection came with the URL (once the list is there).
+  const listShown = (traces.value?.data?.length ?? 0) > 0;
+  useEffect(() => {
+    if (selected && listShown) {
+      waterfallRef.current?.scrollIntoView?.({
+        behavior: 'smooth',
+        block: 'start',
+      });
+    }
+  }, [selected, listShown]);
 
   const filtered = errorsOnly || minDurationMs > 0;
   const filters = (
@@ -130,20 +166,26 @@ export function TracesSection() {
             size="small"
             color="primary"
             checked={errorsOnly}
-            onChange={e => setErrorsOnly(e.target.checked)}
+            onChange={e => {
+              setErrorsOnly(e.target.checked);
+              setLimit(TRACES_PAGE);
+            }}
             inputProps={{ 'aria-label': 'Errors only' }}
           />
         }
         label={<Typography variant="body2">Errors only</Typography>}
       />
       <FormControl variant="outlined" size="small" className={classes.select}>
-        <InputLabel id="sh-slower-label">Slower than</InputLabel>
+        <InputLabel id="sh-slower-label">Request slower than</InputLabel>
         <Select
           labelId="sh-slower-label"
-          label="Slower than"
+          label="Request slower than"
           value={minDurationMs}
-          onChange={e => setMinDurationMs(Number(e.target.value))}
-          SelectDisplayProps={{ 'aria-label': 'Slower than' } as any}
+          onChange={e => {
+            setMinDurationMs(Number(e.target.value));
+            setLimit(TRACES_PAGE);
+          }}
+          SelectDisplayProps={{ 'aria-label': 'Request slower than' } as any}
         >
           {SLOWER_THAN_OPTIONS.map(ms => (
             <MenuItem key={ms} value={ms}>
@@ -152,6 +194,11 @@ export function TracesSection() {
           ))}
         </Select>
       </FormControl>
+      <Typography variant="caption" className={classes.muted}>
+        Request: the root span (the request as the service handled it). Trace:
+        first span start to last span end, including work after the answer (e.g.
+        event consumers).
+      </Typography>
     </div>
   );
 
@@ -186,13 +233,38 @@ export function TracesSection() {
             <TraceList
               traces={list}
               selected={selected}
-              onSelect={setSelected}
+              onSelect={selectTrace}
             />
+            <div className={classes.more} data-testid="traces-more">
+              <Typography variant="caption" className={classes.muted}>
+                {list.length < limit
+                  ? `All ${list.length} trace${
+                      list.length === 1 ? '' : 's'
+                    } of this window${filtered ? ' matching the filters' : ''}`
+                  : `The newest ${list.length} traces of this window`}
+              </Typography>
+              {list.length >= limit && limit < TRACES_MAX && (
+                <Button
+                  size="small"
+                  variant="outlined"
+                  onClick={() =>
+                    setLimit(l => Math.min(TRACES_MAX, l + TRACES_PAGE))
+                  }
+                  disabled={traces.fetching}
+                >
+                  Load {Math.min(TRACES_PAGE, TRACES_MAX - limit)} more
+                </Button>
+              )}
+            </div>
             {selected && (
-              <div className={classes.waterfall}>
+              <div
+                className={classes.waterfall}
+                ref={waterfallRef}
+                data-testid="selected-trace"
+              >
                 <SelectedTrace
                   traceId={selected}
-                  onClose={() => setSelected(undefined)}
+                  onClose={() => selectTrace(undefined)}
                 />
               </div>
             )}
@@ -203,14 +275,19 @@ export function TracesSection() {
   );
 }
 
+/** The request's own duration (root span); the total when a source lacks it. */
+function requestMs(t: TraceSummary) {
+  return t.rootDurationMs ?? t.durationMs;
+}
+
 function TraceList(props: {
   traces: TraceSummary[];
   selected?: string;
-  onSelect(traceId: string): void;
+  onSelect(traceId: string | undefined): void;
 }) {
   const { traces, selected, onSelect } = props;
   const classes = useStyles();
-  const max = Math.max(...traces.map(t => t.durationMs), 0.001);
+  const max = Math.max(...traces.map(requestMs), 0.001);
   // Stable props: material-table remounts its rows when columns change.
   const columns = useMemo<TableColumn<TraceSummary>[]>(
     () => [
@@ -231,17 +308,18 @@ function TraceList(props: {
         ),
       },
       {
-        title: 'Duration',
-        field: 'durationMs',
+        title: 'Request',
+        field: 'rootDurationMs',
+        customSort: (a, b) => requestMs(a) - requestMs(b),
         render: t => (
           <span className={classes.durationCell}>
             <span className={classes.num} style={{ minWidth: 56 }}>
-              {formatDuration(t.durationMs)}
+              {formatDuration(requestMs(t))}
             </span>
             <span
               className={classes.durationBar}
               style={{
-                width: `${Math.max(2, (t.durationMs / max) * 80)}px`,
+                width: `${Math.max(2, (requestMs(t) / max) * 80)}px`,
                 background:
                   t.errorCount > 0
                     ? waterfallColors.error
@@ -250,6 +328,15 @@ function TraceList(props: {
               }}
             />
           </span>
+        ),
+      },
+      {
+        title: 'Trace',
+        field: 'durationMs',
+        render: t => (
+          <Tooltip title="First span start to last span end">
+            <span className={classes.num}>{formatDuration(t.durationMs)}</span>
+          </Tooltip>
         ),
       },
       {

@@ -42,6 +42,9 @@ export interface ServiceHealthContextValue {
   /** Key that changes when previous data must not be shown any more. */
   resetKey: string;
   report(section: SectionKey, report: SectionReport | undefined): void;
+  /** The trace whose waterfall is open (kept in the URL). */
+  selectedTrace?: string;
+  selectTrace(traceId: string | undefined): void;
 }
 
 export const ServiceHealthContext = createContext<

@@ -99,6 +99,20 @@ function sourceProblem(source: SourceState): SourceProblem | undefined {
         'This is a problem on the monitoring side, not necessarily with the service.',
     };
   }
+  if (source.status === 'error' && source.reason === 'sample-limit') {
+    return {
+      severity: 'warning',
+      testId: 'source-sample-limit',
+      title: {
+        partial:
+          'Showing older data: the latest scrape had too many series and was not kept',
+        none: 'No metrics: the scrape has too many series and was not kept',
+      },
+      body:
+        source.message ??
+        'The scrape exceeded the sample limit (serviceHealth.metrics.direct.sampleLimit).',
+    };
+  }
   if (source.status === 'error') {
     return {
       severity: 'warning',

@@ -109,6 +109,14 @@ export function formatClock(t: number, rangeMs: number): string {
   if (rangeMs > 2 * 86_400_000) {
     return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short' });
   }
+  if (rangeMs < 15 * 60_000) {
+    // A few minutes of data: minutes alone would repeat on every tick.
+    return d.toLocaleTimeString('en-GB', {
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+  }
   return d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
 }
 

@@ -5,7 +5,10 @@ import ErrorIcon from '@material-ui/icons/Error';
 import WarningIcon from '@material-ui/icons/Warning';
 import PowerOffIcon from '@material-ui/icons/PowerSettingsNew';
 import HelpIcon from '@material-ui/icons/HelpOutline';
-import type { ProbeStatus } from '@fastify-backstage/plugin-service-health-common';
+import type {
+  HealthSnapshot,
+  ProbeStatus,
+} from '@fastify-backstage/plugin-service-health-common';
 
 /** Status of anything we show: a probe, a check, a point of the strip. */
 export type DisplayStatus = ProbeStatus | 'unknown';
@@ -21,6 +24,18 @@ export const statusColors: Record<DisplayStatus, string> = {
   down: '#7F1D1D',
   unknown: '#9CA3AF',
 };
+
+/**
+ * A service that has never passed a probe has not started yet: that is no
+ * outage (no red banner, no 0 % uptime) but a state of its own.
+ */
+export function isNotStarted(snapshot: HealthSnapshot | undefined): boolean {
+  return (
+    !!snapshot?.lifecycle &&
+    !snapshot.lifecycle.firstUpAt &&
+    snapshot.status === 'down'
+  );
+}
 
 /** Colours of chart series, consistent across charts. */
 export const seriesColors = {

@@ -4,7 +4,7 @@ import type { HealthSnapshot } from '@fastify-backstage/plugin-service-health-co
 import { baseUrlAnnotation } from '@fastify-backstage/plugin-service-health-common';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type { EnvironmentConfig } from '../config';
-import type { HealthStore } from '../database/stores';
+import type { HealthStore, ProbeRetention } from '../database/stores';
 import { OutboundHttp } from '../outbound/OutboundHttp';
 import { resolveTargets } from '../targets';
 import type { MetricsSource, ResolvedTarget } from '../types';
@@ -42,11 +42,13 @@ export interface PollCycleResult {
 }
 
 /**
- * Probes every service the catalog annotates, with bounded concurrency and a
+ * The poll of every service the catalog annotates (the scheduled task): each
+ * cycle probes `/health` and `/ready` with bounded concurrency and a
  * per-request timeout (in OutboundHttp), stores the snapshots, lets metric
- * sources that collect (the direct scrape) collect, and prunes old data.
+ * sources that collect (the direct scrape) collect, and keeps the stored
+ * history bounded. Also the on-demand probe of one target (`refresh`).
  */
-export class HealthPoller {
+export class ServicePoller {
   readonly #refreshing = new Map<string, Promise<HealthSnapshot>>();
 
   constructor(
@@ -55,7 +57,8 @@ export class HealthPoller {
       store: HealthStore;
       environments: EnvironmentConfig[];
       concurrency: number;
-      retentionDays: number;
+      /** How the probe history is kept bounded (HealthStore.compact). */
+      retention: ProbeRetention;
       minRefreshIntervalSeconds: number;
       metricsSources: Map<string, MetricsSource>;
       logger: LoggerService;
@@ -137,10 +140,7 @@ export class HealthPoller {
   }
 
   async prune() {
-    const cutoff = new Date(
-      Date.now() - this.options.retentionDays * 86_400_000,
-    );
-    await this.options.store.prune(cutoff);
+    await this.options.store.compact(this.options.retention);
     for (const source of this.options.metricsSources.values()) {
       await source
         .prune?.()
