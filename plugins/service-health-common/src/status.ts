@@ -42,15 +42,18 @@ export interface EntityStatus {
   checkedAt?: string;
   /**
    * Since when the service has been in this state (ISO): the first probe
-   * after the last one with another status. For `not-started`, the first
-   * stored probe.
+   * after the last one with another state (a down and a failing probe are
+   * one outage). Probes older than the raw window are kept as buckets, so a
+   * start found in them is accurate to a bucket. For `not-started`, the
+   * first probe stored.
    */
   since?: string;
   /**
-   * True when `since` is the oldest probe still stored: the state may be
-   * older than that (probes are kept `serviceHealth.health.retentionDays`).
+   * True when the state may have begun before `since`: every probe kept one
+   * by one had this status, and older history is only in buckets (not read
+   * for a passing service) or gone (`serviceHealth.health.retentionDays`).
    */
-  sinceIsOldestProbe?: boolean;
+  sinceIsLowerBound?: boolean;
   /** Why the state is `unknown`, in words. */
   reason?: string;
   /** From the direct scrape; absent for other metrics sources or without samples. */

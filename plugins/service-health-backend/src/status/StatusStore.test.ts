@@ -37,6 +37,13 @@ const HISTORIES: Record<string, Array<[number, string]>> = {
     [0, 'pass'],
     [1, 'pass'],
   ],
+  // down for every raw probe; the buckets hold the pass before (below)
+  'component:default/long-outage': [
+    [10, 'down'],
+    [11, 'down'],
+  ],
+  // down for every raw probe and every bucket: never started
+  'component:default/never-long': [[10, 'down']],
   // recovered: pass since minute 4
   'component:default/recovered': [
     [0, 'pass'],
@@ -73,6 +80,24 @@ async function seed(db: Knex) {
       })),
     );
   }
+  const bucket = (ref: string, start: number, counts: object) => ({
+    entity_ref: `component:default/${ref}`,
+    environment: 'default',
+    bucket_start: min(start),
+    bucket_ms: 3_600_000,
+    pass: 0,
+    warn: 0,
+    fail: 0,
+    down: 0,
+    ...counts,
+  });
+  await db('service_health_probe_rollups').insert([
+    bucket('long-outage', -120, { pass: 50, down: 10 }),
+    bucket('long-outage', -60, { down: 120 }),
+    bucket('never-long', -60, { down: 120 }),
+    // a passing service's buckets are not read: its state is "at least" the raw window
+    bucket('steady', -60, { fail: 3, pass: 100 }),
+  ]);
   // another environment must not leak into "default"
   await db('service_health_probes').insert({
     entity_ref: 'component:default/steady',
@@ -111,7 +136,7 @@ async function checkStore(db: Knex) {
     status: 'down',
     checkedAt: min(4),
     since: min(3),
-    sinceIsOldestProbe: false,
+    sinceIsLowerBound: false,
     oldest: min(0),
     everUp: true,
   });
@@ -124,14 +149,27 @@ async function checkStore(db: Knex) {
     status: 'pass',
     checkedAt: min(1),
     since: min(0),
-    sinceIsOldestProbe: true,
+    sinceIsLowerBound: true,
   });
   expect(standings.get('component:default/recovered')).toMatchObject({
     status: 'pass',
     since: min(4),
-    sinceIsOldestProbe: false,
+    sinceIsLowerBound: false,
   });
   expect(standings.has('component:default/unprobed')).toBe(false);
+  expect(standings.get('component:default/long-outage')).toMatchObject({
+    status: 'down',
+    since: min(-60),
+    sinceIsLowerBound: false,
+    oldest: min(-120),
+    everUp: true,
+  });
+  expect(standings.get('component:default/never-long')).toMatchObject({
+    status: 'down',
+    since: min(-60),
+    oldest: min(-60),
+    everUp: false,
+  });
 
   const edges = await store.sampleEdges(refs, 'default', min(-60));
   expect([...edges.keys()]).toEqual(['component:default/steady']);
@@ -145,7 +183,7 @@ async function checkStore(db: Knex) {
     ...refs,
   ];
   const all = await store.standings(many, 'default');
-  expect(all.size).toBe(4);
+  expect(all.size).toBe(6);
   expect(all.get('component:default/stopped')?.since).toBe(min(3));
 }
 

@@ -4,6 +4,7 @@ import type { CompactSample } from '../metrics/samples';
 
 const PROBES = 'service_health_probes';
 const SAMPLES = 'service_health_metric_samples';
+const ROLLUPS = 'service_health_probe_rollups';
 
 /**
  * Refs per statement. SQLite's default limit on bound variables is 32,766
@@ -20,11 +21,11 @@ export interface ProbeStanding {
   /** The latest probe's status. */
   status: ProbeStatus;
   checkedAt: number;
-  /** First probe after the last probe with another status (or the oldest probe). */
+  /** When the current state began (see `sinceIsLowerBound`). */
   since: number;
-  /** True when no stored probe had another status: `since` is the oldest probe. */
-  sinceIsOldestProbe: boolean;
-  /** The oldest stored probe. */
+  /** True when the state may have begun before `since`. */
+  sinceIsLowerBound: boolean;
+  /** The oldest stored probe, raw or in a bucket. */
   oldest: number;
   /** Whether any stored probe was pass or warn. */
   everUp: boolean;
@@ -90,6 +91,7 @@ export class StatusStore {
         .then(r => rowsOf(r));
 
       const changed: Array<[string, number]> = [];
+      const outages: string[] = [];
       for (const r of rows) {
         if (r.oldest === null) continue; // never probed
         // The latest probe is the latest of the last probe of each status;
@@ -97,42 +99,49 @@ export class StatusStore {
         // worse status wins.
         let status: ProbeStatus | undefined;
         let checkedAt = -Infinity;
-        for (const s of STATUSES) {
-          const t = r[`last_${s}`];
+        for (const st of STATUSES) {
+          const t = r[`last_${st}`];
           if (t !== null && Number(t) >= checkedAt) {
-            status = s;
+            status = st;
             checkedAt = Number(t);
           }
         }
         if (!status) continue;
-        const lastOther = STATUSES.filter(s => s !== status)
-          .map(s => r[`last_${s}`])
-          .filter((t): t is number | string => t !== null)
-          .map(Number)
-          .reduce<number | undefined>(
-            (max, t) => (max === undefined || t > max ? t : max),
-            undefined,
-          );
+        const up = status === 'pass' || status === 'warn';
+        const latestOf = (statuses: ProbeStatus[]) =>
+          statuses
+            .map(st => r[`last_${st}`])
+            .filter((t): t is number | string => t !== null)
+            .map(Number)
+            .reduce<number | undefined>(
+              (max, t) => (max === undefined || t > max ? t : max),
+              undefined,
+            );
+        const lastUp = latestOf(['pass', 'warn']);
+        // pass and warn are states of their own; fail and down are one outage
+        const lastOther = up
+          ? latestOf(STATUSES.filter(st => st !== status))
+          : lastUp;
         const oldest = Number(r.oldest);
         result.set(r.entity_ref, {
           entityRef: r.entity_ref,
           status,
           checkedAt,
           since: oldest,
-          sinceIsOldestProbe: lastOther === undefined,
+          sinceIsLowerBound: lastOther === undefined,
           oldest,
-          everUp: r.last_pass !== null || r.last_warn !== null,
+          everUp: lastUp !== undefined,
         });
         if (lastOther !== undefined) changed.push([r.entity_ref, lastOther]);
+        else if (!up) outages.push(r.entity_ref);
       }
-      if (changed.length === 0) continue;
-
-      const firsts: Array<{
-        entity_ref: string;
-        first_after: number | string | null;
-      }> = await this.db
-        .raw(
-          `
+      if (changed.length > 0) {
+        const firsts: Array<{
+          entity_ref: string;
+          first_after: number | string | null;
+        }> = await this.db
+          .raw(
+            `
       WITH changed (entity_ref, after_t) AS (
         VALUES ${changed.map(() => '(?, CAST(? AS BIGINT))').join(', ')}
       )
@@ -142,17 +151,84 @@ export class StatusStore {
             AND o.checked_at > ch.after_t) AS first_after
       FROM changed ch
       `,
-          [...changed.flat(), environment],
-        )
-        .then(r => rowsOf(r));
-      for (const f of firsts) {
-        const standing = result.get(f.entity_ref);
-        if (standing && f.first_after !== null) {
-          standing.since = Number(f.first_after);
+            [...changed.flat(), environment],
+          )
+          .then(r => rowsOf(r));
+        for (const f of firsts) {
+          const standing = result.get(f.entity_ref);
+          if (standing && f.first_after !== null) {
+            standing.since = Number(f.first_after);
+          }
         }
+      }
+      if (outages.length > 0) {
+        await this.#outagesFromBuckets(outages, environment, result);
       }
     }
     return result;
+  }
+
+  /**
+   * Services down for every raw probe kept: did they ever pass (in the
+   * aggregated buckets), and when did the outage begin? The same reading of
+   * the buckets as the Health tab's lifecycle: the first failing bucket from
+   * the end of the last bucket with a pass. Only for these few services: a
+   * bucket scan per service would cost too much for all of them.
+   */
+  async #outagesFromBuckets(
+    refs: string[],
+    environment: string,
+    result: Map<string, ProbeStanding>,
+  ) {
+    const rows: Array<{
+      entity_ref: string;
+      oldest_bucket: number | string | null;
+      last_up_end: number | string | null;
+      outage_start: number | string | null;
+    }> = await this.db
+      .raw(
+        `
+      WITH refs (entity_ref) AS (
+        VALUES ${refs.map(() => '(?)').join(', ')}
+      ),
+      ups AS (
+        SELECT r.entity_ref,
+          (SELECT MIN(b.bucket_start) FROM ${ROLLUPS} b
+            WHERE b.entity_ref = r.entity_ref AND b.environment = ?) AS oldest_bucket,
+          (SELECT MAX(b.bucket_start + b.bucket_ms) FROM ${ROLLUPS} b
+            WHERE b.entity_ref = r.entity_ref AND b.environment = ?
+              AND (b.pass > 0 OR b.warn > 0)) AS last_up_end
+        FROM refs r
+      )
+      SELECT u.entity_ref, u.oldest_bucket, u.last_up_end,
+        (SELECT MIN(b.bucket_start) FROM ${ROLLUPS} b
+          WHERE b.entity_ref = u.entity_ref AND b.environment = ?
+            AND b.bucket_start >= u.last_up_end
+            AND (b.fail > 0 OR b.down > 0)) AS outage_start
+      FROM ups u
+      `,
+        [...refs, environment, environment, environment],
+      )
+      .then(r => rowsOf(r));
+    for (const r of rows) {
+      const standing = result.get(r.entity_ref);
+      if (!standing) continue;
+      if (r.oldest_bucket !== null) {
+        standing.oldest = Math.min(standing.oldest, Number(r.oldest_bucket));
+      }
+      if (r.last_up_end === null) {
+        // never up, raw or aggregated: not started since the first probe
+        standing.since = standing.oldest;
+        standing.sinceIsLowerBound = false;
+        continue;
+      }
+      standing.everUp = true;
+      standing.sinceIsLowerBound = false;
+      standing.since =
+        r.outage_start !== null
+          ? Math.min(Number(r.outage_start), standing.since)
+          : standing.since;
+    }
   }
 
   /**

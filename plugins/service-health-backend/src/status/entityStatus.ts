@@ -50,20 +50,20 @@ export function entityStatus(
     metrics,
   };
   if (!standing.everUp) {
-    // Never up: the whole stored history is one outage, so it started with
-    // the oldest stored probe.
+    // Never up: the whole stored history is one outage, so it began with the
+    // first stored probe.
     return {
       ...common,
       state: 'not-started',
       since: new Date(standing.oldest).toISOString(),
-      sinceIsOldestProbe: true,
+      sinceIsLowerBound: standing.sinceIsLowerBound,
     };
   }
   return {
     ...common,
     state: standing.status === 'down' ? 'fail' : standing.status,
     since: new Date(standing.since).toISOString(),
-    sinceIsOldestProbe: standing.sinceIsOldestProbe,
+    sinceIsLowerBound: standing.sinceIsLowerBound,
   };
 }
 

@@ -257,12 +257,12 @@ describe('POST /api/service-health/status', () => {
       probeStatus: 'down',
       checkedAt: iso(5),
       since: iso(10),
-      sinceIsOldestProbe: false,
+      sinceIsLowerBound: false,
     });
     expect(items[1]).toMatchObject({
       state: 'pass',
       since: iso(20),
-      sinceIsOldestProbe: false,
+      sinceIsLowerBound: false,
       metrics: {
         from: iso(20),
         to: iso(1),
@@ -285,7 +285,7 @@ describe('POST /api/service-health/status', () => {
       state: 'not-started',
       probeStatus: 'down',
       since: iso(40),
-      sinceIsOldestProbe: true,
+      sinceIsLowerBound: false,
     });
     expect(items[4]).toMatchObject({
       state: 'unknown',

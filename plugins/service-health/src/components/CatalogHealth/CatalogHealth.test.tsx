@@ -64,7 +64,7 @@ const statuses: Record<string, EntityStatus> = {
     state: 'not-started',
     probeStatus: 'down',
     since,
-    sinceIsOldestProbe: true,
+    sinceIsLowerBound: true,
     checkedAt: since,
   },
 };

@@ -31,13 +31,11 @@ export function chipOf(status: EntityStatus | null | undefined): {
   }
 }
 
-/** "since 14:02:10 (12 min ago)", with "at least" when it is the oldest probe kept. */
+/** "since 14:02:10 (12 min ago)", "since at least ..." when it may be older. */
 export function sinceText(status: EntityStatus): string | undefined {
   if (!status.since) return undefined;
   const at = `${formatTime(status.since)} (${formatRelative(status.since)})`;
-  return status.sinceIsOldestProbe
-    ? `since at least ${at}, the oldest probe kept`
-    : `since ${at}`;
+  return status.sinceIsLowerBound ? `since at least ${at}` : `since ${at}`;
 }
 
 /** The hover text: since when, p95 and error rate of the last hour, last probe. */
