@@ -115,6 +115,8 @@ function seriesStep(spanMs: number) {
   return Math.max(15, Math.ceil(spanMs / 60_000));
 }
 
+const stateOf = sourceStateOf;
+
 /**
  * "ok", or, when the source answered from stored data while collecting
  * failed (a direct scrape of a service that is down), that failure: the data
@@ -129,8 +131,6 @@ function storedDataState(
     ? stateOf(source.id, problem)
     : { source: source.id, status: 'ok' };
 }
-
-const stateOf = sourceStateOf;
 
 /**
  * The service-health HTTP API (see `ServiceHealthApi` in the common package).
