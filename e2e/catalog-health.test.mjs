@@ -218,7 +218,7 @@ step(
       { timeoutMs: 60_000, what: `${STOPPED} down` },
     );
     assert.equal(stopped.probeStatus, 'down');
-    assert.equal(stopped.sinceIsOldestProbe, false);
+    assert.equal(stopped.sinceIsLowerBound, false);
     assert.equal(running.state, 'pass');
     assert.equal(running.metrics.errorRate, 0.02);
     assert.ok(
