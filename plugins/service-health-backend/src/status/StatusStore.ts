@@ -274,7 +274,9 @@ export class StatusStore {
         ]);
       if (wanted.length === 0) continue;
       // CROSS JOIN: SQLite then loops over the wanted rows and seeks each one
-      // on the index (PostgreSQL plans it as the inner join it is).
+      // on the index (PostgreSQL plans it as the inner join it is). No ORDER
+      // BY: with one, SQLite scanned the whole index in order instead (0.6 s
+      // for 200 services); the rows are ordered below.
       const rows: Array<{
         entity_ref: string;
         scraped_at: number | string;
@@ -289,20 +291,20 @@ export class StatusStore {
       FROM wanted w CROSS JOIN ${SAMPLES} s
       WHERE s.entity_ref = w.entity_ref AND s.environment = ?
         AND s.scraped_at = w.t
-      ORDER BY s.entity_ref, s.scraped_at, s.id
       `,
           [...wanted.flat(), environment],
         )
         .then(r => rowsOf(r));
-      const byRef = new Map<string, CompactSample[]>();
+      const byRef = new Map<string, Array<[number, string]>>();
       for (const r of rows) {
         const list = byRef.get(r.entity_ref) ?? [];
-        list.push(JSON.parse(r.sample) as CompactSample);
+        list.push([Number(r.scraped_at), r.sample]);
         byRef.set(r.entity_ref, list);
       }
       for (const [ref, list] of byRef) {
-        const first = list[0];
-        const last = list[list.length - 1];
+        list.sort((a, b) => a[0] - b[0]);
+        const first = JSON.parse(list[0][1]) as CompactSample;
+        const last = JSON.parse(list[list.length - 1][1]) as CompactSample;
         if (first.t !== last.t) result.set(ref, [first, last]);
       }
     }
