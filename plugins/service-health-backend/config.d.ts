@@ -59,6 +59,12 @@ export interface Config {
       enabled?: boolean;
     };
 
+    /** SLOs read from each service's OpenSLO file (annotation `fastify-backstage.io/openslo`). */
+    slo?: {
+      /** How long the 5-minute aggregates of the direct source are kept; also the longest SLO window allowed. Default 35 days. */
+      retentionDays?: number;
+    };
+
     /** Metrics sources. */
     metrics?: {
       /** The direct source, which scrapes each service's `/metrics` itself. */

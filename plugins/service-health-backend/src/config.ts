@@ -88,6 +88,7 @@ export interface ServiceHealthConfig {
     freshnessSeconds: number;
     sampleLimit: number;
   };
+  slo: { retentionDays: number };
   prometheus: PrometheusSourceConfig[];
   traces: TracesConfig;
 }
@@ -159,6 +160,12 @@ export function readServiceHealthConfig(root: Config): ServiceHealthConfig {
       sampleLimit:
         c?.getOptionalNumber('metrics.direct.sampleLimit') ??
         DEFAULT_SAMPLE_LIMIT,
+    },
+    slo: {
+      retentionDays: Math.max(
+        1,
+        c?.getOptionalNumber('slo.retentionDays') ?? 35,
+      ),
     },
     prometheus,
     traces: readTracesConfig(c?.getOptionalConfig('traces')),

@@ -14,6 +14,7 @@ import { HostAllowList, OutboundHttp } from './outbound/OutboundHttp';
 import { createRouter } from './router';
 import { createStatusRouter } from './status/router';
 import { StatusStore } from './status/StatusStore';
+import { createSlos } from './slo';
 import { createTraceSources } from './traces';
 import type { TraceSource } from './traces/types';
 import type { MetricsSource } from './types';
@@ -56,6 +57,7 @@ export const serviceHealthPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
+        urlReader: coreServices.urlReader,
       },
       async init({
         httpRouter,
@@ -68,6 +70,7 @@ export const serviceHealthPlugin = createBackendPlugin({
         permissions,
         lifecycle,
         catalog,
+        urlReader,
       }) {
         const settings = readServiceHealthConfig(config);
         const knex = await database.getClient();
@@ -163,6 +166,18 @@ export const serviceHealthPlugin = createBackendPlugin({
           auth,
         });
 
+        const slos = await createSlos({
+          config,
+          database: knex,
+          urlReader,
+          scheduler,
+          logger,
+          poller,
+          metricsSources,
+          retentionDays: settings.slo.retentionDays,
+          schedule: settings.health.enabled,
+        });
+
         if (settings.health.enabled) {
           const interval = settings.health.intervalSeconds;
           await scheduler.scheduleTask({
@@ -208,6 +223,7 @@ export const serviceHealthPlugin = createBackendPlugin({
             traceSources,
             defaultTraceSourceId: traces.defaultSourceId,
             otlpRouter: traces.otlpRouter,
+            slos,
           }),
         );
 

@@ -13,6 +13,7 @@ import type {
   HealthHistory,
   MetricsSeries,
   MetricsSummary,
+  Release,
   ServiceEnvironment,
   SourceState,
   SourcedResponse,
@@ -25,6 +26,7 @@ import type { HealthStore } from './database/stores';
 import type { ServicePoller } from './health/ServicePoller';
 import { sourceStateOf } from './errors';
 import { OutboundHttp } from './outbound/OutboundHttp';
+import { addSloRoutes, type SloService } from './slo';
 import { resolveTargets } from './targets';
 import { involvesService } from './traces/model';
 import type { TraceSource } from './traces/types';
@@ -45,6 +47,8 @@ export interface RouterOptions {
   defaultTraceSourceId?: string;
   /** Mounted at `/otlp` (the traces module's OTLP receiver). */
   otlpRouter?: express.Router;
+  /** Adds `<entity>/slos` and `<entity>/slos/prometheus-rules`. */
+  slos?: SloService;
 }
 
 const HEALTH_SOURCE = 'direct';
@@ -207,6 +211,14 @@ export async function createRouter(
   }
 
   const base = '/entities/:kind/:namespace/:name';
+  if (options.slos) {
+    addSloRoutes(router, {
+      base,
+      authorizedEntity,
+      slos: options.slos,
+      targetsOf: entity => resolveTargets(entity, environments, http),
+    });
+  }
 
   router.get(`${base}/environments`, async (req, res) => {
     const { entity } = await authorizedEntity(req);
@@ -307,6 +319,23 @@ export async function createRouter(
         }
       : { source: HEALTH_SOURCE, status: points.length ? 'ok' : 'no-data' };
     res.json({ data, source } satisfies SourcedResponse<HealthHistory>);
+  });
+
+  // Deploy markers: the releases the service reported in the window.
+  router.get(`${base}/releases`, async (req, res) => {
+    const q = parse(windowQuery, req.query);
+    const { from, to } = resolveWindow(q);
+    const t = await target(req, q.environment);
+    const data = await healthStore.releases(
+      t.entityRef,
+      t.environment,
+      from,
+      to,
+    );
+    res.json({
+      data,
+      source: { source: HEALTH_SOURCE, status: data.length ? 'ok' : 'no-data' },
+    } satisfies SourcedResponse<Release[]>);
   });
 
   function metricsSourceFor(t: ResolvedTarget) {

@@ -1,5 +1,6 @@
-import type { HealthHistory, HealthSnapshot } from './health';
+import type { HealthHistory, HealthSnapshot, Release } from './health';
 import type { MetricsSeries, MetricsSummary } from './metrics';
+import type { EntitySlos } from './slo';
 import type { Trace, TraceQuery, TraceSummary } from './traces';
 
 /**
@@ -124,4 +125,14 @@ export interface ServiceHealthApi {
     traceId: string,
     options?: { environment?: string },
   ): Promise<SourcedResponse<Trace>>;
+  /** Releases the service reported in the window: deploy markers. */
+  getReleases(
+    entityRef: EntityRefString,
+    window?: TimeWindow,
+  ): Promise<SourcedResponse<Release[]>>;
+  /** The entity's SLOs (from its OpenSLO file) with SLI, budget and burn rates. */
+  getSlos(
+    entityRef: EntityRefString,
+    options?: { environment?: string },
+  ): Promise<SourcedResponse<EntitySlos>>;
 }

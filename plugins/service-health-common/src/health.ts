@@ -77,6 +77,8 @@ export interface HealthSnapshot {
   readiness: EndpointProbe;
   checks: DependencyCheck[];
   version?: string;
+  /** health+json `releaseId` (e.g. the image tag or git SHA of the deploy). */
+  releaseId?: string;
   checkedAt: string;
   /**
    * Where the service stands over all stored probes, added by the API when it
@@ -145,4 +147,19 @@ export interface HealthHistory {
   /** How many probes the ratio counts. */
   countedProbes?: number;
   points: HealthHistoryPoint[];
+}
+
+/**
+ * A release the service reported (its health+json `version` and
+ * `releaseId`), from the first probe that saw it: a deploy marker.
+ *
+ * @public
+ */
+export interface Release {
+  /** ISO time of the first probe that reported this release. */
+  seenAt: string;
+  version?: string;
+  releaseId?: string;
+  /** The release before it; absent for the first one the portal saw. */
+  previous?: { version?: string; releaseId?: string };
 }

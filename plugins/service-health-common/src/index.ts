@@ -11,3 +11,4 @@ export * from './metrics';
 export * from './traces';
 export * from './api';
 export * from './status';
+export * from './slo';

@@ -18,6 +18,8 @@ export interface FakeService {
   registry: Registry;
   hits: Map<string, number>;
   setReady(status: 'pass' | 'warn' | 'fail'): void;
+  /** What `/health` and `/ready` report as `version` and `releaseId`. */
+  setRelease(release: { version?: string; releaseId?: string }): void;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function startFakeService(
   });
   inFlight.set(0);
   let ready: 'pass' | 'warn' | 'fail' = 'pass';
+  let release: { version?: string; releaseId?: string } = { version: '1.2.3' };
   const hits = new Map<string, number>();
 
   const server = http.createServer(async (req, res) => {
@@ -55,7 +58,7 @@ export async function startFakeService(
       res.end(
         JSON.stringify({
           status: 'pass',
-          version: '1.2.3',
+          ...release,
           serviceId: options.name ?? 'fake',
           description: 'liveness',
           checks: {
@@ -77,7 +80,7 @@ export async function startFakeService(
       res.end(
         JSON.stringify({
           status: ready,
-          version: '1.2.3',
+          ...release,
           checks: {
             'postgres:connection': [
               {
@@ -137,6 +140,9 @@ export async function startFakeService(
     hits,
     setReady(s) {
       ready = s;
+    },
+    setRelease(r) {
+      release = r;
     },
     close: () =>
       new Promise<void>(resolve => {

@@ -2,6 +2,7 @@ import type {
   HealthHistoryPoint,
   HealthLifecycle,
   HealthSnapshot,
+  Release,
 } from '@fastify-backstage/plugin-service-health-common';
 import type { Knex } from 'knex';
 import type { CompactSample } from '../metrics/samples';
@@ -9,6 +10,7 @@ import type { CompactSample } from '../metrics/samples';
 const PROBES = 'service_health_probes';
 const ROLLUPS = 'service_health_probe_rollups';
 const LATEST = 'service_health_latest_probes';
+const RELEASES = 'service_health_releases';
 
 /** How probe history is kept (see `compact`). */
 export interface ProbeRetention {
@@ -64,6 +66,100 @@ export class HealthStore {
           .onConflict(['entity_ref', 'environment'])
           .merge(['checked_at', 'snapshot']);
       }
+      await this.#recordReleases(tx, [...latest.values()]);
+    });
+  }
+
+  /**
+   * A row per change of the reported release. Compared with the target's
+   * last recorded release, not its latest probe: a probe of a service that
+   * is down reports none, and coming back with the same release is no deploy.
+   */
+  async #recordReleases(tx: Knex.Transaction, snapshots: HealthSnapshot[]) {
+    const reporting = snapshots.filter(s => s.version || s.releaseId);
+    if (reporting.length === 0) return;
+    const known = new Map<string, { version: string; release_id: string }>();
+    for (let i = 0; i < reporting.length; i += 100) {
+      const batch = reporting.slice(i, i + 100);
+      // The newest row per target of the batch.
+      const newest = tx(RELEASES)
+        .select('entity_ref', 'environment')
+        .max({ id: 'id' })
+        .whereIn(
+          ['entity_ref', 'environment'],
+          batch.map(s => [s.entityRef, s.environment]),
+        )
+        .groupBy('entity_ref', 'environment');
+      const rows = await tx(RELEASES)
+        .whereIn('id', tx.from(newest.as('n')).select('id'))
+        .select('entity_ref', 'environment', 'version', 'release_id');
+      for (const r of rows) {
+        known.set(`${r.entity_ref}\u0000${r.environment}`, r);
+      }
+    }
+    const changed = reporting.filter(s => {
+      const last = known.get(`${s.entityRef}\u0000${s.environment}`);
+      return (
+        !last ||
+        (last.version ?? undefined) !== s.version ||
+        (last.release_id ?? undefined) !== s.releaseId
+      );
+    });
+    if (changed.length === 0) return;
+    await tx.batchInsert(
+      RELEASES,
+      changed.map(s => ({
+        entity_ref: s.entityRef,
+        environment: s.environment,
+        seen_at: Date.parse(s.checkedAt),
+        version: s.version ?? null,
+        release_id: s.releaseId ?? null,
+      })),
+      100,
+    );
+  }
+
+  /**
+   * The releases first seen in the window, oldest first, each with the one
+   * before it (which may be older than the window).
+   */
+  async releases(
+    entityRef: string,
+    environment: string,
+    from: Date,
+    to: Date,
+  ): Promise<Release[]> {
+    const target = () =>
+      this.db(RELEASES).where({ entity_ref: entityRef, environment });
+    const [before, inWindow] = await Promise.all([
+      target()
+        .where('seen_at', '<', from.getTime())
+        .orderBy('seen_at', 'desc')
+        .orderBy('id', 'desc')
+        .first('version', 'release_id'),
+      target()
+        .whereBetween('seen_at', [from.getTime(), to.getTime()])
+        .orderBy('seen_at', 'asc')
+        .orderBy('id', 'asc')
+        .limit(1000)
+        .select('seen_at', 'version', 'release_id'),
+    ]);
+    const pair = (r: {
+      version: string | null;
+      release_id: string | null;
+    }) => ({
+      ...(r.version !== null ? { version: r.version } : {}),
+      ...(r.release_id !== null ? { releaseId: r.release_id } : {}),
+    });
+    let previous = before ? pair(before) : undefined;
+    return inWindow.map(r => {
+      const release: Release = {
+        seenAt: new Date(Number(r.seen_at)).toISOString(),
+        ...pair(r),
+        ...(previous ? { previous } : {}),
+      };
+      previous = pair(r);
+      return release;
     });
   }
 

@@ -21,7 +21,8 @@ const healthBody = z
         return s;
       })
       .pipe(status),
-    version: z.string().optional().catch(undefined),
+    version: z.string().max(256).optional().catch(undefined),
+    releaseId: z.string().max(256).optional().catch(undefined),
     serviceId: z.string().optional().catch(undefined),
     description: z.string().optional().catch(undefined),
     output: z.string().optional().catch(undefined),
@@ -197,6 +198,7 @@ export async function probeTarget(
     // readiness first: its dependency checks are the interesting ones
     checks: flattenChecks(ready.body, live.body),
     version: ready.body?.version ?? live.body?.version,
+    releaseId: ready.body?.releaseId ?? live.body?.releaseId,
     checkedAt: new Date().toISOString(),
   };
 }

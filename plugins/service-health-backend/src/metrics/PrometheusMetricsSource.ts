@@ -131,6 +131,21 @@ export class PrometheusMetricsSource implements MetricsSource {
     });
   }
 
+  /** One instant query, for the SLO evaluation (its PromQL is built in slo/promql.ts). */
+  instantQuery(query: string, time: Date) {
+    return this.#instant(query, time);
+  }
+
+  /** One range query, for the SLO history (its PromQL is built in slo/promql.ts). */
+  rangeQuery(query: string, start: Date, end: Date, stepSeconds: number) {
+    return this.#call<MatrixResult>('query_range', {
+      query,
+      start: String(start.getTime() / 1000),
+      end: String(end.getTime() / 1000),
+      step: String(stepSeconds),
+    });
+  }
+
   async getSummary(target: ResolvedTarget, window: MetricsWindow) {
     const m = this.matchers(target);
     const w = (window.to.getTime() - window.from.getTime()) / 1000;

@@ -3,10 +3,12 @@ import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import type {
   EntityRefString,
+  EntitySlos,
   HealthHistory,
   HealthSnapshot,
   MetricsSeries,
   MetricsSummary,
+  Release,
   ServiceEnvironment,
   ServiceHealthApi,
   SourcedResponse,
@@ -100,6 +102,22 @@ export class ServiceHealthClient implements ServiceHealthApi {
     options?: { environment?: string },
   ): Promise<SourcedResponse<Trace>> {
     return this.request(entityRef, `/traces/${encodeURIComponent(traceId)}`, {
+      environment: options?.environment,
+    });
+  }
+
+  getReleases(
+    entityRef: EntityRefString,
+    window?: TimeWindow,
+  ): Promise<SourcedResponse<Release[]>> {
+    return this.request(entityRef, '/releases', windowQuery(window));
+  }
+
+  getSlos(
+    entityRef: EntityRefString,
+    options?: { environment?: string },
+  ): Promise<SourcedResponse<EntitySlos>> {
+    return this.request(entityRef, '/slos', {
       environment: options?.environment,
     });
   }

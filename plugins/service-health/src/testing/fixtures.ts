@@ -1,4 +1,5 @@
 import type {
+  EntitySlos,
   HealthHistory,
   HealthHistoryPoint,
   HealthSnapshot,
@@ -319,6 +320,51 @@ export const trace: Trace = {
   summary: traceSummaries[0],
 };
 
+/**
+ * Two SLOs at known figures: availability 99.9 % over 28 d with 1,000,000
+ * requests and 400 5xx (SLI 99.96 %, budget left 1 − 400 / 1,000 = 60 %),
+ * and latency < 300 ms at 95 % with 80,000 slow requests (SLI 92 %, budget
+ * 1 − 80,000 / 50,000 = −60 %) burning fast.
+ */
+export const slos: EntitySlos = {
+  entityRef: 'component:default/orders',
+  environment: 'default',
+  file: 'http://localhost/orders/slo.yaml',
+  asOf: iso(NOW),
+  slos: [
+    {
+      name: 'orders-availability',
+      displayName: 'Availability',
+      indicator: { type: 'availability' },
+      target: 0.999,
+      window: '28d',
+      windowSeconds: 28 * 86_400,
+      status: 'ok',
+      sli: 0.9996,
+      errorBudgetRemaining: 0.6,
+      totalEvents: 1_000_000,
+      badEvents: 400,
+      burnRates: { '5m': 0.2, '30m': 0.3, '1h': 0.4, '6h': 0.4 },
+      alerts: { page: false, ticket: false },
+    },
+    {
+      name: 'orders-latency',
+      displayName: 'Latency',
+      indicator: { type: 'latency', thresholdSeconds: 0.3 },
+      target: 0.95,
+      window: '28d',
+      windowSeconds: 28 * 86_400,
+      status: 'page',
+      sli: 0.92,
+      errorBudgetRemaining: -0.6,
+      totalEvents: 1_000_000,
+      badEvents: 80_000,
+      burnRates: { '5m': 16, '30m': 15.2, '1h': 14.9, '6h': 7 },
+      alerts: { page: true, ticket: true },
+    },
+  ],
+};
+
 /** An API mock answering everything with healthy data; override per test. */
 export function mockApi(overrides: Partial<ServiceHealthApi> = {}) {
   const api = {
@@ -337,6 +383,8 @@ export function mockApi(overrides: Partial<ServiceHealthApi> = {}) {
     getMetricsSeries: jest.fn(async () => ok(series, 'prometheus')),
     listTraces: jest.fn(async () => ok(traceSummaries, 'embedded')),
     getTrace: jest.fn(async () => ok(trace, 'embedded')),
+    getSlos: jest.fn(async () => ok(slos)),
+    getReleases: jest.fn(async () => ok([])),
   };
   Object.assign(api, overrides);
   return api as unknown as jest.Mocked<ServiceHealthApi>;

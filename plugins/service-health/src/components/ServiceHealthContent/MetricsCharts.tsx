@@ -7,13 +7,17 @@ import {
   Legend,
   Line,
   LineChart,
+  ReferenceLine,
   ResponsiveContainer,
   Tooltip,
   XAxis,
   YAxis,
   YAxisProps,
 } from 'recharts';
-import type { MetricsPoint } from '@fastify-backstage/plugin-service-health-common';
+import type {
+  MetricsPoint,
+  Release,
+} from '@fastify-backstage/plugin-service-health-common';
 import { seriesColors } from '../shared/status';
 import {
   formatClock,
@@ -136,6 +140,12 @@ export function niceTicks(max: number, minTop: number): number[] {
   return ticks;
 }
 
+/** "1.2.0 (sha-abc)", "1.2.0" or "sha-abc": what a release is called. */
+export function releaseLabel(r: { version?: string; releaseId?: string }) {
+  if (r.version && r.releaseId) return `${r.version} (${r.releaseId})`;
+  return r.version ?? r.releaseId ?? 'unknown release';
+}
+
 /**
  * Request rate, error rate and latency percentiles over the window.
  * Default export: loaded lazily with the tab so recharts stays out of the
@@ -148,6 +158,8 @@ export default function MetricsCharts(props: {
   /** Oldest data the source holds, when inside the window: charts start there. */
   dataSince?: number;
   stepSeconds: number;
+  /** Deploy markers: releases first seen in the window (those with a previous one are deploys). */
+  releases?: Release[];
 }) {
   const { points, to, dataSince, stepSeconds } = props;
   const classes = useStyles();
@@ -159,6 +171,27 @@ export default function MetricsCharts(props: {
     dataSince !== undefined && dataSince > props.from ? dataSince : props.from;
   const step = stepLabel(stepSeconds);
   const range = to - from;
+  // A release the portal saw replace another is a deploy; the first one it
+  // ever saw only marks when it started looking, so it gets no marker.
+  const deploys = (props.releases ?? [])
+    .filter(r => r.previous)
+    .map(r => ({ ...r, t: Date.parse(r.seenAt) }))
+    .filter(r => r.t >= from && r.t <= to);
+  const markers = deploys.map(r => (
+    <ReferenceLine
+      key={`deploy-${r.t}`}
+      x={r.t}
+      stroke={theme.palette.text.secondary}
+      strokeDasharray="4 3"
+      ifOverflow="hidden"
+      label={{
+        value: `▲ ${releaseLabel(r)}`,
+        position: 'insideTopLeft',
+        fontSize: 10,
+        fill: theme.palette.text.secondary,
+      }}
+    />
+  ));
   const axis = {
     stroke: theme.palette.text.secondary,
     fontSize: 11,
@@ -238,6 +271,7 @@ export default function MetricsCharts(props: {
       {xAxis}
       {yAxis(chart.yAxis)}
       <Tooltip {...tooltipStyle} formatter={chart.tooltip} />
+      {markers}
       <Area
         type="monotone"
         dataKey={chart.dataKey}
@@ -267,6 +301,21 @@ export default function MetricsCharts(props: {
           : ''}
         One point per {step}; empty stretches are times without samples (the
         service was down or not scraped).
+        {deploys.length > 0 && (
+          <span data-testid="deploy-markers">
+            {' '}
+            Dashed lines mark deploys:{' '}
+            {deploys
+              .map(
+                r =>
+                  `${releaseLabel(r)} at ${formatTime(r.t)} (was ${releaseLabel(
+                    r.previous!,
+                  )})`,
+              )
+              .join('; ')}
+            .
+          </span>
+        )}
       </Typography>
       <div className={classes.grid}>
         <ChartBox
@@ -321,6 +370,7 @@ export default function MetricsCharts(props: {
               ticks: latencyTickValues,
               tickFormatter: v => (Number(v) === 0 ? '0' : axisDuration(v)),
             })}
+            {markers}
             <Tooltip
               {...tooltipStyle}
               formatter={(v: any, name: any) => [

@@ -10,6 +10,7 @@ import Grid from '@material-ui/core/Grid';
 import { makeStyles, Theme } from '@material-ui/core/styles';
 import type {
   MetricsSeries,
+  Release,
   MetricsSummary,
   ProcessMetrics,
   RouteMetrics,
@@ -240,7 +241,10 @@ function SummaryStats(props: { summary: MetricsSummary; covers: string }) {
   );
 }
 
-function Charts(props: { series: PolledData<SourcedResponse<MetricsSeries>> }) {
+function Charts(props: {
+  series: PolledData<SourcedResponse<MetricsSeries>>;
+  releases: PolledData<SourcedResponse<Release[]>>;
+}) {
   const { series } = props;
   if (series.loading) return <Progress />;
   const points = series.value?.data?.points ?? [];
@@ -262,6 +266,7 @@ function Charts(props: { series: PolledData<SourcedResponse<MetricsSeries>> }) {
         to={Date.parse(data.to)}
         dataSince={data.dataSince ? Date.parse(data.dataSince) : undefined}
         stepSeconds={data.stepSeconds}
+        releases={props.releases.value?.data}
       />
     </Suspense>
   );
@@ -295,6 +300,16 @@ export function MetricsSection() {
     [ctx.window, ctx.stepSeconds],
     ctx.resetKey,
   );
+  // Deploy markers; the charts draw without them when they fail to load.
+  const releases = usePolledData(
+    () =>
+      api.getReleases(ctx.entityRef, {
+        environment: ctx.environment,
+        ...ctx.window,
+      }),
+    [ctx.window],
+    ctx.resetKey,
+  );
   const covers = coverage(
     RANGES[ctx.range].label,
     series.value?.data?.dataSince,
@@ -320,7 +335,7 @@ export function MetricsSection() {
               <SummaryStats summary={data} covers={covers} />
             </Grid>
             <Grid item xs={12}>
-              <Charts series={series} />
+              <Charts series={series} releases={releases} />
             </Grid>
             <Grid item xs={12}>
               <RouteTable

@@ -2,7 +2,7 @@ import { screen } from '@testing-library/react';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { serviceHealthApiRef } from '../../api';
-import { entity, mockApi, ok, summary } from '../../testing/fixtures';
+import { entity, mockApi, NOW, ok, summary } from '../../testing/fixtures';
 import { ServiceHealthContent } from './ServiceHealthContent';
 
 async function routeTableFor(countsEstimated?: boolean) {
@@ -58,5 +58,41 @@ describe('a scrape over the sample limit', () => {
       'No metrics: the scrape has too many series and was not kept',
     );
     expect(notice).toHaveTextContent('more than 20000 samples');
+  });
+});
+
+describe('deploy markers', () => {
+  it('name each deploy in the window, not the first release the portal saw', async () => {
+    const api = mockApi({
+      getReleases: jest.fn(async () =>
+        ok([
+          {
+            seenAt: new Date(NOW - 3_000_000).toISOString(),
+            version: '1.0.0',
+          },
+          {
+            seenAt: new Date(NOW - 1_200_000).toISOString(),
+            version: '1.1.0',
+            releaseId: 'sha-bbb',
+            previous: { version: '1.0.0' },
+          },
+        ]),
+      ),
+    });
+    await renderInTestApp(
+      <EntityProvider entity={entity}>
+        <ServiceHealthContent defaultRefreshMs={0} />
+      </EntityProvider>,
+      { apis: [[serviceHealthApiRef, api]] },
+    );
+    const caption = await screen.findByTestId('deploy-markers');
+    expect(caption).toHaveTextContent(
+      /Dashed lines mark deploys: 1\.1\.0 \(sha-bbb\) at .+ \(was 1\.0\.0\)\.$/,
+    );
+    expect(caption).not.toHaveTextContent('1.0.0 at');
+    expect(api.getReleases).toHaveBeenCalledWith(
+      'component:default/orders',
+      expect.objectContaining({ environment: 'default' }),
+    );
   });
 });

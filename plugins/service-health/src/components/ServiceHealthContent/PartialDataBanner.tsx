@@ -8,6 +8,7 @@ const sectionNames: Record<SectionKey, string> = {
   history: 'uptime history',
   metrics: 'metrics',
   traces: 'traces',
+  slos: 'SLOs',
 };
 
 function problem(report: SectionReport): string | undefined {

@@ -8,6 +8,7 @@ import {
 } from '@backstage/plugin-catalog-react';
 import Grid from '@material-ui/core/Grid';
 import {
+  OPENSLO_ANNOTATION,
   annotatedEnvironments,
   baseUrlAnnotation,
   isServiceHealthAvailable,
@@ -35,6 +36,7 @@ import {
 import { isNotStarted } from '../shared/status';
 import { MetricsSection } from './MetricsSection';
 import { TracesSection } from './TracesSection';
+import { SloSection } from './SloSection';
 import { PartialDataBanner } from './PartialDataBanner';
 import { Banner } from '../shared/Banner';
 
@@ -67,6 +69,7 @@ export function ServiceHealthContent(props: ServiceHealthContentProps) {
     <ServiceHealthPage
       entityRef={stringifyEntityRef(entity)}
       annotated={annotatedEnvironments(entity)}
+      hasSlos={!!entity.metadata.annotations?.[OPENSLO_ANNOTATION]}
       {...props}
     />
   );
@@ -107,7 +110,11 @@ function UnconfiguredEnvironments(props: {
 }
 
 function ServiceHealthPage(
-  props: ServiceHealthContentProps & { entityRef: string; annotated: string[] },
+  props: ServiceHealthContentProps & {
+    entityRef: string;
+    annotated: string[];
+    hasSlos: boolean;
+  },
 ) {
   const { entityRef, annotated, ...rest } = props;
   const api = useApi(serviceHealthApiRef);
@@ -155,10 +162,12 @@ function Dashboard(
     environment?: string;
     onEnvironmentChange(name: string): void;
     notice?: JSX.Element;
+    hasSlos: boolean;
   },
 ) {
   const {
     notice,
+    hasSlos,
     entityRef,
     environments,
     environment,
@@ -297,6 +306,11 @@ function Dashboard(
           onRefresh={refreshNow}
           refreshing={refreshing}
         />
+        {hasSlos && (
+          <Grid item xs={12}>
+            <SloSection />
+          </Grid>
+        )}
         <Grid item xs={12}>
           <MetricsSection />
         </Grid>

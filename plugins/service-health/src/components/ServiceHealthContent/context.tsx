@@ -23,7 +23,7 @@ export const REFRESH_INTERVALS: Array<{ label: string; ms: number }> = [
 ];
 
 /** The sections of the tab that report where their data came from. */
-export type SectionKey = 'health' | 'history' | 'metrics' | 'traces';
+export type SectionKey = 'health' | 'history' | 'metrics' | 'traces' | 'slos';
 
 /** What a section reports about its data: the source state, or a failed request. */
 export type SectionReport =
