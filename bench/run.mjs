@@ -12,6 +12,7 @@
 //   ONLY_BENCH=service-vs-fastify npm run bench
 //   Environment of service-vs-fastify.mjs applies (DURATION, ROUNDS, CONNECTIONS, BENCH_DIR, BASELINE_DIR, ...);
 //   POLL_SERVICES (default 500), POLL_CYCLES (default 3) size the poller benchmark;
+//   STATUS_SERVICES (default 1000) sizes catalog-status.mjs (PostgreSQL too when DATABASE_URL is set);
 //   environment of journey.mjs applies too (REPS, TEST_REPS, SERVICES, LATENCY_*, PORT_WAIT_SECONDS).
 import { spawn } from 'node:child_process';
 import { cpus, freemem, totalmem } from 'node:os';
@@ -86,6 +87,27 @@ async function pollerRows() {
     }; ${Math.round(
       (3 * r.services * 1000) / r.medianCycleMs,
     )} req/s (3 per service); peak RSS ${r.peakRssMb} MB`,
+  }));
+}
+
+async function catalogStatusRows() {
+  const pg = process.env.DATABASE_URL;
+  const out = await runScript(
+    join(here, 'catalog-status.mjs'),
+    [
+      '--services',
+      process.env.STATUS_SERVICES ?? '1000',
+      ...(pg ? ['--pg', pg] : []),
+    ],
+    900,
+    join(here, '..'),
+  );
+  const summary = JSON.parse(out.slice(out.lastIndexOf('\n{') + 1));
+  return summary.results.map(r => ({
+    name: `catalog-status: POST /status, ${r.services} entities, ${r.database}`,
+    figure: r.p95Ms,
+    unit: 'ms p95',
+    notes: `p50 ${r.p50Ms}, max ${r.maxMs}, n=${r.rounds}; ${r.probeRows} probe rows; probe queries ${r.medianStandingsQueryMs} ms, sample queries ${r.medianSamplesQueryMs} ms; catalog read not included`,
   }));
 }
 
@@ -180,6 +202,13 @@ async function main() {
       );
     } catch (error) {
       notes.push(`service-health-poll FAILED: ${error.message}`);
+    }
+  }
+  if (!only || only === 'catalog-status') {
+    try {
+      rows.push(...(await catalogStatusRows()));
+    } catch (error) {
+      notes.push(`catalog-status FAILED: ${error.message}`);
     }
   }
   if (!only || only === 'journey') {

@@ -12,6 +12,8 @@ import { DirectMetricsSource } from './metrics/DirectMetricsSource';
 import { PrometheusMetricsSource } from './metrics/PrometheusMetricsSource';
 import { HostAllowList, OutboundHttp } from './outbound/OutboundHttp';
 import { createRouter } from './router';
+import { createStatusRouter } from './status/router';
+import { StatusStore } from './status/StatusStore';
 import { createSlos } from './slo';
 import { createTraceSources } from './traces';
 import type { TraceSource } from './traces/types';
@@ -222,6 +224,16 @@ export const serviceHealthPlugin = createBackendPlugin({
             defaultTraceSourceId: traces.defaultSourceId,
             otlpRouter: traces.otlpRouter,
             slos,
+          }),
+        );
+
+        httpRouter.use(
+          createStatusRouter({
+            httpAuth,
+            catalog,
+            store: new StatusStore(knex),
+            environments: settings.environments,
+            http,
           }),
         );
 

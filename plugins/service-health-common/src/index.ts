@@ -10,4 +10,5 @@ export * from './health';
 export * from './metrics';
 export * from './traces';
 export * from './api';
+export * from './status';
 export * from './slo';

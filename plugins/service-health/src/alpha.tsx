@@ -9,6 +9,17 @@ import {
 import { discoveryApiRef, fetchApiRef } from '@backstage/core-plugin-api';
 import { isServiceHealthAvailable } from '@fastify-backstage/plugin-service-health-common';
 import { serviceHealthApiRef, ServiceHealthClient } from './api';
+import {
+  serviceHealthStatusApi,
+  serviceHealthRollupEntityCard,
+  serviceHealthCatalogFilter,
+} from './catalogHealthExtensions';
+
+export {
+  serviceHealthStatusApi,
+  serviceHealthRollupEntityCard,
+  serviceHealthCatalogFilter,
+};
 
 /** @alpha */
 export const serviceHealthApi = ApiBlueprint.make({
@@ -69,6 +80,9 @@ const serviceHealthPlugin = createFrontendPlugin({
     serviceHealthApi,
     serviceHealthEntityContent,
     serviceHealthEntityCard,
+    serviceHealthStatusApi,
+    serviceHealthCatalogFilter,
+    serviceHealthRollupEntityCard,
   ],
 });
 

@@ -22,3 +22,15 @@ export {
   SERVICE_HEALTH_ANNOTATIONS,
 } from '@fastify-backstage/plugin-service-health-common';
 export type { ServiceHealthApi } from '@fastify-backstage/plugin-service-health-common';
+export { serviceHealthStatusApiRef, ServiceHealthStatusClient } from './api';
+export {
+  createCatalogHealthColumn,
+  CatalogHealthFilter,
+  CatalogHealthPicker,
+  HealthStatusChip,
+} from './components/CatalogHealth';
+export type {
+  CatalogHealthChoice,
+  CatalogHealthFilters,
+} from './components/CatalogHealth';
+export { HealthRollupCard } from './components/HealthRollupCard';

@@ -1,2 +1,6 @@
 export { serviceHealthApiRef } from './ServiceHealthApi';
 export { ServiceHealthClient } from './ServiceHealthClient';
+export {
+  serviceHealthStatusApiRef,
+  ServiceHealthStatusClient,
+} from './ServiceHealthStatusClient';

@@ -5,6 +5,7 @@ import catalogPlugin, {
   CatalogTableColumnsFunc,
 } from '@backstage/plugin-catalog/alpha';
 import { CatalogTable } from '@backstage/plugin-catalog';
+import { createCatalogHealthColumn } from '@fastify-backstage/plugin-service-health';
 
 /** Columns whose values are names: they wrap at no character, the table scrolls instead. */
 const NAME_FIELDS = new Set([
@@ -20,8 +21,8 @@ const NAME_FIELDS = new Set([
  * table otherwise breaks `scaffolder-backend-module-fastify` into four lines
  * mid-word. Columns a plugin adds (a health status, say) go in this list.
  */
-export const catalogColumns: CatalogTableColumnsFunc = context =>
-  CatalogTable.defaultColumnsFunc(context).map(column =>
+export const catalogColumns: CatalogTableColumnsFunc = context => {
+  const columns = CatalogTable.defaultColumnsFunc(context).map(column =>
     typeof column.field === 'string' && NAME_FIELDS.has(column.field)
       ? {
           ...column,
@@ -32,6 +33,16 @@ export const catalogColumns: CatalogTableColumnsFunc = context =>
         }
       : column,
   );
+  // Health right after the name, where a wide table does not scroll it out
+  // of view; the table's entities in one status request, sortable worst first.
+  const name = columns.findIndex(c => c.field === 'resolved.entityRef');
+  columns.splice(
+    name + 1,
+    0,
+    createCatalogHealthColumn({ entities: context.entities }),
+  );
+  return columns;
+};
 
 /** The catalog plugin with its index page showing {@link catalogColumns}. */
 export const catalogWithColumns = catalogPlugin.withOverrides({

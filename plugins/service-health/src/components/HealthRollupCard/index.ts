@@ -1,0 +1,1 @@
+export { HealthRollupCard } from './HealthRollupCard';
