@@ -5,7 +5,7 @@ import {
 } from '@backstage/plugin-catalog-react/alpha';
 import { discoveryApiRef, fetchApiRef } from '@backstage/core-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
-import { serviceHealthStatusApiRef, ServiceHealthStatusClient } from './api';
+import { serviceHealthStatusApiRef, ServiceHealthClient } from './api';
 
 /** @alpha */
 export const serviceHealthStatusApi = ApiBlueprint.make({
@@ -15,7 +15,7 @@ export const serviceHealthStatusApi = ApiBlueprint.make({
       api: serviceHealthStatusApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
       factory: ({ discoveryApi, fetchApi }) =>
-        new ServiceHealthStatusClient({ discoveryApi, fetchApi }),
+        new ServiceHealthClient({ discoveryApi, fetchApi }),
     }),
 });
 

@@ -22,7 +22,7 @@ export {
   SERVICE_HEALTH_ANNOTATIONS,
 } from '@fastify-backstage/plugin-service-health-common';
 export type { ServiceHealthApi } from '@fastify-backstage/plugin-service-health-common';
-export { serviceHealthStatusApiRef, ServiceHealthStatusClient } from './api';
+export { serviceHealthStatusApiRef } from './api';
 export {
   createCatalogHealthColumn,
   CatalogHealthFilter,

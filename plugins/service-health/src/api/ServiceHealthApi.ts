@@ -1,5 +1,8 @@
 import { createApiRef } from '@backstage/core-plugin-api';
-import type { ServiceHealthApi } from '@fastify-backstage/plugin-service-health-common';
+import type {
+  ServiceHealthApi,
+  ServiceHealthStatusApi,
+} from '@fastify-backstage/plugin-service-health-common';
 
 /**
  * The service-health backend's API, as a Backstage utility API.
@@ -8,4 +11,15 @@ import type { ServiceHealthApi } from '@fastify-backstage/plugin-service-health-
  */
 export const serviceHealthApiRef = createApiRef<ServiceHealthApi>({
   id: 'plugin.service-health.api',
+});
+
+/**
+ * The batch status API as a Backstage utility API: the catalog column, the
+ * "Health" filter and the roll-up card read it (a portal may install them
+ * without the Health tab). {@link ServiceHealthClient} implements it.
+ *
+ * @public
+ */
+export const serviceHealthStatusApiRef = createApiRef<ServiceHealthStatusApi>({
+  id: 'plugin.service-health.status',
 });

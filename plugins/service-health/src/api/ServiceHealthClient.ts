@@ -1,9 +1,12 @@
 import { parseEntityRef } from '@backstage/catalog-model';
 import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
-import type {
+import {
   EntityRefString,
   EntitySlos,
+  MAX_STATUS_BATCH,
+  ServiceHealthStatusApi,
+  StatusBatchResponse,
   SloHistory,
   HealthHistory,
   HealthSnapshot,
@@ -22,11 +25,14 @@ import type {
 type Query = Record<string, string | number | boolean | undefined>;
 
 /**
- * HTTP client of the service-health backend (`/api/service-health`).
+ * HTTP client of the service-health backend (`/api/service-health`): the
+ * entity API of the Health tab and the batch status API of the catalog.
  *
  * @public
  */
-export class ServiceHealthClient implements ServiceHealthApi {
+export class ServiceHealthClient
+  implements ServiceHealthApi, ServiceHealthStatusApi
+{
   private readonly discoveryApi: DiscoveryApi;
   private readonly fetchApi: FetchApi;
 
@@ -133,6 +139,38 @@ export class ServiceHealthClient implements ServiceHealthApi {
     });
   }
 
+  /**
+   * `POST /status`: more refs than one request takes are sent in several
+   * requests, one per {@link MAX_STATUS_BATCH} refs.
+   */
+  async getStatuses(
+    entityRefs: string[],
+    options?: { environment?: string },
+  ): Promise<StatusBatchResponse> {
+    const baseUrl = await this.discoveryApi.getBaseUrl('service-health');
+    const items: StatusBatchResponse['items'] = [];
+    for (let i = 0; i < entityRefs.length; i += MAX_STATUS_BATCH) {
+      const page = await this.send<StatusBatchResponse>(`${baseUrl}/status`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          entityRefs: entityRefs.slice(i, i + MAX_STATUS_BATCH),
+          environment: options?.environment,
+        }),
+      });
+      items.push(...page.items);
+    }
+    return { items };
+  }
+
+  private async send<T>(url: string, init: RequestInit): Promise<T> {
+    const response = await this.fetchApi.fetch(url, init);
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return (await response.json()) as T;
+  }
+
   private async request<T>(
     entityRef: EntityRefString,
     path: string,
@@ -155,11 +193,7 @@ export class ServiceHealthClient implements ServiceHealthApi {
     ]
       .map(encodeURIComponent)
       .join('/')}${path}${qs ? `?${qs}` : ''}`;
-    const response = await this.fetchApi.fetch(url, { method });
-    if (!response.ok) {
-      throw await ResponseError.fromResponse(response);
-    }
-    return (await response.json()) as T;
+    return this.send<T>(url, { method });
   }
 }
 

@@ -1,6 +1,5 @@
-export { serviceHealthApiRef } from './ServiceHealthApi';
-export { ServiceHealthClient } from './ServiceHealthClient';
 export {
+  serviceHealthApiRef,
   serviceHealthStatusApiRef,
-  ServiceHealthStatusClient,
-} from './ServiceHealthStatusClient';
+} from './ServiceHealthApi';
+export { ServiceHealthClient } from './ServiceHealthClient';
