@@ -64,6 +64,8 @@ export function toDeferredLocationEntity(
  * keeps a single entity, and the provider's run takes it over (the catalog
  * moves an entity's reference to the provider that last wrote it), so the
  * repository's existence decides whether it stays.
+ *
+ * @public
  */
 export class LocalGitDiscoveryProvider implements EntityProvider {
   private connection?: EntityProviderConnection;
