@@ -29,6 +29,11 @@
 //    better-sqlite3 (Yarn would still run node-gyp on it, which downloads Node's headers from nodejs.org: unreachable here; its
 //    prebuilt binary loads without that), keytar (needs libsecret, not installed here; only the
 //    CLI's `auth` commands use it) and cpu-features (an optional speed-up of ssh2).
+//  - not this machine's, but create-app's: its 1.55.0 backend allows
+//    `@backstage/plugin-signals-backend@^0.3`, and 0.3.21 (published after 1.55.0) calls
+//    `httpRouter.addWebSocketHandler`, which the app's `@backstage/backend-defaults@^0.18` does
+//    not have: the stock backend then never starts ("Plugin 'signals' startup failed"), with or
+//    without our packages. A `resolutions` entry pins it to 0.3.19 (1.55.0's) for a 1.55.0 app.
 //  - the registry stand-in: our packages are not published yet, so `yarn add <our package>`
 //    becomes `yarn add <our package>@file:<its tarball>`, and root `resolutions` point each of our
 //    packages at its tarball (for the dependencies between them).
@@ -265,6 +270,10 @@ step('Create app: a new Backstage app from the newest create-app', async () => {
   };
   writeJson(rootPackage, pkg);
   const backstage = readJson(join(APP_DIR, 'backstage.json')).version;
+  if (backstage === '1.55.0') {
+    pkg.resolutions['@backstage/plugin-signals-backend'] = '0.3.19';
+    writeJson(rootPackage, pkg);
+  }
   console.log(`# create-app made a Backstage ${backstage} app`);
 });
 
