@@ -52,8 +52,9 @@ export interface TraceSource {
 
 /**
  * The trace source could not be reached (connection refused, timeout, 5xx,
- * unreadable answer). The router maps it to `SourceState.status =
- * 'unreachable'`, which is different from the service being down.
+ * unreadable answer). The router maps it to
+ * `SourceState.status = 'unreachable'`, which is different from the service
+ * being down.
  *
  * @public
  */

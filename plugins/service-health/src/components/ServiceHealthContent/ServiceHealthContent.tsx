@@ -29,7 +29,7 @@ import { MetricsSection } from './MetricsSection';
 import { TracesSection } from './TracesSection';
 import { PartialDataBanner } from './PartialDataBanner';
 
-/** Props of {@link ServiceHealthContent}. @public */
+/** Props of the Health tab (`EntityServiceHealthContent`). @public */
 export interface ServiceHealthContentProps {
   /** Initial time range; default `1h`. */
   defaultRange?: RangeKey;
