@@ -60,10 +60,12 @@ export function toDeferredLocationEntity(
  * removes the entities read from it.
  *
  * The Location entities are those `fastify:catalog:register-local` registers
- * (see {@link toDeferredLocationEntity}): while both hold one, the catalog
+ * (see `toDeferredLocationEntity`): while both hold one, the catalog
  * keeps a single entity, and the provider's run takes it over (the catalog
  * moves an entity's reference to the provider that last wrote it), so the
  * repository's existence decides whether it stays.
+ *
+ * @public
  */
 export class LocalGitDiscoveryProvider implements EntityProvider {
   private connection?: EntityProviderConnection;

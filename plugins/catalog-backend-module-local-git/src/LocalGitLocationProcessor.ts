@@ -18,6 +18,8 @@ import {
  * Only repositories under the configured root are read, so registering a
  * location cannot make the catalog read arbitrary files of the backend host.
  * The catalog re-reads the branch on every refresh, as it does for GitHub URLs.
+ *
+ * @public
  */
 export class LocalGitLocationProcessor implements CatalogProcessor {
   constructor(private readonly root: string) {}

@@ -22,7 +22,11 @@ import git from 'isomorphic-git';
 import { minimatch } from 'minimatch';
 import { readLocalRepositoryRoot } from './config';
 
-/** A path in a local repository: `file:///<root>/<name>.git/{blob,tree}/<branch>[/<path>]`. */
+/**
+ * A path in a local repository: `file:///<root>/<name>.git/{blob,tree}/<branch>[/<path>]`.
+ *
+ * @public
+ */
 export interface LocalGitUrl {
   /** Absolute path of the bare repository. */
   repoPath: string;
@@ -37,6 +41,8 @@ export interface LocalGitUrl {
  * Parses a URL of a file or folder on a branch of a local repository, as
  * `fastify:publish:local` hands them out (`<remoteUrl>/blob/<branch>/<path>`;
  * `/tree/` works too, as on GitHub). Undefined for anything else.
+ *
+ * @public
  */
 export function parseLocalGitUrl(url: string): LocalGitUrl | undefined {
   const match =

@@ -7,7 +7,11 @@ import { validateBranchName } from './localRepository';
 /** Files larger than this get no patch (still listed). */
 const MAX_PATCH_BYTES = 256 * 1024;
 
-/** One file that differs between two branches. */
+/**
+ * One file that differs between two branches.
+ *
+ * @public
+ */
 export interface ComparedFile {
   path: string;
   status: 'added' | 'deleted' | 'modified';
@@ -17,6 +21,7 @@ export interface ComparedFile {
   conflicted: boolean;
 }
 
+/** @public */
 export interface BranchComparisonResult {
   headCommit: { oid: string; message: string };
   files: ComparedFile[];
@@ -31,6 +36,8 @@ const CONFLICT_MARKERS = /^<<<<<<< .*\n(?:.*\n)*?=======\n(?:.*\n)*?>>>>>>> /m;
  * What `head` changes against `base` in a local bare repository, as a code
  * host's compare view shows it: from their merge base to `head`, file by
  * file, with unified diffs.
+ *
+ * @public
  */
 export async function compareLocalBranches(
   gitdir: string,

@@ -1,10 +1,18 @@
 import { Config } from '@backstage/config';
 import path from 'node:path';
 
-/** Default root of local repositories, relative to the backend's working directory. */
+/**
+ * Default root of local repositories, relative to the backend's working directory.
+ *
+ * @public
+ */
 export const DEFAULT_LOCAL_REPOSITORY_ROOT = '.local-git';
 
-/** The config key both the scaffolder actions and the catalog module read. */
+/**
+ * The config key both the scaffolder actions and the catalog module read.
+ *
+ * @public
+ */
 export const LOCAL_REPOSITORY_ROOT_KEY =
   'scaffolder.fastify.localRepositoryRoot';
 

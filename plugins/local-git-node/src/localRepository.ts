@@ -7,12 +7,19 @@ import git from 'isomorphic-git';
 /**
  * Catalog location type of files in local repositories:
  * `local-git:file:///<root>/<name>.git/blob/<branch>/<path>`.
+ *
+ * @public
  */
 export const LOCAL_GIT_LOCATION_TYPE = 'local-git';
 
-/** Repository names: what GitHub accepts, minus the odd cases. */
+/**
+ * Repository names: what GitHub accepts, minus the odd cases.
+ *
+ * @public
+ */
 export const REPOSITORY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
+/** @public */
 export function validateRepositoryName(name: string): void {
   if (
     !REPOSITORY_NAME.test(name) ||
@@ -25,6 +32,7 @@ export function validateRepositoryName(name: string): void {
   }
 }
 
+/** @public */
 export function validateBranchName(branch: string): void {
   if (
     !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(branch) ||
@@ -37,6 +45,7 @@ export function validateBranchName(branch: string): void {
   }
 }
 
+/** @public */
 export interface LocalRepositoryLocation {
   /** Absolute path of the bare repository (`<root>/<name>.git`). */
   path: string;
@@ -46,6 +55,7 @@ export interface LocalRepositoryLocation {
   repoContentsUrl: string;
 }
 
+/** @public */
 export function localRepositoryLocation(
   root: string,
   name: string,
@@ -65,6 +75,8 @@ export function localRepositoryLocation(
 /**
  * Parses `file:///<root>/<name>.git/blob/<branch>/<path>` (a local
  * repository's contents URL plus a file path). Returns undefined for anything else.
+ *
+ * @public
  */
 export function parseLocalContentsUrl(
   url: string,
@@ -82,6 +94,7 @@ export function parseLocalContentsUrl(
   }
 }
 
+/** @public */
 export interface CreateLocalRepositoryOptions {
   root: string;
   name: string;
@@ -98,6 +111,8 @@ export interface CreateLocalRepositoryOptions {
  * exclusive mkdir, so an existing repository (or a concurrent run) is never
  * touched: that case throws a ConflictError. On any later failure only the
  * directory this call created is removed.
+ *
+ * @public
  */
 export async function createLocalRepository(
   options: CreateLocalRepositoryOptions,
@@ -171,7 +186,11 @@ async function ensureRoot(root: string): Promise<void> {
   }
 }
 
-/** Reads one file of a branch of a local bare repository. */
+/**
+ * Reads one file of a branch of a local bare repository.
+ *
+ * @public
+ */
 export async function readLocalRepositoryFile(
   repoPath: string,
   branch: string,
@@ -187,7 +206,11 @@ export async function readLocalRepositoryFile(
   return Buffer.from(blob);
 }
 
-/** A bare repository found under the local repository root. */
+/**
+ * A bare repository found under the local repository root.
+ *
+ * @public
+ */
 export interface LocalRepositorySummary {
   /** Repository name (`<root>/<name>.git`). */
   name: string;
@@ -202,6 +225,8 @@ export interface LocalRepositorySummary {
  * holds no repositories. Directories that are not repositories the publisher
  * could have made (other names, symbolic links, no HEAD branch, no commit, a
  * branch name with '/') are skipped and reported through `onSkip`.
+ *
+ * @public
  */
 export async function listLocalRepositories(
   root: string,
@@ -235,7 +260,11 @@ export async function listLocalRepositories(
   return out.sort((a, b) => a.name.localeCompare(b.name, 'en'));
 }
 
-/** Whether a file exists on a branch of a local bare repository. */
+/**
+ * Whether a file exists on a branch of a local bare repository.
+ *
+ * @public
+ */
 export async function localRepositoryHasFile(
   repoPath: string,
   branch: string,
@@ -249,7 +278,11 @@ export async function localRepositoryHasFile(
   }
 }
 
-/** What the portal shows of a local repository: enough to recognise it and clone it. */
+/**
+ * What the portal shows of a local repository: enough to recognise it and clone it.
+ *
+ * @public
+ */
 export interface LocalRepositoryDescription {
   name: string;
   defaultBranch: string;
@@ -275,6 +308,8 @@ const README_MAX_BYTES = 64 * 1024;
 /**
  * Describes `<root>/<name>.git` for a read-only view: its branch, newest
  * commits, files and README. NotFoundError when there is no such repository.
+ *
+ * @public
  */
 export async function describeLocalRepository(
   root: string,

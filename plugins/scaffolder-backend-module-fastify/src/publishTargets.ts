@@ -1,6 +1,10 @@
 import { ScmIntegrationRegistry } from '@backstage/integration';
 
-/** Where `fastify:publish` can put a new repository, as the Create form asks. */
+/**
+ * Where `fastify:publish` can put a new repository, as the Create form asks.
+ *
+ * @public
+ */
 export interface PublishTargetStatus {
   id: 'local' | 'github';
   /** Whether publishing there can work with this portal's configuration. */
@@ -15,6 +19,8 @@ export const DEFAULT_GITHUB_HOST = 'github.com';
  * Whether this portal can create repositories on a GitHub host: it needs an
  * integration for the host with a token or a GitHub App. Only the portal's own
  * credentials count; the template asks for no user token.
+ *
+ * @public
  */
 export function githubPublishing(
   integrations: ScmIntegrationRegistry,

@@ -5,14 +5,22 @@ import {
 } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 
-/** What `GET /api/scaffolder/fastify/publish-targets` answers for each target. */
+/**
+ * What `GET /api/scaffolder/fastify/publish-targets` answers for each target.
+ *
+ * @public
+ */
 export interface PublishTargetStatus {
   id: 'local' | 'github';
   available: boolean;
   reason?: string;
 }
 
-/** A repository made by the local publisher (`GET /api/scaffolder/fastify/local-repositories/:name`). */
+/**
+ * A repository made by the local publisher (`GET /api/scaffolder/fastify/local-repositories/:name`).
+ *
+ * @public
+ */
 export interface LocalRepositoryDescription {
   name: string;
   defaultBranch: string;
@@ -32,6 +40,8 @@ export interface LocalRepositoryDescription {
  * Reads the routes `@fastify-backstage/plugin-scaffolder-backend-module-fastify`
  * adds to the scaffolder backend. Validators get an ApiHolder rather than hooks,
  * so this takes one too.
+ *
+ * @public
  */
 export class FastifyScaffolderClient {
   constructor(private readonly apis: ApiHolder) {}

@@ -4,7 +4,11 @@ import {
 } from '@backstage/frontend-plugin-api';
 import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 
-/** `ui:field: UniqueEntityNamePicker`. */
+/**
+ * `ui:field: UniqueEntityNamePicker`.
+ *
+ * @public
+ */
 export const uniqueEntityNamePickerField = FormFieldBlueprint.make({
   name: 'unique-entity-name-picker',
   params: {
@@ -15,7 +19,11 @@ export const uniqueEntityNamePickerField = FormFieldBlueprint.make({
   },
 });
 
-/** `ui:field: PublishTargetPicker`. */
+/**
+ * `ui:field: PublishTargetPicker`.
+ *
+ * @public
+ */
 export const publishTargetPickerField = FormFieldBlueprint.make({
   name: 'publish-target-picker',
   params: {
@@ -26,7 +34,11 @@ export const publishTargetPickerField = FormFieldBlueprint.make({
   },
 });
 
-/** `ui:field: GithubRepoPicker`. */
+/**
+ * `ui:field: GithubRepoPicker`.
+ *
+ * @public
+ */
 export const githubRepoPickerField = FormFieldBlueprint.make({
   name: 'github-repo-picker',
   params: {
@@ -35,7 +47,11 @@ export const githubRepoPickerField = FormFieldBlueprint.make({
   },
 });
 
-/** `/local-git/:name`: a read-only view of a repository made by `fastify:publish:local`. */
+/**
+ * `/local-git/:name`: a read-only view of a repository made by `fastify:publish:local`.
+ *
+ * @public
+ */
 export const localRepositoryPage = PageBlueprint.make({
   name: 'local-repository',
   params: {

@@ -8,6 +8,8 @@ import {
 } from '@backstage/core-plugin-api';
 import { serviceHealthApiRef, ServiceHealthClient } from './api';
 import { rootRouteRef } from './routes';
+import type { ServiceHealthCardProps } from './components/ServiceHealthCard';
+import type { ServiceHealthContentProps } from './components/ServiceHealthContent';
 
 /**
  * Factory of the service-health API client (`discoveryApi` + `fetchApi`).
@@ -40,7 +42,9 @@ export const serviceHealthLegacyPlugin = createPlugin({
  *
  * @public
  */
-export const EntityServiceHealthContent = serviceHealthLegacyPlugin.provide(
+export const EntityServiceHealthContent: (
+  props: ServiceHealthContentProps,
+) => JSX.Element | null = serviceHealthLegacyPlugin.provide(
   createRoutableExtension({
     name: 'EntityServiceHealthContent',
     component: () =>
@@ -56,7 +60,9 @@ export const EntityServiceHealthContent = serviceHealthLegacyPlugin.provide(
  *
  * @public
  */
-export const EntityServiceHealthCard = serviceHealthLegacyPlugin.provide(
+export const EntityServiceHealthCard: (
+  props: ServiceHealthCardProps,
+) => JSX.Element | null = serviceHealthLegacyPlugin.provide(
   createComponentExtension({
     name: 'EntityServiceHealthCard',
     component: {

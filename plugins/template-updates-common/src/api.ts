@@ -1,7 +1,11 @@
 import { ChangelogSection } from './changelog';
 import { DriftStatus } from './versions';
 
-/** GET /api/template-updates/entities/:kind/:namespace/:name/drift */
+/**
+ * GET /api/template-updates/entities/:kind/:namespace/:name/drift
+ *
+ * @public
+ */
 export interface TemplateDrift {
   entityRef: string;
   /** `spec.scaffoldedFrom`. */
@@ -21,7 +25,11 @@ export interface TemplateDrift {
   updateTemplateRef?: string;
 }
 
-/** One file of a comparison of two branches. */
+/**
+ * One file of a comparison of two branches.
+ *
+ * @public
+ */
 export interface BranchDiffFile {
   path: string;
   status: 'added' | 'deleted' | 'modified';
@@ -31,7 +39,11 @@ export interface BranchDiffFile {
   conflicted: boolean;
 }
 
-/** GET /api/template-updates/local/:repository/compare?base=&head= */
+/**
+ * GET /api/template-updates/local/:repository/compare?base=&head=
+ *
+ * @public
+ */
 export interface BranchComparison {
   repository: string;
   base: string;

@@ -1,6 +1,10 @@
 import { isVersionBetween } from './versions';
 
-/** One `## <version>` section of a template's CHANGELOG.md. */
+/**
+ * One `## <version>` section of a template's CHANGELOG.md.
+ *
+ * @public
+ */
 export interface ChangelogSection {
   version: string;
   /** The date after the version in the heading (`## 1.2.0 - 2026-11-30`), if any. */
@@ -12,7 +16,11 @@ export interface ChangelogSection {
 const HEADING =
   /^## \[?v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)\]?(?:\s*[-–—(]\s*(\d{4}-\d{2}-\d{2})\)?)?\s*$/;
 
-/** The version sections of a changelog, in file order (newest first by convention). */
+/**
+ * The version sections of a changelog, in file order (newest first by convention).
+ *
+ * @public
+ */
 export function parseChangelog(markdown: string): ChangelogSection[] {
   const sections: ChangelogSection[] = [];
   let current: { version: string; date?: string; lines: string[] } | undefined;
@@ -40,7 +48,11 @@ export function parseChangelog(markdown: string): ChangelogSection[] {
   return sections;
 }
 
-/** The sections of the versions after `from` up to and including `to`, newest first. */
+/**
+ * The sections of the versions after `from` up to and including `to`, newest first.
+ *
+ * @public
+ */
 export function changesBetween(
   sections: ChangelogSection[],
   from: string,

@@ -1,12 +1,18 @@
 import semver from 'semver';
 
-/** Where a service stands against its template. */
+/**
+ * Where a service stands against its template.
+ *
+ * @public
+ */
 export type DriftStatus = 'current' | 'behind' | 'ahead' | 'unknown';
 
 /**
  * Compares the version a service was made from with the template's current
  * one. Versions are semver (MAJOR.MINOR.PATCH); anything else is 'unknown'
  * rather than compared as text, where '10.0.0' would sort before '9.0.0'.
+ *
+ * @public
  */
 export function driftStatus(
   madeFrom: string | undefined,
@@ -20,7 +26,11 @@ export function driftStatus(
   return order === 0 ? 'current' : 'ahead';
 }
 
-/** Whether `version` lies in (from, to]. */
+/**
+ * Whether `version` lies in (from, to].
+ *
+ * @public
+ */
 export function isVersionBetween(
   version: string,
   from: string,

@@ -5,12 +5,20 @@ import {
 } from '@fastify-backstage/plugin-template-updates-common';
 import { readTemplateFile, TemplateFilesOptions } from './templateFiles';
 
-/** A template's CHANGELOG.md sections, or why there are none. */
+/**
+ * A template's CHANGELOG.md sections, or why there are none.
+ *
+ * @public
+ */
 export type TemplateChangelog =
   | { sections: ChangelogSection[]; problem?: undefined }
   | { sections: []; problem: string };
 
-/** Reads and parses the CHANGELOG.md beside a template's template.yaml. */
+/**
+ * Reads and parses the CHANGELOG.md beside a template's template.yaml.
+ *
+ * @public
+ */
 export async function readTemplateChangelog(
   template: Entity,
   options: TemplateFilesOptions,

@@ -16,10 +16,18 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 /** Never part of a template: what a developer installed or the VCS keeps. */
 const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git']);
 
-/** A template folder larger than this is refused rather than read into memory. */
+/**
+ * A template folder larger than this is refused rather than read into memory.
+ *
+ * @public
+ */
 export const MAX_TEMPLATE_BYTES = 32 * 1024 * 1024;
 
-/** One file of a template folder. */
+/**
+ * One file of a template folder.
+ *
+ * @public
+ */
 export interface TemplateFile {
   /** POSIX path relative to the folder of template.yaml. */
   path: string;
@@ -31,6 +39,8 @@ export interface TemplateFile {
  * The URL of a template's own file (template.yaml), as the scaffolder computes
  * it for `fetch:template`'s relative paths: the source location, else the
  * location the catalog read it from. `file:` locations become file URLs.
+ *
+ * @public
  */
 export function templateBaseUrl(template: Entity): string {
   const annotations = template.metadata.annotations ?? {};
@@ -49,7 +59,11 @@ export function templateBaseUrl(template: Entity): string {
   );
 }
 
-/** Options for reading a template's files. */
+/**
+ * Options for reading a template's files.
+ *
+ * @public
+ */
 export interface TemplateFilesOptions {
   urlReader: UrlReaderService;
 }
@@ -57,6 +71,8 @@ export interface TemplateFilesOptions {
 /**
  * Reads one file beside a template's template.yaml (e.g. CHANGELOG.md).
  * Undefined when it does not exist.
+ *
+ * @public
  */
 export async function readTemplateFile(
   template: Entity,
@@ -85,6 +101,8 @@ export async function readTemplateFile(
 /**
  * Reads every file of a template's folder (template.yaml's folder, without
  * node_modules and .git): what the scaffolder's dry run needs to render it.
+ *
+ * @public
  */
 export async function readTemplateDirectory(
   template: Entity,

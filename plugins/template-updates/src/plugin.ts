@@ -35,12 +35,15 @@ export const templateUpdatesLegacyPlugin = createPlugin({
  *
  * @public
  */
-export const EntityTemplateDriftCard = templateUpdatesLegacyPlugin.provide(
-  createComponentExtension({
-    name: 'EntityTemplateDriftCard',
-    component: {
-      lazy: () =>
-        import('./components/TemplateDriftCard').then(m => m.TemplateDriftCard),
-    },
-  }),
-);
+export const EntityTemplateDriftCard: () => JSX.Element | null =
+  templateUpdatesLegacyPlugin.provide(
+    createComponentExtension({
+      name: 'EntityTemplateDriftCard',
+      component: {
+        lazy: () =>
+          import('./components/TemplateDriftCard').then(
+            m => m.TemplateDriftCard,
+          ),
+      },
+    }),
+  );

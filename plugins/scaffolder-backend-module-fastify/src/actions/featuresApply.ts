@@ -11,6 +11,8 @@ export const FEATURES_APPLY_ACTION_ID = 'fastify:features:apply';
  *
  * It also runs in dry-run mode: the dry-run workspace is a throw-away copy, and
  * applying the choices there is what makes the dry-run output show the real result.
+ *
+ * @public
  */
 export function createFeaturesApplyAction() {
   return createTemplateAction({

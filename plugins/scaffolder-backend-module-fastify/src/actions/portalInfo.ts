@@ -7,6 +7,8 @@ export const PORTAL_INFO_ACTION_ID = 'fastify:portal:info';
  * `fastify:portal:info`: this portal's own URLs, so a template can point what it
  * renders at the portal that rendered it (e.g. a new service's OTLP exporter at
  * the service-health receiver) instead of hard-coding localhost:7007.
+ *
+ * @public
  */
 export function createPortalInfoAction(options: { config: Config }) {
   const backendBaseUrl = options.config

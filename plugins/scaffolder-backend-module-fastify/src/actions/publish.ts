@@ -22,6 +22,8 @@ export const PUBLISH_ACTION_ID = 'fastify:publish';
  * Outputs: those of the publisher (`remoteUrl`, `repoContentsUrl`,
  * `commitHash`) and `browseUrl`, a page a browser can open: the portal's
  * read-only view of a local repository, or the repository on GitHub.
+ *
+ * @public
  */
 export function createPublishAction(options: {
   config: Config;

@@ -50,6 +50,8 @@ export function resolveAuthor(
  * bare git repository `<root>/<name>.git`, where root is
  * `scaffolder.fastify.localRepositoryRoot`. Outputs the same names as
  * `publish:github`. Never overwrites: an existing repository is an error.
+ *
+ * @public
  */
 export function createPublishLocalAction(options: { config: Config }) {
   const root = readLocalRepositoryRoot(options.config);

@@ -52,6 +52,8 @@ export function pickEntity(entities: Entity[]): Entity | undefined {
  * action therefore polls the catalog until `entityRef` is readable, for at most
  * `waitTimeoutSeconds`; on timeout it only warns, since the entity still
  * appears once the catalog gets to it.
+ *
+ * @public
  */
 export function createRegisterLocalAction(options: {
   config: Config;
@@ -72,6 +74,8 @@ export function createRegisterLocalAction(options: {
  * registered as a `local-git` location, anything else (publish:github's
  * `repoContentsUrl`) as a `url` location, as `catalog:register` does; both
  * wait for the entity like `fastify:catalog:register-local`.
+ *
+ * @public
  */
 export function createRegisterAction(options: {
   config: Config;

@@ -17,6 +17,8 @@ export const TEMPLATE_BRANCH_ACTION_ID = 'fastify:template:branch';
  * repository's `template` branch at the first commit, the pristine render.
  * Later updates commit the next pristine render there and merge it three-way
  * into the default branch, with this commit as the merge base.
+ *
+ * @public
  */
 export function createTemplateBranchAction(options: { config: Config }) {
   return createTemplateAction({

@@ -9,6 +9,8 @@ export const TEMPLATE_INFO_ACTION_ID = 'fastify:template:info';
  * (`backstage.io/template-version`), for the files that record what a
  * repository was made from. The ref comes from the template's metadata, so it
  * is the same in a dry run (which runs under a placeholder ref).
+ *
+ * @public
  */
 export function createTemplateInfoAction() {
   return createTemplateAction({

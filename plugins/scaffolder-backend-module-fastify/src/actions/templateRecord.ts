@@ -39,6 +39,8 @@ export function withoutSecrets(
  * rendered repository: the template ref, its version and the form answers
  * (minus secrets), which is everything an update needs to render the same
  * template again.
+ *
+ * @public
  */
 export function createTemplateRecordAction() {
   return createTemplateAction({

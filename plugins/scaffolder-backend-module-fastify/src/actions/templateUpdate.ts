@@ -62,6 +62,8 @@ function summarize(result: UpdateResult, display: string): string {
  * `fastify:template:update`: updates a service created from a versioned
  * template to the template's current version, as a branch (local publisher)
  * or a pull request (GitHub). See update/updateRepository.ts for the merge.
+ *
+ * @public
  */
 export function createTemplateUpdateAction(options: {
   config: Config;

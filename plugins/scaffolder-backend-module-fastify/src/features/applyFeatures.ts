@@ -17,6 +17,7 @@ const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
 /** Larger files are not scanned for markers. */
 const MAX_TEXT_FILE_BYTES = 5 * 1024 * 1024;
 
+/** @public */
 export interface ApplyFeaturesOptions {
   /** The project root (where package.json and the manifest live). */
   dir: string;
@@ -26,6 +27,7 @@ export interface ApplyFeaturesOptions {
   choices: Record<string, FeatureChoice>;
 }
 
+/** @public */
 export interface ApplyFeaturesResult {
   enabled: string[];
   disabled: string[];
@@ -113,6 +115,8 @@ async function readManifest(
  * delete the manifest. The package-lock.json, when present, is pruned to
  * match. Everything is validated and computed before the first write, so an
  * error leaves the project untouched.
+ *
+ * @public
  */
 export async function applyFeatures(
   options: ApplyFeaturesOptions,

@@ -48,7 +48,7 @@ const useStyles = makeStyles((theme: Theme) => ({
   note: { marginTop: theme.spacing(1.5), color: theme.palette.text.secondary },
 }));
 
-/** Props of {@link ServiceHealthCard}. @public */
+/** Props of the service-health overview card (`EntityServiceHealthCard`). @public */
 export interface ServiceHealthCardProps {
   /** Path of the Health tab under the entity page; default `health`. */
   tabPath?: string;

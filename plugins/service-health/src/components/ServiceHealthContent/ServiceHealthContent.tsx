@@ -40,7 +40,7 @@ import { SloSection } from './SloSection';
 import { PartialDataBanner } from './PartialDataBanner';
 import { Banner } from '../shared/Banner';
 
-/** Props of {@link ServiceHealthContent}. @public */
+/** Props of the Health tab (`EntityServiceHealthContent`). @public */
 export interface ServiceHealthContentProps {
   /** Initial time range; default `1h`. */
   defaultRange?: RangeKey;

@@ -19,7 +19,11 @@ import {
 import { useEffect, useMemo } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 
-/** The picker's choices; 'all' sets no filter. */
+/**
+ * The picker's choices; 'all' sets no filter.
+ *
+ * @public
+ */
 export type TemplateDriftChoice = 'all' | 'behind' | 'current';
 
 /** Matches no entity: a uid no entity has. */
