@@ -52,6 +52,8 @@ function openPostgres(config: Config, connectionString: string): DatabaseHandle 
     idleTimeoutMillis: config.DB_POOL_IDLE_TIMEOUT_MS,
     connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,
     statement_timeout: config.DB_STATEMENT_TIMEOUT_MS,
+    // Without it a query on a pooled connection to a frozen server waits for TCP to give up (minutes).
+    query_timeout: config.DB_QUERY_TIMEOUT_MS,
     application_name: config.serviceName,
   });
   // An idle client losing its connection emits 'error' on the pool; without a listener it would crash the process.

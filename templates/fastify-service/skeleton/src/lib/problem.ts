@@ -34,12 +34,21 @@ export class HttpProblem extends Error {
   readonly statusCode: number;
   readonly type: string;
   readonly title: string;
+  readonly errors: Problem['errors'];
+  /** Seconds for a Retry-After header (503, 429). */
+  readonly retryAfterS: number | undefined;
 
-  constructor(statusCode: number, detail: string, options: { type?: string; title?: string } = {}) {
+  constructor(
+    statusCode: number,
+    detail: string,
+    options: { type?: string; title?: string; errors?: Problem['errors']; retryAfterS?: number } = {},
+  ) {
     super(detail);
     this.statusCode = statusCode;
     this.type = options.type ?? 'about:blank';
     this.title = options.title ?? STATUS_CODES[statusCode] ?? 'Error';
+    this.errors = options.errors;
+    this.retryAfterS = options.retryAfterS;
   }
 }
 

@@ -23,7 +23,8 @@ declare module 'fastify' {
   }
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/;
+/** The auth scheme is case-insensitive (RFC 9110 §11.1): `bearer` and `BEARER` are Bearer too. */
+const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i;
 
 function unauthorized(reply: FastifyReply, detail: string, error?: 'invalid_token'): HttpProblem {
   reply.header(

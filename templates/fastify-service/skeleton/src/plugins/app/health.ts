@@ -81,6 +81,14 @@ export default fp(
       },
     };
     app.decorate('health', health);
+
+    // While draining after SIGTERM every response closes its connection, so a keep-alive client opens a new one
+    // (to another instance once the balancer has noticed /ready) instead of writing its next request onto a socket
+    // this server is about to close: that request would be reset, and a client cannot know if a reset POST applied.
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      if (health.shuttingDown) reply.header('connection', 'close');
+      done(null, payload);
+    });
   },
   { name: 'health' },
 );
