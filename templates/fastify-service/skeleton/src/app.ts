@@ -5,7 +5,7 @@ import autoload from '@fastify/autoload';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type RawRequestDefaultExpression } from 'fastify';
 import type { Config } from './config.ts';
-import { clientErrorHandler, frameworkErrors } from './lib/client-errors.ts';
+import { clientErrorHandler, frameworkErrors, refuseConnect } from './lib/client-errors.ts';
 import { AccessLogController, loggerOptions } from './lib/logger.ts';
 
 declare module 'fastify' {
@@ -68,6 +68,7 @@ export async function buildApp(config: Config): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('config', config);
+  app.server.on('connect', refuseConnect);
 
   const here = import.meta.dirname;
   await app.register(autoload, { dir: join(here, 'plugins', 'external'), forceESM: true, options: {} });

@@ -42,16 +42,28 @@ const PARSER_DETAIL: Record<number, string> = {
 export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const status = PARSER_STATUS[error.code ?? ''] ?? 400;
-  const body = JSON.stringify(problem(status, PARSER_DETAIL[status]));
-  if (socket.writable) {
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
-        `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-        'Connection: close\r\n\r\n' +
-        body,
-    );
-  } else {
+  answerAndClose(socket, status, PARSER_DETAIL[status]);
+}
+
+/**
+ * CONNECT asks a proxy for a tunnel: Node hands it to the server's 'connect' listener and, without one, drops the
+ * connection unanswered. This service is no proxy: 405.
+ */
+export function refuseConnect(_request: unknown, socket: Socket): void {
+  answerAndClose(socket, 405, 'CONNECT is not supported');
+}
+
+function answerAndClose(socket: Socket, status: number, detail: string | undefined): void {
+  if (!socket.writable) {
     socket.destroy();
+    return;
   }
+  const body = JSON.stringify(problem(status, detail));
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+      `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
 }

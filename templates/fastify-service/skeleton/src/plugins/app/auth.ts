@@ -64,6 +64,8 @@ export default fp(
       if (route.config?.probe === true || route.config?.auth === false || route.url.startsWith('/docs'))
         return;
       // Route-level onRequest hooks run in order: rate limiting (registered earlier) comes first.
+      // The OpenAPI document says which operations need the token (@fastify/swagger reads the schema later).
+      if (route.schema !== undefined) route.schema.security = [{ bearerAuth: [] }];
       const existing = route.onRequest;
       route.onRequest = [...(existing === undefined ? [] : [existing].flat()), authenticate];
     });

@@ -27,17 +27,23 @@ const PARTS = [
   ['params', (request: FastifyRequest) => request.params],
 ] as const;
 
+/** The parts of a request the route reads: those it declares a schema for (a probe ignores its query string). */
+function declaredParts(request: FastifyRequest) {
+  const schema = request.routeOptions.schema;
+  return PARTS.filter(([location]) => schema?.[location] !== undefined);
+}
+
 /**
  * Rejects U+0000 in any string of a request with 400. PostgreSQL (and PGlite) cannot store it in text ("invalid
  * byte sequence for encoding UTF8: 0x00"), JSON and percent-encoding can carry it, and no legitimate text needs
- * it. Checked once here, before validation, so no route can forget it. Headers cannot carry it (Node's parser
+ * it. Checked once here, before validation, in every part a route declares a schema for, so no route can forget it. Headers cannot carry it (Node's parser
  * refuses them).
  */
 export default fp(
   async (app) => {
     app.addHook('preValidation', async (request) => {
       const issues: Issue[] = [];
-      for (const [location, read] of PARTS) {
+      for (const [location, read] of declaredParts(request)) {
         const found: string[] = [];
         nulStrings(read(request), '', found);
         for (const path of found) issues.push({ location, path, message: 'must not contain U+0000 (NUL)' });
