@@ -40,13 +40,13 @@ describe('errors before routing, over real HTTP', () => {
   let t: TestApp;
   let port: number;
   /** An Authorization header line when the service requires tokens. */
-  let authorization = '';
+  const auth = { line: '' };
   beforeAll(async () => {
     t = await createTestApp({}, (app) => {
       app.post('/test/upload', async () => ({ ok: true }));
     });
     // #region feature:auth
-    authorization = `Authorization: Bearer ${await testToken(t.app)}\r\n`;
+    auth.line = `Authorization: Bearer ${await testToken(t.app)}\r\n`;
     // #endregion feature:auth
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     const address = t.app.server.address();
@@ -99,7 +99,7 @@ describe('errors before routing, over real HTTP', () => {
           new Promise<void>((resolve) => {
             const socket = connect(port, '127.0.0.1', () => {
               socket.write(
-                `POST /test/upload HTTP/1.1\r\nHost: x\r\n${authorization}Content-Type: application/json\r\n` +
+                `POST /test/upload HTTP/1.1\r\nHost: x\r\n${auth.line}Content-Type: application/json\r\n` +
                   'Content-Length: 100000\r\n\r\n{"a":',
               );
               setTimeout(() => {
@@ -124,14 +124,14 @@ describe('errors before routing, over real HTTP', () => {
     expect(value).toBe(before);
   });
 
-  it('says Connection: close on every response while draining', async () => {
-    t.app.health.shuttingDown = true;
+  it('says Connection: close on every response once shutdown stops accepting connections', async () => {
+    t.app.health.closingConnections = true;
     try {
       const response = await raw(port, 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
       expect(response.status).toBe(200);
       expect(response.headers.connection).toBe('close');
     } finally {
-      t.app.health.shuttingDown = false;
+      t.app.health.closingConnections = false;
     }
     const normal = await fetch(`http://127.0.0.1:${port}/health`);
     expect(normal.headers.get('connection')).toBe('keep-alive');

@@ -39,7 +39,10 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
         throw error;
       }
       const delayMs = Math.min(200 * 2 ** attempt, 5_000);
-      log.warn({ err: error, attempt: attempt + 1, delayMs }, 'database not reachable, retrying');
+      // One line per attempt, without a stack: at start-up the database is often just not up yet.
+      const { code, message } = error as { code?: string; message?: string };
+      const reason = message || code || 'unknown error';
+      log.warn({ reason, attempt: attempt + 1, delayMs }, 'database not reachable, retrying');
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }

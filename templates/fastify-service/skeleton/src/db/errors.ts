@@ -55,6 +55,8 @@ export function databaseFailure(error: unknown): DatabaseFailure | undefined {
       case '53': // insufficient resources
       case '55': // object not in prerequisite state (lock not available)
       case '57': // operator intervention: statement timeout, admin shutdown, cannot connect now
+      case '28': // invalid authorization (unknown role, wrong password): the service cannot reach its data
+      case '3D': // invalid catalog name (the database does not exist)
         return unavailable;
       case '40': // transaction rollback: serialization failure, deadlock
         return {
