@@ -1,7 +1,7 @@
 import { Server as NetServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import closeWithGrace from 'close-with-grace';
-import { type App, buildApp } from './app.ts';
+import { buildApp } from './app.ts';
 import { ConfigError, type Config, loadConfig } from './config.ts';
 import { shutdownTelemetry } from './telemetry.ts';
 // #region feature:database
@@ -17,10 +17,8 @@ try {
   process.exit(1);
 }
 
-let app: App;
-try {
-  app = await buildApp(config);
-} catch (error) {
+/** A start-up failure with a cause the operator can fix gets one clear line instead of a stack trace. */
+function startupFailure(error: unknown): never {
   // #region feature:database
   const failure = databaseFailure(error);
   if (failure?.status === 503) {
@@ -35,6 +33,8 @@ try {
   // #endregion feature:database
   throw error;
 }
+
+const app = await buildApp(config).catch(startupFailure);
 
 /**
  * Stops accepting connections and waits (at most `limitMs`) for the open ones to end, which they do after their

@@ -11,9 +11,19 @@ export function traceMixin(): Record<string, string> {
   return { trace_id: traceId, span_id: spanId };
 }
 
+function resolvable(module: string): boolean {
+  try {
+    import.meta.resolve(module);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function destination(config: Config) {
-  // `npm run dev`: readable lines, at once (pino-pretty, a devDependency, runs in pino's transport worker).
-  if (config.NODE_ENV === 'development') {
+  // `npm run dev`: readable lines, at once (pino-pretty runs in pino's transport worker). It is a devDependency:
+  // where it is not installed (a production image started without NODE_ENV), the JSON lines below.
+  if (config.NODE_ENV === 'development' && resolvable('pino-pretty')) {
     return {
       transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } },
     };
