@@ -15,5 +15,6 @@ export default {
       },
     ],
   },
-  testTimeout: 30_000,
+  // Each test file boots its own app (and PGlite); on a loaded CI machine that alone can take tens of seconds.
+  testTimeout: 90_000,
 };

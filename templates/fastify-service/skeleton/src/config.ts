@@ -58,8 +58,15 @@ const EnvSchema = Type.Object({
    */
   DB_POOL_MAX: Type.Integer({ minimum: 1, default: 10 }),
   DB_POOL_IDLE_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 30_000 }),
-  DB_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 5_000 }),
-  DB_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 }),
+  /** Longest wait for a pooled connection (a new one, or a free one when all are busy); then 503. */
+  DB_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 5_000 }),
+  /** Server-side limit of one statement (PostgreSQL cancels it). */
+  DB_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 4_000 }),
+  /**
+   * Client-side limit of one query, for a server that cannot answer at all (stalled, partitioned), where
+   * statement_timeout never fires; then 503. Keep it above DB_STATEMENT_TIMEOUT_MS.
+   */
+  DB_QUERY_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 5_000 }),
   /** Connection attempts at start-up (with exponential backoff) before giving up. */
   DB_CONNECT_RETRIES: Type.Integer({ minimum: 0, default: 5 }),
   /** Run pending migrations on start; defaults to true outside production (use `npm run migrate` there). */

@@ -104,6 +104,22 @@ describe('auth with an HS256 secret', () => {
     expect401(await get('/test/me', await hs256({ iss: 'https://evil.test' })));
   });
 
+  it('treats the auth scheme case-insensitively (RFC 9110 §11.1)', async () => {
+    const token = await hs256({});
+    for (const scheme of ['bearer', 'BEARER', 'bEaReR']) {
+      const response = await app.inject({
+        url: '/test/me',
+        headers: { authorization: `${scheme} ${token}` },
+      });
+      expect(response.statusCode).toBe(200);
+    }
+  });
+
+  it('refuses a token issued in the future beyond the clock skew, accepts one within it', async () => {
+    expect401(await get('/test/me', await hs256({ iat: now() + 3_600, exp: now() + 7_200 })));
+    expect((await get('/test/me', await hs256({ iat: now() + 3 }))).statusCode).toBe(200);
+  });
+
   it('requires exp and sub', async () => {
     const noExp = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256' })

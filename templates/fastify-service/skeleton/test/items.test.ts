@@ -87,6 +87,73 @@ describe('/v1/items', () => {
       expectProblem(text, 415);
     });
 
+    it.each([
+      ['a number as a string', { sku: 'C-1', name: 'Coerced', priceCents: '5' }],
+      ['null for a required number', { sku: 'C-2', name: 'Coerced', priceCents: null }],
+      ['a number for a string', { sku: 'C-3', name: 7, priceCents: 1 }],
+      ['a boolean for a number', { sku: 'C-4', name: 'Coerced', priceCents: true }],
+    ])('does not coerce body types: %s is 400', async (_case, payload) => {
+      const response = await t.app.inject({ method: 'POST', url: '/v1/items', payload });
+      expectProblem(response, 400);
+      expect(response.json()).toMatchObject({ errors: [expect.objectContaining({ location: 'body' })] });
+    });
+
+    it('stores null for a nullable field as null (a client can clear it)', async () => {
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/v1/items',
+        payload: { sku: 'NULL-1', name: 'Nullable', description: 'to be cleared', priceCents: 1 },
+      });
+      const item = created.json<Item>();
+      const cleared = await t.app.inject({
+        method: 'PATCH',
+        url: `/v1/items/${item.id}`,
+        headers: { 'if-match': String(created.headers.etag) },
+        payload: { description: null },
+      });
+      expect(cleared.statusCode).toBe(200);
+      expect(cleared.json<Item>().description).toBeNull();
+      expect((await t.app.inject({ url: `/v1/items/${item.id}` })).json<Item>().description).toBeNull();
+      const zero = await t.app.inject({
+        method: 'PATCH',
+        url: `/v1/items/${item.id}`,
+        headers: { 'if-match': String(cleared.headers.etag) },
+        payload: { priceCents: null },
+      });
+      expectProblem(zero, 400);
+    });
+
+    it.each([
+      ['a body string', 'POST', '/v1/items', { sku: 'NUL-1', name: 'a\u0000b', priceCents: 1 }],
+      [
+        'a nullable body string',
+        'POST',
+        '/v1/items',
+        { sku: 'NUL-2', name: 'a', description: '\u0000', priceCents: 1 },
+      ],
+      ['a query parameter', 'GET', '/v1/items?namePrefix=%00', undefined],
+      ['a sku filter', 'GET', '/v1/items?sku=a%00', undefined],
+    ] as const)('rejects NUL in %s with 400, not a database error', async (_case, method, url, payload) => {
+      const response = await t.app.inject({ method, url, ...(payload ? { payload } : {}) });
+      expectProblem(response, 400);
+      expect(JSON.stringify(response.json())).not.toMatch(/invalid byte sequence|0x00|UTF8/);
+      expect(response.json()).toMatchObject({
+        errors: [expect.objectContaining({ message: expect.stringContaining('NUL') })],
+      });
+    });
+
+    it('rejects NUL in a PATCH body with 400', async () => {
+      const { item, etag } = await create('NUL-3');
+      const response = await t.app.inject({
+        method: 'PATCH',
+        url: `/v1/items/${item.id}`,
+        headers: { 'if-match': etag },
+        payload: { name: 'x\u0000' },
+      });
+      expectProblem(response, 400);
+      expect(response.json()).toMatchObject({ errors: [{ location: 'body', path: '/name' }] });
+    });
+
     it('answers a malformed id with 400 and an unknown id with 404', async () => {
       const malformed = await t.app.inject({ url: '/v1/items/not-a-uuid' });
       expectProblem(malformed, 400);

@@ -124,6 +124,11 @@ export function createVerifier(settings: AuthSettings): (token: string) => Promi
     } catch (error) {
       throw describe(error);
     }
+    // jose checks `iat` only against a maximum age; a token minted in the future (a wrong clock, or forged with a
+    // leaked key to outlive its rotation) is refused beyond the tolerated skew.
+    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + settings.clockSkewS) {
+      throw new AuthError('token issued in the future');
+    }
     return { sub: payload.sub ?? '', roles: readRoles(payload, settings.rolesClaim), claims: payload };
   };
 }

@@ -39,7 +39,10 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
         throw error;
       }
       const delayMs = Math.min(200 * 2 ** attempt, 5_000);
-      log.warn({ err: error, attempt: attempt + 1, delayMs }, 'database not reachable, retrying');
+      // One line per attempt, without a stack: at start-up the database is often just not up yet.
+      const { code, message } = error as { code?: string; message?: string };
+      const reason = message || code || 'unknown error';
+      log.warn({ reason, attempt: attempt + 1, delayMs }, 'database not reachable, retrying');
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
@@ -52,6 +55,8 @@ function openPostgres(config: Config, connectionString: string): DatabaseHandle 
     idleTimeoutMillis: config.DB_POOL_IDLE_TIMEOUT_MS,
     connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,
     statement_timeout: config.DB_STATEMENT_TIMEOUT_MS,
+    // Without it a query on a pooled connection to a frozen server waits for TCP to give up (minutes).
+    query_timeout: config.DB_QUERY_TIMEOUT_MS,
     application_name: config.serviceName,
   });
   // An idle client losing its connection emits 'error' on the pool; without a listener it would crash the process.

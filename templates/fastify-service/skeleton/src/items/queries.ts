@@ -24,7 +24,8 @@ function escapeLike(value: string): string {
 }
 
 export async function listItems(db: Db, query: ListItemsQuery): Promise<ItemPage> {
-  const { limit, cursor, sku, namePrefix } = query;
+  // The schema's default fills it in; the fallback only satisfies the type.
+  const { limit = 20, cursor, sku, namePrefix } = query;
   const rows = await db
     .selectFrom('items')
     .selectAll()

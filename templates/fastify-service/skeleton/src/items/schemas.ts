@@ -37,7 +37,7 @@ export type UpdateItem = Static<typeof UpdateItem>;
 
 export const ListItemsQuery = Type.Object(
   {
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
     cursor: Type.Optional(Type.String({ maxLength: 64, description: 'nextCursor of the previous page' })),
     sku: Type.Optional(Type.String({ maxLength: 64 })),
     namePrefix: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import { HttpProblem } from './problem.ts';
 
 /** Strong entity tag for a row version. */
@@ -19,4 +20,9 @@ export function expectedVersions(ifMatch: string | undefined): number[] | null {
     .map((tag) => /^"(\d{1,9})"$/.exec(tag.trim())?.[1])
     .filter((version) => version !== undefined)
     .map(Number);
+}
+
+/** preValidation hook: answers a write without If-Match with 428 before header validation would say 400. */
+export async function requireIfMatch(request: FastifyRequest): Promise<void> {
+  expectedVersions(request.headers['if-match']);
 }

@@ -11,15 +11,36 @@ export function traceMixin(): Record<string, string> {
   return { trace_id: traceId, span_id: spanId };
 }
 
+function resolvable(module: string): boolean {
+  try {
+    import.meta.resolve(module);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function destination(config: Config) {
+  // `npm run dev`: readable lines, at once (pino-pretty runs in pino's transport worker). It is a devDependency:
+  // where it is not installed (a production image started without NODE_ENV), the JSON lines below.
+  if (config.NODE_ENV === 'development' && resolvable('pino-pretty')) {
+    return {
+      transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } },
+    };
+  }
+  if (config.NODE_ENV === 'test') return {};
+  // Buffered, asynchronous writes to stdout (sonic-boom): a synchronous write per line was the largest single
+  // cost of the access log under load. pino flushes the buffer on exit; a hard crash can lose the last 4 KiB.
+  return { stream: pino.destination({ sync: false, minLength: 4096 }) };
+}
+
 export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
   return {
     level: config.NODE_ENV === 'test' && config.LOG_LEVEL === 'info' ? 'silent' : config.LOG_LEVEL,
     base: { service: config.serviceName, version: config.serviceVersion },
     mixin: traceMixin,
     redact: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'],
-    // Buffered, asynchronous writes to stdout (sonic-boom): a synchronous write per line was the largest single
-    // cost of the access log under load. pino flushes the buffer on exit; a hard crash can lose the last 4 KiB.
-    ...(config.NODE_ENV === 'test' ? {} : { stream: pino.destination({ sync: false, minLength: 4096 }) }),
+    ...destination(config),
   };
 }
 

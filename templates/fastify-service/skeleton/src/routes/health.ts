@@ -27,6 +27,11 @@ const HealthResponse = Type.Object({
   ),
 });
 
+const healthResponse = (description: string) => ({
+  description,
+  content: { [HEALTH_CONTENT_TYPE]: { schema: HealthResponse } },
+});
+
 function overall(checks: Record<string, CheckResult[]>): CheckStatus {
   const statuses = Object.values(checks).flatMap((results) => results.map((result) => result.status));
   if (statuses.includes('fail')) return 'fail';
@@ -48,7 +53,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['health'],
         summary: 'Liveness: the process is up and serving',
-        response: { 200: HealthResponse },
+        response: { 200: healthResponse('The process is up') },
       },
     },
     async (_request, reply) => {
@@ -63,7 +68,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['health'],
         summary: 'Readiness: every dependency is reachable (503 when not, and from the start of shutdown)',
-        response: { 200: HealthResponse, 503: HealthResponse },
+        response: {
+          200: healthResponse('Every dependency is reachable'),
+          503: healthResponse('A dependency failed, or the service is shutting down'),
+        },
       },
     },
     async (_request, reply) => {

@@ -23,7 +23,8 @@ declare module 'fastify' {
   }
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/;
+/** The auth scheme is case-insensitive (RFC 9110 §11.1): `bearer` and `BEARER` are Bearer too. */
+const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i;
 
 function unauthorized(reply: FastifyReply, detail: string, error?: 'invalid_token'): HttpProblem {
   reply.header(
@@ -63,6 +64,8 @@ export default fp(
       if (route.config?.probe === true || route.config?.auth === false || route.url.startsWith('/docs'))
         return;
       // Route-level onRequest hooks run in order: rate limiting (registered earlier) comes first.
+      // The OpenAPI document says which operations need the token (@fastify/swagger reads the schema later).
+      if (route.schema !== undefined) route.schema.security = [{ bearerAuth: [] }];
       const existing = route.onRequest;
       route.onRequest = [...(existing === undefined ? [] : [existing].flat()), authenticate];
     });

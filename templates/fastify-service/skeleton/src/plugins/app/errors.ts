@@ -1,9 +1,16 @@
 import type { FastifyError, onErrorHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
+// #region feature:database
+import { databaseFailure } from '../../db/errors.ts';
+// #endregion feature:database
 import { HttpProblem, PROBLEM_CONTENT_TYPE, type Problem, problem } from '../../lib/problem.ts';
 
 /** The status an error leaves with: its own 4xx/5xx status code, anything else is a 500. */
 function statusOf(error: { statusCode?: unknown }): number {
+  // #region feature:database
+  const failure = databaseFailure(error);
+  if (failure !== undefined) return failure.status;
+  // #endregion feature:database
   const { statusCode } = error;
   return typeof statusCode === 'number' && statusCode >= 400 && statusCode < 600 ? statusCode : 500;
 }
@@ -43,8 +50,21 @@ export default fp(
     app.setErrorHandler<FastifyError | HttpProblem>(async (error, request, reply) => {
       const status = statusOf(error);
       let body: Problem;
+      // #region feature:database
+      const failure = databaseFailure(error);
+      // #endregion feature:database
       if (error instanceof HttpProblem) {
         body = { type: error.type, title: error.title, status, detail: error.message };
+        if (error.errors !== undefined) body.errors = error.errors;
+        if (error.retryAfterS !== undefined) reply.header('retry-after', String(error.retryAfterS));
+        // #region feature:database
+      } else if (failure !== undefined) {
+        // The driver's message names hosts, tables and values: logged, never sent.
+        if (status >= 500) request.log.error({ err: error }, 'database unavailable');
+        else request.log.info({ err: error }, 'request refused by the database');
+        body = problem(status, failure.detail);
+        if (failure.retryAfterS !== undefined) reply.header('retry-after', String(failure.retryAfterS));
+        // #endregion feature:database
       } else if (status >= 500) {
         request.log.error({ err: error }, 'request failed');
         body = problem(status, production ? undefined : error.message);
@@ -64,8 +84,38 @@ export default fp(
       return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(body);
     });
 
+    // Route patterns and their methods, to tell "no such resource" (404) from "not with this method" (405).
+    const routes: { pattern: RegExp; methods: Set<string> }[] = [];
+    app.addHook('onRoute', (route) => {
+      if (route.url === '*' || route.url === '/*') return;
+      const source = route.url
+        .split('/')
+        .map((segment) =>
+          segment.startsWith(':')
+            ? '[^/]+'
+            : segment.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace('*', '.*'),
+        )
+        .join('/');
+      const pattern = new RegExp(`^${source}/?$`);
+      let entry = routes.find((candidate) => candidate.pattern.source === pattern.source);
+      if (entry === undefined) routes.push((entry = { pattern, methods: new Set() }));
+      for (const method of [route.method].flat()) entry.methods.add(method);
+    });
+
     app.setNotFoundHandler(async (request, reply) => {
-      const body = problem(404, `No route ${request.method} ${request.url.split('?')[0] ?? ''}`);
+      const path = request.url.split('?')[0] ?? '';
+      const allowed = new Set(
+        routes.filter((route) => route.pattern.test(path)).flatMap((route) => [...route.methods]),
+      );
+      if (allowed.size > 0 && !allowed.has(request.method)) {
+        const body = problem(405, `${request.method} is not allowed on ${path}`);
+        return reply
+          .code(405)
+          .header('allow', [...allowed].sort().join(', '))
+          .type(PROBLEM_CONTENT_TYPE)
+          .send({ ...body, instance: request.url, requestId: request.id });
+      }
+      const body = problem(404, `No route ${request.method} ${path}`);
       return reply
         .code(404)
         .type(PROBLEM_CONTENT_TYPE)

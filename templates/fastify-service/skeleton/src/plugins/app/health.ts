@@ -22,6 +22,8 @@ export type Health = {
   runChecks(): Promise<Record<string, CheckResult[]>>;
   /** Set at the start of shutdown so /ready fails before the server stops accepting connections. */
   shuttingDown: boolean;
+  /** Set once the server stops accepting connections: every response then closes its connection. */
+  closingConnections: boolean;
 };
 
 declare module 'fastify' {
@@ -67,6 +69,7 @@ export default fp(
     const checks = new Map<string, { componentType: string; check: ReadinessCheck }>();
     const health: Health = {
       shuttingDown: false,
+      closingConnections: false,
       addCheck(key, componentType, check) {
         checks.set(key, { componentType, check });
       },
@@ -81,6 +84,16 @@ export default fp(
       },
     };
     app.decorate('health', health);
+
+    // Once shutdown stops accepting connections, every response closes its connection, so each keep-alive client
+    // gets the answer to the request it sent and then opens a new connection (refused here: the balancer's next
+    // instance) instead of writing its next request onto a socket this server would close under it (a reset, and
+    // a client cannot know whether a reset POST was applied). Not earlier, during the drain: reconnecting clients
+    // would sit in the listen backlog when it closes, and be reset there.
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      if (health.closingConnections) reply.header('connection', 'close');
+      done(null, payload);
+    });
   },
   { name: 'health' },
 );

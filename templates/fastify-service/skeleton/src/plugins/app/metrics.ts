@@ -55,8 +55,21 @@ export default fp(
       return bound;
     };
 
-    app.addHook('onRequest', (request, _reply, done) => {
-      if (request.routeOptions.config.probe !== true) inFlight.inc();
+    // Requests counted in flight and not yet settled: a request leaves the gauge exactly once, whether it was
+    // answered (onResponse) or abandoned by the client mid-request (the response's 'close' without onResponse).
+    const counted = new WeakSet<object>();
+    const settle = (request: object) => {
+      if (counted.delete(request)) inFlight.dec();
+    };
+
+    app.addHook('onRequest', (request, reply, done) => {
+      if (request.routeOptions.config.probe !== true) {
+        inFlight.inc();
+        counted.add(request);
+        reply.raw.once('close', () => {
+          settle(request);
+        });
+      }
       done();
     });
 
@@ -67,7 +80,7 @@ export default fp(
         done();
         return;
       }
-      inFlight.dec();
+      settle(request);
       child(request.method, url ?? 'unmatched', reply.statusCode).observe(reply.elapsedTime / 1000);
       done();
     });

@@ -10,6 +10,12 @@ export default fp(
       openapi: {
         openapi: '3.1.0',
         info: { title: app.config.serviceName, version: app.config.serviceVersion },
+        // #region feature:auth
+        // Operations that need a token name it in `security` (src/plugins/app/auth.ts).
+        components: {
+          securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        },
+        // #endregion feature:auth
       },
     });
     await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });

@@ -3,14 +3,40 @@ import Type from 'typebox';
 import { createItem, deleteItem, updateItem } from '../../../items/commands.ts';
 import { getItem, listItems } from '../../../items/queries.ts';
 import { CreateItem, Item, ItemId, ItemPage, ListItemsQuery, UpdateItem } from '../../../items/schemas.ts';
-import { etag, expectedVersions } from '../../../lib/etag.ts';
-import { HttpProblem, ProblemSchema, problemResponses } from '../../../lib/problem.ts';
+import { etag, expectedVersions, requireIfMatch } from '../../../lib/etag.ts';
+import {
+  HttpProblem,
+  bodyProblemResponses,
+  problemResponse,
+  problemResponses,
+} from '../../../lib/problem.ts';
 
 const IdParams = Type.Object({ id: ItemId });
-const IfMatchHeaders = Type.Object({
-  'if-match': Type.Optional(Type.String({ description: 'ETag of the version being changed (required)' })),
+/** Fastify refuses a path parameter over its maxParamLength (100) before routing. */
+const idResponses = { 414: problemResponse('A path segment is longer than 100 characters') };
+const IdempotencyKey = Type.Optional(
+  Type.String({
+    minLength: 1,
+    maxLength: 257,
+    description:
+      'Makes a retry safe: the first response for a key is stored with the change and replayed for 24 h (docs/idempotency.md)',
+  }),
+);
+const IfMatch = Type.String({
+  description: 'ETag of the version being changed (`*`: any version); 428 without it',
 });
-const preconditionResponses = { 409: ProblemSchema, 412: ProblemSchema, 428: ProblemSchema };
+const WriteHeaders = Type.Object({ 'idempotency-key': IdempotencyKey });
+const ConditionalWriteHeaders = Type.Object({ 'if-match': IfMatch, 'idempotency-key': IdempotencyKey });
+const idempotencyResponses = {
+  409: problemResponse(
+    'Conflicts with the current data, or a request with this Idempotency-Key is in progress',
+  ),
+  422: problemResponse('This Idempotency-Key was already used with a different request'),
+};
+const preconditionResponses = {
+  412: problemResponse('If-Match does not name the current version'),
+  428: problemResponse('If-Match is required'),
+};
 
 /**
  * The example domain: items, with ETag/If-Match optimistic concurrency on writes. Each write stores its response
@@ -27,8 +53,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['items'],
         summary: 'Create an item',
+        headers: WriteHeaders,
         body: CreateItem,
-        response: { 201: Item, 409: ProblemSchema, ...problemResponses },
+        response: { 201: Item, ...idempotencyResponses, ...bodyProblemResponses, ...problemResponses },
       },
     },
     async (request, reply) => {
@@ -63,7 +90,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['items'],
         summary: 'Get an item',
         params: IdParams,
-        response: { 200: Item, ...problemResponses },
+        response: { 200: Item, ...idResponses, ...problemResponses },
       },
     },
     async (request, reply) => {
@@ -79,13 +106,22 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       // #region feature:auth
       preHandler: app.requireRole('items:write'),
       // #endregion feature:auth
+      // A missing If-Match is 428 (RFC 6585), not the 400 of header validation.
+      preValidation: requireIfMatch,
       schema: {
         tags: ['items'],
         summary: 'Change an item (requires If-Match)',
         params: IdParams,
-        headers: IfMatchHeaders,
+        headers: ConditionalWriteHeaders,
         body: UpdateItem,
-        response: { 200: Item, ...preconditionResponses, ...problemResponses },
+        response: {
+          200: Item,
+          ...idResponses,
+          ...idempotencyResponses,
+          ...preconditionResponses,
+          ...bodyProblemResponses,
+          ...problemResponses,
+        },
       },
     },
     async (request, reply) => {
@@ -103,12 +139,20 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       // #region feature:auth
       preHandler: app.requireRole('items:write'),
       // #endregion feature:auth
+      preValidation: requireIfMatch,
       schema: {
         tags: ['items'],
         summary: 'Delete an item (requires If-Match)',
         params: IdParams,
-        headers: IfMatchHeaders,
-        response: { 204: Type.Null(), ...preconditionResponses, ...problemResponses },
+        headers: ConditionalWriteHeaders,
+        response: {
+          204: Type.Null(),
+          ...idResponses,
+          ...idempotencyResponses,
+          ...preconditionResponses,
+          ...bodyProblemResponses,
+          ...problemResponses,
+        },
       },
     },
     async (request, reply) => {
