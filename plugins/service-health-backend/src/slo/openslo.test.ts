@@ -1,4 +1,6 @@
 import { InputError } from '@backstage/errors';
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseOpenSlo } from './openslo';
 
 const MAX = 35 * 86_400;
@@ -184,5 +186,36 @@ describe('parseOpenSlo', () => {
       /metadata.name: must be a DNS label/,
     );
     fails('x'.repeat(300 * 1024), /larger than 256 KiB/);
+  });
+});
+
+describe("the Fastify template's default OpenSLO file", () => {
+  it('parses: availability 99.9 % and 95 % under 300 ms, over 28 days', () => {
+    const text = fs
+      .readFileSync(
+        path.resolve(
+          __dirname,
+          '../../../../templates/fastify-service/skeleton/openslo.yaml',
+        ),
+        'utf8',
+      )
+      // what the scaffolder renders
+      .replace(/\$\{\{ values\.name \}\}/g, 'orders-api');
+    const slos = parseOpenSlo(text, { maxWindowSeconds: MAX });
+    expect(slos).toEqual([
+      expect.objectContaining({
+        name: 'orders-api-availability',
+        indicator: { type: 'availability' },
+        target: 0.999,
+        window: '28d',
+        windowSeconds: 28 * 86_400,
+      }),
+      expect.objectContaining({
+        name: 'orders-api-latency',
+        indicator: { type: 'latency', thresholdSeconds: 0.3 },
+        target: 0.95,
+        window: '28d',
+      }),
+    ]);
   });
 });

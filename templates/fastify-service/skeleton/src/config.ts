@@ -31,6 +31,11 @@ const EnvSchema = Type.Object({
   SHUTDOWN_DRAIN_MS: Type.Integer({ minimum: 0, default: 5_000 }),
   /** After SIGTERM: the most time in-flight requests, telemetry flush and pool close may take. */
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 25_000 }),
+  /**
+   * The deploy's identity (an image tag or git SHA), reported as health+json `releaseId`: the portal marks a
+   * deploy on the Health tab's charts when it changes. Set by the deployment (deploy/k8s/deployment.yaml).
+   */
+  RELEASE_ID: Type.Optional(Type.String({ maxLength: 128 })),
   /** Redis: shared rate-limit counters (and, with events, the event streams). Unset: in-process instead. */
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   /** Prefix of every Redis key and stream the service writes; empty means `<service name>:`. */
@@ -130,6 +135,7 @@ export type Config = Omit<Env, 'DOCS_ENABLED' | 'MIGRATE_ON_START'> & {
   serviceName: string;
   serviceVersion: string;
   serviceDescription: string;
+  releaseId?: string;
 };
 
 export class ConfigError extends Error {
@@ -176,5 +182,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     serviceName: source.OTEL_SERVICE_NAME ?? packageJson.name,
     serviceVersion: packageJson.version,
     serviceDescription: packageJson.description ?? '',
+    ...(valid.RELEASE_ID ? { releaseId: valid.RELEASE_ID } : {}),
   };
 }

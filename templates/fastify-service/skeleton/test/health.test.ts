@@ -13,6 +13,20 @@ describe('health', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^application\/health\+json/);
     expect(response.json()).toMatchObject({ status: 'pass', version: '0.1.0', checks: {} });
+    // no RELEASE_ID set: no releaseId (the portal then tells deploys apart by version)
+    expect(response.json()).not.toHaveProperty('releaseId');
+  });
+
+  it("reports RELEASE_ID as releaseId on /health and /ready, for the portal's deploy markers", async () => {
+    const released = await createTestApp({ RELEASE_ID: 'sha-3f2a9c1' });
+    try {
+      for (const url of ['/health', '/ready']) {
+        const response = await released.app.inject({ url });
+        expect(response.json()).toMatchObject({ version: '0.1.0', releaseId: 'sha-3f2a9c1' });
+      }
+    } finally {
+      await released.close();
+    }
   });
 
   it('GET /ready checks each dependency with its status and latency', async () => {

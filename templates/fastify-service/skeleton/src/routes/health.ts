@@ -9,6 +9,9 @@ const Status = Type.Union([Type.Literal('pass'), Type.Literal('warn'), Type.Lite
 const HealthResponse = Type.Object({
   status: Status,
   version: Type.String(),
+  // The deploy's identity (RELEASE_ID: an image tag or git SHA); the portal marks a deploy on its charts
+  // whenever version or releaseId changes.
+  releaseId: Type.Optional(Type.String()),
   serviceId: Type.String(),
   description: Type.String(),
   output: Type.Optional(Type.String()),
@@ -42,6 +45,7 @@ function overall(checks: Record<string, CheckResult[]>): CheckStatus {
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const identity = {
     version: app.config.serviceVersion,
+    ...(app.config.releaseId ? { releaseId: app.config.releaseId } : {}),
     serviceId: app.config.serviceName,
     description: app.config.serviceDescription,
   };
