@@ -779,6 +779,45 @@ step(
   },
 );
 
+step("Health tab: the SLO cards of the repository's openslo.yaml", async () => {
+  // The catalog read the file through the local repository's UrlReader.
+  const slos = await waitUntil(
+    async () => {
+      const r = await backendGet(`${HEALTH_API}/slos`);
+      return r.data?.slos?.length === 2 ? r.data : undefined;
+    },
+    { timeoutMs: 60_000, what: 'the SLOs of openslo.yaml' },
+  );
+  assert.deepEqual(
+    slos.slos.map(s => [s.name, s.target, s.window]),
+    [
+      [`${NAME}-availability`, 0.999, '28d'],
+      [`${NAME}-latency`, 0.95, '28d'],
+    ],
+  );
+  await openHealthTab();
+  const availability = page.getByTestId(`slo-${NAME}-availability`);
+  await availability.waitFor({ timeout: 60_000 });
+  assert.match(
+    await availability.innerText(),
+    /Requests answered without a 5xx · objective 99\.9 % over 28d/,
+  );
+  const latency = page.getByTestId(`slo-${NAME}-latency`);
+  assert.match(
+    await latency.innerText(),
+    /Requests faster than 300 ms · objective 95 % over 28d/,
+  );
+  // Figures come from closed 5-minute buckets: a service this young has
+  // none yet, or a first one; the card says which, never a made-up figure.
+  const status = slos.slos[0].status;
+  assert.ok(['no-data', 'ok'].includes(status), status);
+  if (status === 'no-data') {
+    assert.match(await availability.innerText(), /No data yet/);
+  }
+  await availability.scrollIntoViewIfNeeded();
+  await screenshot(page, 'journey-08b-slo-cards');
+});
+
 step('Health tab: a trace opens as a waterfall', async () => {
   const rows = page
     .locator('tbody tr')
@@ -990,6 +1029,65 @@ step(
 );
 
 step(
+  'Health tab: a restart with a new RELEASE_ID is a deploy marker on the charts',
+  async () => {
+    assert.ok(service, 'the service ran');
+    const dir = service.dir;
+    const before = Date.now();
+    let output = '';
+    const child = spawn('npm', ['run', 'dev'], {
+      cwd: dir,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: userEnv({ RELEASE_ID: 'journey-2' }),
+    });
+    const keep = chunk => {
+      output = (output + chunk).slice(-20000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    trackProcessGroup(child.pid);
+    service = { ...service, child, output: () => output, started: before };
+    await waitUntil(
+      async () => {
+        const h = await backendGet(`${HEALTH_API}/health`);
+        return h.data?.status === 'pass' && h.data.releaseId === 'journey-2';
+      },
+      { timeoutMs: 150_000, what: 'a probe reporting journey-2' },
+    ).catch(error => {
+      throw new Error(`${error.message}\n--- npm run dev ---\n${output}`);
+    });
+    stopLoad = await runSyntheticLoad(service, { perSecond: 1.5 });
+    const releases = await backendGet(
+      `${HEALTH_API}/releases?from=${new Date(
+        before - 3_600_000,
+      ).toISOString()}`,
+    );
+    const deploy = releases.data.find(r => r.releaseId === 'journey-2');
+    assert.ok(deploy, JSON.stringify(releases.data));
+    assert.deepEqual(deploy.previous, { version: '0.1.0' });
+    assert.ok(Date.parse(deploy.seenAt) >= before);
+    await openHealthTab();
+    const markers = page.getByTestId('deploy-markers');
+    await markers.waitFor({ timeout: 60_000 });
+    assert.match(
+      await markers.innerText(),
+      new RegExp(
+        `0\\.1\\.0 \\(journey-2\\) at ${clock(
+          deploy.seenAt,
+        )} \\(was 0\\.1\\.0\\)`,
+      ),
+    );
+    await page
+      .locator('[data-testid="chart-request-rate"] .recharts-reference-line')
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(500);
+    await screenshot(page, 'journey-16-deploy-marker');
+  },
+);
+
+step(
   'Health tab: the 7-day range draws a series from the data it has',
   async () => {
     const series = await backendGet(
@@ -1025,7 +1123,7 @@ step(
       `a series, not a dot: ${d}`,
     );
     await page.waitForTimeout(500);
-    await screenshot(page, 'journey-16-seven-days');
+    await screenshot(page, 'journey-17-seven-days');
   },
 );
 

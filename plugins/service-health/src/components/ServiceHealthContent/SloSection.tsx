@@ -80,7 +80,8 @@ const statusLook: Record<SloStatus, { label: string; color: string }> = {
   ticket: { label: 'Slow burn · ticket', color: statusColors.warn },
   page: { label: 'Fast burn · page', color: statusColors.fail },
   exhausted: { label: 'Budget exhausted', color: statusColors.fail },
-  'no-data': { label: 'No requests yet', color: statusColors.unknown },
+  // The window holds no closed 5-minute bucket with requests yet.
+  'no-data': { label: 'No data yet', color: statusColors.unknown },
   error: { label: 'Cannot compute', color: statusColors.unknown },
 };
 
