@@ -199,7 +199,12 @@ export const serviceHealthPlugin = createBackendPlugin({
               scope: 'global',
               frequency: { seconds: interval },
               timeout: { seconds: Math.max(interval * 4, 60) },
-              initialDelay: { seconds: 10 },
+              // Shard i first falls due i/shards of an interval after shard 0, and
+              // stays on that grid: the load spreads over the interval, and since
+              // each instance looks for due tasks on its own clock (every few
+              // seconds), shards due at different moments go to different
+              // instances instead of all to the one that looks first.
+              initialDelay: { seconds: 10 + (shard * interval) / shards },
               fn: async signal => {
                 await poller.runShard(shard, shards, signal);
               },

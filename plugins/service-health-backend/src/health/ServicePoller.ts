@@ -208,8 +208,10 @@ export class ServicePoller {
     shards: number,
     signal?: AbortSignal,
   ): Promise<PollCycleResult> {
+    const listing = performance.now();
     const all = await this.listTargets();
     const mine = all.filter(t => shardOf(t, shards) === shard);
+    const listMs = Math.round(performance.now() - listing);
     const result = await this.pollTargets(mine, signal);
     this.options.logger.info(
       `Polled ${result.probed} service targets of shard ${
@@ -222,6 +224,8 @@ export class ServicePoller {
         shards,
         probed: result.probed,
         durationMs: result.durationMs,
+        // reading the catalog, before the poll
+        listMs,
       },
     );
     return result;
