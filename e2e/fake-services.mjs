@@ -114,6 +114,12 @@ export async function startFakeServices({
     metrics: 0,
   }));
   const server = http.createServer((req, res) => {
+    if (req.url === '/__hits') {
+      // the benchmark reads the counts from another process
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(hits));
+      return;
+    }
     const match = /^\/[a-z]+-(\d+)\/(health|ready|metrics)$/.exec(
       req.url ?? '',
     );
@@ -189,4 +195,14 @@ spec:
   owner: group:default/team-a
 `,
   ).join('---\n');
+}
+
+// `node e2e/fake-services.mjs <count> [port]`: serves `count` services in this process (the
+// benchmark runs them beside the replicas) and prints its URL as one JSON line.
+if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
+  const services = await startFakeServices({
+    count: Number(process.argv[2]),
+    port: Number(process.argv[3] ?? 0),
+  });
+  console.log(JSON.stringify({ url: services.url }));
 }
