@@ -41,8 +41,15 @@ export interface Config {
     health?: {
       /** How often every service is polled. Default 30 seconds. */
       intervalSeconds?: number;
-      /** Services probed at the same time. Default 16. */
+      /** Services probed at the same time by one backend instance (all its shards together). Default 16. */
       concurrency?: number;
+      /**
+       * Poll shards: the targets are divided into this many stable hash ranges,
+       * each polled by its own scheduled task (`service-health:poll:shard-<i>`)
+       * that any one backend instance runs per interval, so the work divides
+       * across replicas. Default 4.
+       */
+      shards?: number;
       /** Age after which stored probes (and their buckets) are deleted. Default 7 days. */
       retentionDays?: number;
       /**

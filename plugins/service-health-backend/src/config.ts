@@ -76,6 +76,8 @@ export interface ServiceHealthConfig {
     enabled: boolean;
     intervalSeconds: number;
     concurrency: number;
+    /** Poll tasks, each owning a stable hash range of the targets. */
+    shards: number;
     retentionDays: number;
     /** Probes younger than this are kept one row each; older ones in buckets. */
     rawHours: number;
@@ -96,6 +98,20 @@ export interface ServiceHealthConfig {
 export const DIRECT_SOURCE_ID = 'direct';
 
 const ENV_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+function positiveInteger(
+  c: Config | undefined,
+  key: string,
+  fallback: number,
+): number {
+  const value = c?.getOptionalNumber(key) ?? fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(
+      `serviceHealth.${key} must be a positive integer, got ${value}`,
+    );
+  }
+  return value;
+}
 
 export function readServiceHealthConfig(root: Config): ServiceHealthConfig {
   const c = root.getOptionalConfig('serviceHealth');
@@ -144,7 +160,8 @@ export function readServiceHealthConfig(root: Config): ServiceHealthConfig {
     health: {
       enabled: c?.getOptionalBoolean('health.enabled') ?? true,
       intervalSeconds: c?.getOptionalNumber('health.intervalSeconds') ?? 30,
-      concurrency: c?.getOptionalNumber('health.concurrency') ?? 16,
+      concurrency: positiveInteger(c, 'health.concurrency', 16),
+      shards: positiveInteger(c, 'health.shards', 4),
       retentionDays: c?.getOptionalNumber('health.retentionDays') ?? 7,
       rawHours: c?.getOptionalNumber('health.rawHours') ?? 6,
       rollupMinutes: c?.getOptionalNumber('health.rollupMinutes') ?? 60,

@@ -6,6 +6,8 @@
 export {
   serviceHealthPlugin as default,
   HEALTH_POLL_TASK_ID,
+  HEALTH_PRUNE_TASK_ID,
+  healthPollTaskId,
   TRACE_PRUNE_TASK_ID,
 } from './plugin';
 export {

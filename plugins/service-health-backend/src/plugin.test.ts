@@ -19,8 +19,7 @@ import {
   startFakeService,
   startHangingServer,
 } from './__testUtils__/fakeService';
-import { manualScheduler } from './__testUtils__/scheduler';
-import { HEALTH_POLL_TASK_ID } from './plugin';
+import { manualScheduler, triggerHealthPoll } from './__testUtils__/scheduler';
 
 jest.setTimeout(60_000);
 
@@ -132,7 +131,7 @@ describe('service-health backend', () => {
 
   it('polls every service: up, down and hanging, within the timeout', async () => {
     const started = Date.now();
-    await scheduler.triggerTask(HEALTH_POLL_TASK_ID);
+    await triggerHealthPoll(scheduler);
     const elapsed = Date.now() - started;
     // the hanging service costs one timeout, not more; the others don't wait for it
     expect(elapsed).toBeLessThan(TIMEOUT_MS + 1500);
@@ -207,8 +206,8 @@ describe('service-health backend', () => {
   });
 
   it('accumulates history', async () => {
-    await scheduler.triggerTask(HEALTH_POLL_TASK_ID);
-    await scheduler.triggerTask(HEALTH_POLL_TASK_ID);
+    await triggerHealthPoll(scheduler);
+    await triggerHealthPoll(scheduler);
     const res = await request(backend.server).get(api('orders/health/history'));
     expect(res.status).toBe(200);
     expect(res.body.source.status).toBe('ok');
@@ -296,14 +295,14 @@ describe('service-health backend', () => {
       });
       expect(metrics.body.source.message).toMatch(/not allowed/);
     }
-    await scheduler.triggerTask(HEALTH_POLL_TASK_ID);
+    await triggerHealthPoll(scheduler);
     expect(outsideHits).toBe(0);
   });
 
   it('derives metrics from the direct scrape that match the load the service served', async () => {
     // the baseline sample (the poll takes one timeout because of the hanging service)
     const from = new Date().toISOString();
-    await scheduler.triggerTask(HEALTH_POLL_TASK_ID);
+    await triggerHealthPoll(scheduler);
     // 50 requests at 20 ms, 50 at 200 ms, 25 failures at 3 ms
     await drive(`${good.url}/v1/items/1?latency=0.02`, 50);
     await drive(`${good.url}/v1/items/2?latency=0.2`, 50);

@@ -19,8 +19,19 @@ import { createTraceSources } from './traces';
 import type { TraceSource } from './traces/types';
 import type { MetricsSource } from './types';
 
-/** Id of the scheduled poll task. @public */
+/**
+ * Prefix of the scheduled poll tasks: one per shard,
+ * `service-health:poll:shard-<i>` (see healthPollTaskId). @public
+ */
 export const HEALTH_POLL_TASK_ID = 'service-health:poll';
+
+/** Id of the poll task of shard `shard` (0-based). @public */
+export function healthPollTaskId(shard: number): string {
+  return `${HEALTH_POLL_TASK_ID}:shard-${shard}`;
+}
+
+/** Id of the scheduled task keeping the probe and sample history bounded. @public */
+export const HEALTH_PRUNE_TASK_ID = 'service-health:prune-history';
 
 /** Id of the scheduled task pruning the embedded trace store. @public */
 export const TRACE_PRUNE_TASK_ID = 'service-health:prune-spans';
@@ -179,16 +190,37 @@ export const serviceHealthPlugin = createBackendPlugin({
         });
 
         if (settings.health.enabled) {
-          const interval = settings.health.intervalSeconds;
+          const { intervalSeconds: interval, shards } = settings.health;
+          // Global tasks: each interval, one instance of a multi-instance
+          // backend runs each shard, so N replicas share the poll and none
+          // polls a target twice; a dead instance's shards move to the others
+          // once their run times out.
+          for (let shard = 0; shard < shards; shard++) {
+            await scheduler.scheduleTask({
+              id: healthPollTaskId(shard),
+              scope: 'global',
+              frequency: { seconds: interval },
+              timeout: { seconds: Math.max(interval * 4, 60) },
+              // Shard i first falls due i/shards of an interval after shard 0, and
+              // stays on that grid: the load spreads over the interval, and since
+              // each instance looks for due tasks on its own clock (every few
+              // seconds), shards due at different moments go to different
+              // instances instead of all to the one that looks first.
+              initialDelay: { seconds: 10 + (shard * interval) / shards },
+              fn: async signal => {
+                await poller.runShard(shard, shards, signal);
+              },
+            });
+          }
           await scheduler.scheduleTask({
-            id: HEALTH_POLL_TASK_ID,
-            // global scope: one instance of a multi-instance backend runs each cycle
+            id: HEALTH_PRUNE_TASK_ID,
             scope: 'global',
             frequency: { seconds: interval },
-            timeout: { seconds: Math.max(interval * 4, 60) },
-            initialDelay: { seconds: 10 },
-            fn: async signal => {
-              await poller.runCycle(signal);
+            timeout: { minutes: 5 },
+            initialDelay: { seconds: 15 },
+            fn: async () => {
+              await poller.prune();
+              logger.info('Pruned the probe and sample history');
             },
           });
         }

@@ -5,6 +5,7 @@ import {
   SchedulerServiceTaskInvocationDefinition,
   SchedulerServiceTaskScheduleDefinition,
 } from '@backstage/backend-plugin-api';
+import { HEALTH_POLL_TASK_ID, HEALTH_PRUNE_TASK_ID } from '../plugin';
 
 type Task = SchedulerServiceTaskScheduleDefinition &
   SchedulerServiceTaskInvocationDefinition;
@@ -47,4 +48,21 @@ export function manualScheduler() {
       factory: () => scheduler,
     }),
   };
+}
+
+/**
+ * One whole poll interval: every shard's poll task, then the prune task, as
+ * the replicas of a backend would run them.
+ */
+export async function triggerHealthPoll(
+  scheduler: SchedulerService,
+): Promise<void> {
+  const tasks = await scheduler.getScheduledTasks();
+  const ids = tasks.map(t => t.id);
+  const shards = ids.filter(id =>
+    id.startsWith(`${HEALTH_POLL_TASK_ID}:shard-`),
+  );
+  if (shards.length === 0) throw new Error('No poll shard task scheduled');
+  for (const id of shards) await scheduler.triggerTask(id);
+  await scheduler.triggerTask(HEALTH_PRUNE_TASK_ID);
 }

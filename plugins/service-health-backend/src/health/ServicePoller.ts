@@ -31,6 +31,46 @@ export async function mapWithConcurrency<T, R>(
   return results;
 }
 
+/**
+ * Which of `shards` poll shards owns a target: the FNV-1a hash of its entity
+ * ref and environment, cut into `shards` equal ranges. Stable across
+ * replicas and restarts, so a target always belongs to the same shard task.
+ */
+export function shardOf(
+  target: { entityRef: string; environment: string },
+  shards: number,
+): number {
+  const key = `${target.entityRef}\u0000${target.environment}`;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return Math.floor(((hash >>> 0) * shards) / 2 ** 32);
+}
+
+/** At most `limit` calls of `run` in flight; the rest wait their turn. */
+class Limiter {
+  #free: number;
+  readonly #waiting: Array<() => void> = [];
+
+  constructor(limit: number) {
+    this.#free = limit;
+  }
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>(resolve => this.#waiting.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}
+
 export interface PollCycleResult {
   targets: number;
   probed: number;
@@ -50,6 +90,9 @@ export interface PollCycleResult {
  */
 export class ServicePoller {
   readonly #refreshing = new Map<string, Promise<HealthSnapshot>>();
+  // One bound for the whole instance: shard tasks running at the same time
+  // on one replica share it instead of multiplying it.
+  readonly #limiter: Limiter;
 
   constructor(
     private readonly options: {
@@ -65,7 +108,9 @@ export class ServicePoller {
       catalog?: CatalogService;
       auth?: AuthService;
     },
-  ) {}
+  ) {
+    this.#limiter = new Limiter(options.concurrency);
+  }
 
   async listTargets(): Promise<ResolvedTarget[]> {
     const { catalog, auth, environments, http } = this.options;
@@ -107,24 +152,25 @@ export class ServicePoller {
     const snapshots = await mapWithConcurrency(
       allowed,
       this.options.concurrency,
-      async target => {
-        if (signal?.aborted) return undefined;
-        const source = this.options.metricsSources.get(target.metricsSource);
-        const [snapshot] = await Promise.all([
-          probeTarget(this.options.http, target, signal),
-          source?.poll
-            ? source.poll(target, signal).then(
-                () => {
-                  metricsPolled++;
-                },
-                () => {
-                  metricsFailed++;
-                },
-              )
-            : undefined,
-        ]);
-        return snapshot;
-      },
+      target =>
+        this.#limiter.run(async () => {
+          if (signal?.aborted) return undefined;
+          const source = this.options.metricsSources.get(target.metricsSource);
+          const [snapshot] = await Promise.all([
+            probeTarget(this.options.http, target, signal),
+            source?.poll
+              ? source.poll(target, signal).then(
+                  () => {
+                    metricsPolled++;
+                  },
+                  () => {
+                    metricsFailed++;
+                  },
+                )
+              : undefined,
+          ]);
+          return snapshot;
+        }),
     );
     const stored = snapshots.filter((s): s is HealthSnapshot => !!s);
     await this.options.store.insertMany(stored);
@@ -152,13 +198,35 @@ export class ServicePoller {
     }
   }
 
-  /** The scheduled task. */
-  async runCycle(signal?: AbortSignal): Promise<PollCycleResult> {
-    const targets = await this.listTargets();
-    const result = await this.pollTargets(targets, signal);
-    await this.prune();
+  /**
+   * One shard's scheduled task: polls the targets in the shard's hash range
+   * (see shardOf). Pruning is a task of its own (prune), run once per
+   * interval by one instance.
+   */
+  async runShard(
+    shard: number,
+    shards: number,
+    signal?: AbortSignal,
+  ): Promise<PollCycleResult> {
+    const listing = performance.now();
+    const all = await this.listTargets();
+    const mine = all.filter(t => shardOf(t, shards) === shard);
+    const listMs = Math.round(performance.now() - listing);
+    const result = await this.pollTargets(mine, signal);
     this.options.logger.info(
-      `Polled ${result.probed} service targets in ${result.durationMs} ms (${result.down} down, ${result.refused} refused)`,
+      `Polled ${result.probed} service targets of shard ${
+        shard + 1
+      }/${shards} in ${result.durationMs} ms (${result.down} down, ${
+        result.refused
+      } refused)`,
+      {
+        shard,
+        shards,
+        probed: result.probed,
+        durationMs: result.durationMs,
+        // reading the catalog, before the poll
+        listMs,
+      },
     );
     return result;
   }

@@ -15,8 +15,7 @@ import {
   RunningPrometheus,
   startPrometheus,
 } from '../__testUtils__/prometheus';
-import { manualScheduler } from '../__testUtils__/scheduler';
-import { HEALTH_POLL_TASK_ID } from '../plugin';
+import { manualScheduler, triggerHealthPoll } from '../__testUtils__/scheduler';
 
 jest.setTimeout(90_000);
 
@@ -110,7 +109,7 @@ describe('Prometheus metrics source against a real Prometheus', () => {
     };
 
     const from = new Date();
-    await scheduler.triggerTask(HEALTH_POLL_TASK_ID); // the direct baseline sample
+    await triggerHealthPoll(scheduler); // the direct baseline sample
     await scrapedAfter(from.getTime()); // Prometheus has a baseline sample inside the window
     // A longer window makes increase()'s extrapolation to the window's edges smaller.
     await sleep(2000);

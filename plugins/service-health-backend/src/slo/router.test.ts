@@ -5,11 +5,12 @@ import {
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import knexFactory, { Knex } from 'knex';
+import type { Knex } from 'knex';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { component, entityApi } from '../__testUtils__/backend';
+import { pluginTestDatabases } from '../__testUtils__/databases';
 import { manualScheduler } from '../__testUtils__/scheduler';
 import { serviceHealthPlugin } from '../plugin';
 import { BUCKET_MS } from './buckets';
@@ -18,15 +19,14 @@ import { SloAggregator } from './SloAggregator';
 import { scenario, syntheticSamples } from './__testUtils__/history';
 
 /*
- * The SLO routes in a real Backstage test backend on PostgreSQL (the
- * plugin's own database, created by the backend under a unique prefix): the
+ * The SLO routes in a real Backstage test backend on each supported database
+ * (the plugin's database from TestDatabases, migrated by the plugin): the
  * OpenSLO file is served over HTTP and read with the backend's UrlReader,
  * relative to the entity's source location; the direct scrape history is a
  * synthetic one written where the direct source keeps its samples.
  */
-const ADMIN_URL =
-  process.env.SERVICE_HEALTH_TEST_POSTGRES_URL ??
-  'postgres://postgres@127.0.0.1:5432/test';
+// SQLite always, PostgreSQL when BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING is set.
+const databases = pluginTestDatabases();
 
 jest.setTimeout(120_000);
 
@@ -118,13 +118,12 @@ spec:
     - targetPercent: 95
 `;
 
-describe('SLO routes', () => {
+describe.each(databases.eachSupportedId())('SLO routes on %s', id => {
   const { scheduler, factory: schedulerFactory } = manualScheduler();
-  const prefix = `sh_slo_r${process.pid}_`;
+  let knex: Knex;
   let files: http.Server;
   let filesUrl: string;
   let backend: TestBackend;
-  let admin: Knex;
   const served = new Map<string, string>([
     ['/repo/slo.yaml', OPENSLO],
     ['/bad/slo.yaml', OPENSLO.replace('duration: 28d', 'duration: 1M')],
@@ -153,12 +152,12 @@ describe('SLO routes', () => {
           ],
         }),
         schedulerFactory,
+        mockServices.database.factory({ knex }),
         ...features,
         mockServices.rootConfig.factory({
           data: {
             backend: {
               baseUrl: 'http://localhost:7007',
-              database: { client: 'pg', connection: ADMIN_URL, prefix },
               reading: { allow: [{ host: new URL(filesUrl).host }] },
             },
             serviceHealth: { allowedHosts: ['127.0.0.1'] },
@@ -176,21 +175,13 @@ describe('SLO routes', () => {
     });
     await new Promise<void>(r => files.listen(0, '127.0.0.1', r));
     filesUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
-    admin = knexFactory({ client: 'pg', connection: ADMIN_URL });
+    knex = await databases.init(id);
     backend = await start();
   });
 
   afterAll(async () => {
     await backend?.stop();
     await new Promise(r => files?.close(r));
-    const dbs = await admin.raw(
-      `SELECT datname FROM pg_database WHERE datname LIKE ?`,
-      [`${prefix}%`],
-    );
-    for (const { datname } of dbs.rows) {
-      await admin.raw(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-    }
-    await admin.destroy();
   });
 
   it('answers the SLOs of the entity, from the direct scrape history', async () => {
@@ -203,29 +194,22 @@ describe('SLO routes', () => {
     }
     // a fast burn ending at the last closed bucket, written where the direct source keeps samples
     const end = SloAggregator.closedUntil(Date.now());
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${prefix}service-health`;
-    const db = knexFactory({ client: 'pg', connection: url.toString() });
-    try {
-      await db.batchInsert(
-        'service_health_metric_samples',
-        syntheticSamples(scenario('fast-burn', end)).map(s => ({
-          entity_ref: 'component:default/orders',
-          environment: 'default',
-          scraped_at: s.t,
-          sample: JSON.stringify(s),
-        })),
-        500,
-      );
-      // the scheduled task writes the buckets (the read would, too)
-      await scheduler.triggerTask(SLO_AGGREGATE_TASK_ID);
-      const [{ n }] = await db('service_health_slo_buckets')
-        .where({ entity_ref: 'component:default/orders' })
-        .count({ n: '*' });
-      expect(Number(n)).toBe(28 * 288 + 11); // and 55 minutes before the window
-    } finally {
-      await db.destroy();
-    }
+    await knex.batchInsert(
+      'service_health_metric_samples',
+      syntheticSamples(scenario('fast-burn', end)).map(s => ({
+        entity_ref: 'component:default/orders',
+        environment: 'default',
+        scraped_at: s.t,
+        sample: JSON.stringify(s),
+      })),
+      500,
+    );
+    // the scheduled task writes the buckets (the read would, too)
+    await scheduler.triggerTask(SLO_AGGREGATE_TASK_ID);
+    const [{ n }] = await knex('service_health_slo_buckets')
+      .where({ entity_ref: 'component:default/orders' })
+      .count({ n: '*' });
+    expect(Number(n)).toBe(28 * 288 + 11); // and 55 minutes before the window
 
     const res = await request(backend.server).get(entityApi('orders/slos'));
     expect(res.status).toBe(200);

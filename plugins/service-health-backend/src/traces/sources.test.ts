@@ -10,7 +10,15 @@ import { convertJaegerTrace, JaegerTraceSource } from './JaegerTraceSource';
 import { buildTraceQL, TempoTraceSource } from './TempoTraceSource';
 import { TraceSourceUnavailableError } from './types';
 import { DEFAULT_UPSTREAM_LIMITS, getJson } from './upstream';
-import { createTestDatabase, startServer, testLogger } from './testUtils';
+import {
+  migratedDatabase,
+  pluginTestDatabases,
+} from '../__testUtils__/databases';
+import { startServer, testLogger } from './testUtils';
+
+// The embedded store is one source among four here: SQLite is enough
+// (embedded.test.ts covers the store on PostgreSQL).
+const databases = pluginTestDatabases();
 import otlpRequest from './__fixtures__/otlp-export-request.json';
 import jaegerV1Trace from './__fixtures__/jaeger-v1-trace.json';
 import jaegerV1Search from './__fixtures__/jaeger-v1-search.json';
@@ -106,7 +114,7 @@ describe('Jaeger and Tempo sources on their real wire formats', () => {
           : [404, 'trace not found'],
     });
 
-    knex = await createTestDatabase();
+    knex = await migratedDatabase(databases, 'SQLITE_3');
     traces = await createTraceSources({
       settings: readServiceHealthConfig(
         new ConfigReader({
@@ -144,7 +152,6 @@ describe('Jaeger and Tempo sources on their real wire formats', () => {
     for (const s of [jaegerV1, jaegerV2, tempo, tempoV1Only, receiver]) {
       await s.close();
     }
-    await knex.destroy();
   });
 
   const jaegerV2Source = () =>

@@ -1,6 +1,6 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import express from 'express';
-import knexFactory, { Knex } from 'knex';
+import type { Knex } from 'knex';
 import type { AddressInfo } from 'node:net';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 
@@ -12,17 +12,6 @@ export async function migrate(knex: Knex): Promise<void> {
       'migrations',
     ),
   });
-}
-
-/** An in-memory SQLite database with the plugin's migrations applied. */
-export async function createTestDatabase(): Promise<Knex> {
-  const knex = knexFactory({
-    client: 'better-sqlite3',
-    connection: ':memory:',
-    useNullAsDefault: true,
-  });
-  await migrate(knex);
-  return knex;
 }
 
 /** A logger that prints nothing. */

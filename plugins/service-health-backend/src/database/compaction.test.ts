@@ -1,18 +1,19 @@
 import type { HealthSnapshot } from '@fastify-backstage/plugin-service-health-common';
-import knexFactory, { Knex } from 'knex';
-import { migrate } from '../traces/testUtils';
+import type { Knex } from 'knex';
+import {
+  migratedDatabase,
+  pluginTestDatabases,
+} from '../__testUtils__/databases';
 import { HealthStore } from './stores';
 
 jest.setTimeout(60_000);
 
 /*
- * The probe history's compaction on PostgreSQL (production's database), in a
- * throwaway database. Server: SERVICE_HEALTH_TEST_POSTGRES_URL, default
- * postgres://postgres@127.0.0.1:5432/test.
+ * The probe history's compaction on each supported database: SQLite always,
+ * PostgreSQL (production's database) when
+ * BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING is set.
  */
-const ADMIN_URL =
-  process.env.SERVICE_HEALTH_TEST_POSTGRES_URL ??
-  'postgres://postgres@127.0.0.1:5432/test';
+const databases = pluginTestDatabases();
 const T0 = Date.UTC(2026, 10, 30, 0, 0, 0);
 
 function snapshot(entityRef: string, at: number, up: boolean): HealthSnapshot {
@@ -33,24 +34,11 @@ function snapshot(entityRef: string, at: number, up: boolean): HealthSnapshot {
   };
 }
 
-describe('probe history on PostgreSQL', () => {
-  const dbName = `sh_probes_${process.pid}_${Date.now()}`;
-  let admin: Knex;
+describe.each(databases.eachSupportedId())('probe history on %s', id => {
   let knex: Knex;
 
   beforeAll(async () => {
-    admin = knexFactory({ client: 'pg', connection: ADMIN_URL });
-    await admin.raw(`CREATE DATABASE ${dbName}`);
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${dbName}`;
-    knex = knexFactory({ client: 'pg', connection: url.toString() });
-    await migrate(knex);
-  });
-
-  afterAll(async () => {
-    await knex?.destroy();
-    await admin.raw(`DROP DATABASE IF EXISTS ${dbName}`);
-    await admin.destroy();
+    knex = await migratedDatabase(databases, id);
   });
 
   it('aggregates old probes into buckets and keeps the latest snapshots', async () => {

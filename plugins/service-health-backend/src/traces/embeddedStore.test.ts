@@ -1,39 +1,28 @@
 import { ConfigReader } from '@backstage/config';
 import type { Span } from '@fastify-backstage/plugin-service-health-common';
-import knexFactory, { Knex } from 'knex';
+import type { Knex } from 'knex';
 import { readServiceHealthConfig } from '../config';
+import { pluginTestDatabases } from '../__testUtils__/databases';
 import { createTraceSources } from './index';
 import { EmbeddedTraceSource } from './EmbeddedTraceSource';
 import { migrate, startServer, testLogger } from './testUtils';
 import otlpRequest from './__fixtures__/otlp-export-request.json';
 
 /*
- * The embedded store on PostgreSQL (production's database), in a throwaway
- * database. Server: SERVICE_HEALTH_TEST_POSTGRES_URL, default
- * postgres://postgres@127.0.0.1:5432/test.
+ * The embedded store on each supported database: SQLite always, PostgreSQL
+ * (production's database) when
+ * BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING is set.
  */
-const ADMIN_URL =
-  process.env.SERVICE_HEALTH_TEST_POSTGRES_URL ??
-  'postgres://postgres@127.0.0.1:5432/test';
+const databases = pluginTestDatabases();
 const TRACE_ID = '5b8efff798038103d269b633813fc60c';
 
-describe('embedded trace store on PostgreSQL', () => {
-  const dbName = `sh_traces_${process.pid}_${Date.now()}`;
-  let admin: Knex;
+jest.setTimeout(60_000);
+
+describe.each(databases.eachSupportedId())('embedded trace store on %s', id => {
   let knex: Knex;
 
   beforeAll(async () => {
-    admin = knexFactory({ client: 'pg', connection: ADMIN_URL });
-    await admin.raw(`CREATE DATABASE ${dbName}`);
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${dbName}`;
-    knex = knexFactory({ client: 'pg', connection: url.toString() });
-  });
-
-  afterAll(async () => {
-    await knex?.destroy();
-    await admin.raw(`DROP DATABASE IF EXISTS ${dbName}`);
-    await admin.destroy();
+    knex = await databases.init(id);
   });
 
   it('migrates, receives, lists, reads and prunes', async () => {
