@@ -6,10 +6,12 @@ import {
   startServiceHealthBackend,
 } from './__testUtils__/backend';
 import { FakeService, startFakeService } from './__testUtils__/fakeService';
-import { manualScheduler } from './__testUtils__/scheduler';
+import { manualScheduler, triggerHealthPoll } from './__testUtils__/scheduler';
 import { HealthStore } from './database/stores';
-import { HEALTH_POLL_TASK_ID } from './plugin';
-import { createTestDatabase } from './traces/testUtils';
+import {
+  migratedDatabase,
+  pluginTestDatabases,
+} from './__testUtils__/databases';
 
 jest.setTimeout(60_000);
 
@@ -27,12 +29,12 @@ describe('deploy markers', () => {
     try {
       const from = new Date(Date.now() - 60_000).toISOString();
       service.setRelease({ version: '1.0.0', releaseId: 'sha-aaa' });
-      await scheduler.triggerTask(HEALTH_POLL_TASK_ID);
-      await scheduler.triggerTask(HEALTH_POLL_TASK_ID);
+      await triggerHealthPoll(scheduler);
+      await triggerHealthPoll(scheduler);
       const deployedAt = Date.now();
       service.setRelease({ version: '1.1.0', releaseId: 'sha-bbb' });
-      await scheduler.triggerTask(HEALTH_POLL_TASK_ID);
-      await scheduler.triggerTask(HEALTH_POLL_TASK_ID);
+      await triggerHealthPoll(scheduler);
+      await triggerHealthPoll(scheduler);
       const res = await request(backend.server)
         .get(entityApi('orders/releases'))
         .query({ from, to: new Date(Date.now() + 1000).toISOString() });
@@ -77,7 +79,9 @@ describe('deploy markers', () => {
   });
 });
 
-describe('the release store', () => {
+const databases = pluginTestDatabases();
+
+describe.each(databases.eachSupportedId())('the release store on %p', id => {
   const probe = (
     at: number,
     release: { version?: string; releaseId?: string },
@@ -101,7 +105,7 @@ describe('the release store', () => {
   };
 
   it('counts no deploy for an outage or a restart with the same release', async () => {
-    const knex = await createTestDatabase();
+    const knex = await migratedDatabase(databases, id);
     try {
       const store = new HealthStore(knex);
       const t0 = Date.UTC(2026, 10, 30, 12);

@@ -55,7 +55,10 @@ export class SloFileReader {
         `${ref}: the ${OPENSLO_ANNOTATION} path "${value}" is relative, but the entity has no source location to resolve it against`,
       );
     }
-    if (base.type !== 'url') {
+    // `url` locations, and others whose target is a URL too (the local
+    // publisher's `local-git:file:///…`): the UrlReader says whether it can
+    // read the result.
+    if (base.type !== 'url' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(base.target)) {
       throw new InputError(
         `${ref}: cannot resolve "${value}" against a source location of type ${base.type}`,
       );

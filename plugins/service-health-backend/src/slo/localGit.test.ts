@@ -81,7 +81,8 @@ describe('SLOs of a service in a local repository', () => {
           entities: [
             component('orders', {
               'service-health.io/base-url': 'http://127.0.0.1:1',
-              'backstage.io/source-location': `url:${contentsUrl}/`,
+              // As the catalog module's local-git processor registers it.
+              'backstage.io/managed-by-location': `local-git:${contentsUrl}/catalog-info.yaml`,
               'fastify-backstage.io/openslo': './slo.yaml',
             }),
           ],
