@@ -3,7 +3,13 @@ import fp from 'fastify-plugin';
 // #region feature:database
 import { databaseFailure } from '../../db/errors.ts';
 // #endregion feature:database
-import { HttpProblem, PROBLEM_CONTENT_TYPE, type Problem, problem } from '../../lib/problem.ts';
+import {
+  HttpProblem,
+  PROBLEM_CONTENT_TYPE,
+  type Problem,
+  problem,
+  problemResponses,
+} from '../../lib/problem.ts';
 
 /** The status an error leaves with: its own 4xx/5xx status code, anything else is a 500. */
 function statusOf(error: { statusCode?: unknown }): number {
@@ -45,6 +51,15 @@ export default fp(
       route.onError = [route.onError]
         .flat()
         .map((hook) => (hook.name === OTEL_ERROR_HOOK ? serverErrorsOnly(hook as onErrorHookHandler) : hook));
+    });
+
+    // The problems every route can answer (bad input, a missing token, the rate limit, a failure, shutting
+    // down) are in the OpenAPI document of every route with a response schema, including the routes a team adds
+    // later without listing them: the contract test holds every answer to the document.
+    app.addHook('onRoute', (route) => {
+      const response = route.schema?.response as Record<string, unknown> | undefined;
+      if (response === undefined || route.config?.probe === true || route.url.startsWith('/docs')) return;
+      for (const [status, schema] of Object.entries(problemResponses)) response[status] ??= schema;
     });
 
     app.setErrorHandler<FastifyError | HttpProblem>(async (error, request, reply) => {
