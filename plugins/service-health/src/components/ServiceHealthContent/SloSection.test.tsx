@@ -4,7 +4,7 @@ import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { OPENSLO_ANNOTATION } from '@fastify-backstage/plugin-service-health-common';
 import { serviceHealthApiRef } from '../../api';
-import { entity, mockApi, ok, slos } from '../../testing/fixtures';
+import { entity, mockApi, ok, sloHistory, slos } from '../../testing/fixtures';
 import { ServiceHealthContent } from './ServiceHealthContent';
 import { formatSli } from './SloSection';
 
@@ -79,6 +79,43 @@ describe('SLO cards', () => {
     expect(screen.getByTestId('slo-orders-availability')).toHaveTextContent(
       '99.96 %',
     );
+  });
+
+  it('say "No data yet" without counts or a chart before the first closed bucket', async () => {
+    const api = mockApi({
+      getSlos: jest.fn(async () =>
+        ok({
+          ...slos,
+          slos: [
+            {
+              ...slos.slos[0],
+              status: 'no-data' as const,
+              sli: undefined,
+              errorBudgetRemaining: undefined,
+              totalEvents: 0,
+              badEvents: 0,
+              burnRates: {},
+            },
+          ],
+        }),
+      ),
+      getSloHistory: jest.fn(async () =>
+        ok({
+          ...sloHistory,
+          slos: [
+            {
+              ...sloHistory.slos[0],
+              points: sloHistory.slos[0].points.map(p => ({ t: p.t })),
+            },
+          ],
+        }),
+      ),
+    });
+    await renderTab(api);
+    const card = await screen.findByTestId('slo-orders-availability');
+    expect(card).toHaveTextContent('No data yet');
+    expect(card).not.toHaveTextContent('requests');
+    expect(within(card).queryByTestId('slo-budget-chart')).toBeNull();
   });
 
   it('are not asked for when the entity has no OpenSLO annotation', async () => {

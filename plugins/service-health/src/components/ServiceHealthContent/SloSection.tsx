@@ -147,7 +147,8 @@ function SloCard(props: {
       <span className={classes.what}>
         {indicatorText(slo)} · objective {formatTarget(slo.target)} over{' '}
         {slo.window}
-        {slo.totalEvents !== undefined &&
+        {slo.status !== 'no-data' &&
+          slo.totalEvents !== undefined &&
           ` · ${formatCount(slo.totalEvents)} requests, ${formatCount(
             slo.badEvents ?? 0,
           )} bad`}
@@ -196,20 +197,22 @@ function SloCard(props: {
               })}
             </div>
           </Tooltip>
-          {history && history.points.length > 1 && (
-            <div data-testid="slo-budget-chart">
-              <span className={classes.label}>
-                Budget left · {props.range.label.toLowerCase()}
-              </span>
-              <Suspense fallback={<Progress />}>
-                <SloBudgetChart
-                  points={history.points}
-                  from={props.range.from}
-                  to={props.range.to}
-                />
-              </Suspense>
-            </div>
-          )}
+          {history &&
+            history.points.filter(p => p.errorBudgetRemaining !== undefined)
+              .length > 1 && (
+              <div data-testid="slo-budget-chart">
+                <span className={classes.label}>
+                  Budget left · {props.range.label.toLowerCase()}
+                </span>
+                <Suspense fallback={<Progress />}>
+                  <SloBudgetChart
+                    points={history.points}
+                    from={props.range.from}
+                    to={props.range.to}
+                  />
+                </Suspense>
+              </div>
+            )}
         </>
       )}
     </div>
