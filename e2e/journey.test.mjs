@@ -1080,10 +1080,14 @@ step(
         )} \\(was 0\\.1\\.0\\)`,
       ),
     );
-    await page
-      .locator('[data-testid="chart-request-rate"] .recharts-reference-line')
-      .first()
-      .waitFor({ timeout: 30_000 });
+    // The dashed line itself (zero width: Playwright calls it hidden, so attached is what to wait for).
+    const line = page
+      .locator(
+        '[data-testid="chart-request-rate"] line.recharts-reference-line-line',
+      )
+      .first();
+    await line.waitFor({ state: 'attached', timeout: 30_000 });
+    assert.ok(Number(await line.getAttribute('x1')) > 0, 'the marker has an x');
     await page.waitForTimeout(500);
     await screenshot(page, 'journey-16-deploy-marker');
   },
