@@ -58,9 +58,12 @@ test('the Create page shows the Fastify service template card', async () => {
   await page.goto(`${APP_URL}/create`);
   // The card's title renders before its Choose button: the button appears only once the
   // permission check for creating tasks has answered. So wait for the button itself.
+  // The Fastify service card itself: not the "Update a Fastify service" card, nor a container
+  // holding both.
   const card = page
     .locator('article, [class*="MuiCard-root"]')
     .filter({ hasText: 'Fastify service' })
+    .filter({ hasNotText: 'Update a Fastify service' })
     .first();
   await card
     .getByRole('button', { name: /choose/i })

@@ -227,13 +227,15 @@ step(
       .waitFor({ timeout: 60_000 });
     const picker = page.getByText('Template version', { exact: true }).first();
     await picker.waitFor({ timeout: 30_000 });
+    // The select of this filter (the catalog has other "All" selects: Health, Kind...): the
+    // innermost box holding the label.
     await page
-      .getByRole('button', { name: 'All' })
+      .locator('.MuiBox-root')
+      .filter({ has: picker })
       .last()
-      .click()
-      .catch(async () => {
-        await page.locator('[data-testid="select"]').last().click();
-      });
+      .getByRole('button')
+      .first()
+      .click();
     await page.getByRole('option', { name: 'Behind their template' }).click();
     await page
       .getByRole('link', { name: NAME })

@@ -147,7 +147,16 @@ export function TracesSection() {
 
   // The waterfall opens below a list of up to 50 rows: bring it into view,
   // also when the selection came with the URL (once the list is there).
+  // A click counts even on the trace already open (it was scrolled away).
   const listShown = (traces.value?.data?.length ?? 0) > 0;
+  const [clicks, setClicks] = useState(0);
+  const openTrace = useCallback(
+    (traceId: string) => {
+      selectTrace(traceId);
+      setClicks(n => n + 1);
+    },
+    [selectTrace],
+  );
   useEffect(() => {
     if (selected && listShown) {
       waterfallRef.current?.scrollIntoView?.({
@@ -155,7 +164,7 @@ export function TracesSection() {
         block: 'start',
       });
     }
-  }, [selected, listShown]);
+  }, [selected, listShown, clicks]);
 
   const filtered = errorsOnly || minDurationMs > 0;
   const filters = (
@@ -230,11 +239,7 @@ export function TracesSection() {
       >
         {list => (
           <>
-            <TraceList
-              traces={list}
-              selected={selected}
-              onSelect={selectTrace}
-            />
+            <TraceList traces={list} selected={selected} onSelect={openTrace} />
             <div className={classes.more} data-testid="traces-more">
               <Typography variant="caption" className={classes.muted}>
                 {list.length < limit
