@@ -217,8 +217,9 @@ step(
 step(
   "the catalog's Template version filter lists the service as behind",
   async () => {
+    // Every owner's components (the guest is in team-a, so "Owned" would be the default).
     await page.goto(
-      `${APP_URL}/catalog?filters%5Bkind%5D=component`,
+      `${APP_URL}/catalog?filters%5Bkind%5D=component&filters%5Buser%5D=all`,
       NAVIGATION,
     );
     await page
