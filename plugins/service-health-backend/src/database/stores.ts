@@ -456,6 +456,36 @@ export class SampleStore {
   }
 
   /** Time of the oldest stored sample of the target. */
+  /** The newest sample scraped before `t` (the SLO buckets' counter base). */
+  async before(
+    entityRef: string,
+    environment: string,
+    t: number,
+  ): Promise<CompactSample | undefined> {
+    const row = await this.db(SAMPLES)
+      .where({ entity_ref: entityRef, environment })
+      .where('scraped_at', '<', t)
+      .orderBy('scraped_at', 'desc')
+      .first('sample');
+    return row ? JSON.parse(row.sample) : undefined;
+  }
+
+  /** Samples scraped in [from, to), oldest first: consecutive ranges share no sample. */
+  async inRange(
+    entityRef: string,
+    environment: string,
+    from: number,
+    to: number,
+  ): Promise<CompactSample[]> {
+    const rows = await this.db(SAMPLES)
+      .where({ entity_ref: entityRef, environment })
+      .where('scraped_at', '>=', from)
+      .where('scraped_at', '<', to)
+      .orderBy('scraped_at', 'asc')
+      .select('sample');
+    return rows.map(r => JSON.parse(r.sample));
+  }
+
   async earliestTime(
     entityRef: string,
     environment: string,

@@ -1,4 +1,5 @@
 import { BUCKET_MS, bucketsFromSamples } from './buckets';
+import type { SampleStore } from '../database/stores';
 import type { SloStore } from './SloStore';
 
 /** A scrape may be stored a little after the time it carries; a bucket closes this long after its end. */
@@ -15,7 +16,12 @@ const CHUNK_MS = 6 * 3_600_000;
  */
 export class SloAggregator {
   constructor(
-    private readonly options: { store: SloStore; retentionDays: number },
+    private readonly options: {
+      store: SloStore;
+      /** The direct source's samples the buckets are made from. */
+      samples: SampleStore;
+      retentionDays: number;
+    },
   ) {}
 
   /** End of the last closed bucket at `now`. */
@@ -29,12 +35,12 @@ export class SloAggregator {
     environment: string,
     now = Date.now(),
   ): Promise<number> {
-    const { store } = this.options;
+    const { store, samples: sampleStore } = this.options;
     const until = SloAggregator.closedUntil(now);
     const last = await store.lastBucketStart(entityRef, environment);
     let from = last !== undefined ? last + BUCKET_MS : undefined;
     if (from === undefined) {
-      const first = await store.firstSampleTime(entityRef, environment);
+      const first = await sampleStore.earliestTime(entityRef, environment);
       if (first === undefined) return 0;
       from = Math.floor(first / BUCKET_MS) * BUCKET_MS;
     }
@@ -42,8 +48,13 @@ export class SloAggregator {
     let written = 0;
     for (let start = from; start < until; start += CHUNK_MS) {
       const end = Math.min(start + CHUNK_MS, until);
-      const previous = await store.sampleBefore(entityRef, environment, start);
-      const samples = await store.samples(entityRef, environment, start, end);
+      const previous = await sampleStore.before(entityRef, environment, start);
+      const samples = await sampleStore.inRange(
+        entityRef,
+        environment,
+        start,
+        end,
+      );
       const buckets = bucketsFromSamples(previous, samples, start, end);
       await store.upsert(entityRef, environment, buckets);
       written += buckets.length;

@@ -1,12 +1,9 @@
 import type { Knex } from 'knex';
-import type { CompactSample } from '../metrics/samples';
 import type { SloBucket } from './buckets';
 
 const BUCKETS = 'service_health_slo_buckets';
-// Written by the direct metrics source (SampleStore); read here as the input of the aggregates.
-const SAMPLES = 'service_health_metric_samples';
 
-/** The 5-minute SLO aggregates, and the reads of the direct source's samples they are made from. */
+/** The 5-minute SLO aggregates (made from the direct source's samples, read through its SampleStore). */
 export class SloStore {
   constructor(private readonly db: Knex) {}
 
@@ -66,46 +63,5 @@ export class SloStore {
 
   async prune(olderThan: number): Promise<number> {
     return this.db(BUCKETS).where('bucket_start', '<', olderThan).delete();
-  }
-
-  /** The newest sample scraped before `t`. */
-  async sampleBefore(
-    entityRef: string,
-    environment: string,
-    t: number,
-  ): Promise<CompactSample | undefined> {
-    const row = await this.db(SAMPLES)
-      .where({ entity_ref: entityRef, environment })
-      .where('scraped_at', '<', t)
-      .orderBy('scraped_at', 'desc')
-      .first('sample');
-    return row ? JSON.parse(row.sample) : undefined;
-  }
-
-  /** Samples scraped in [from, to), oldest first. */
-  async samples(
-    entityRef: string,
-    environment: string,
-    from: number,
-    to: number,
-  ): Promise<CompactSample[]> {
-    const rows = await this.db(SAMPLES)
-      .where({ entity_ref: entityRef, environment })
-      .where('scraped_at', '>=', from)
-      .where('scraped_at', '<', to)
-      .orderBy('scraped_at', 'asc')
-      .select('sample');
-    return rows.map(r => JSON.parse(r.sample));
-  }
-
-  async firstSampleTime(
-    entityRef: string,
-    environment: string,
-  ): Promise<number | undefined> {
-    const row = await this.db(SAMPLES)
-      .where({ entity_ref: entityRef, environment })
-      .min({ t: 'scraped_at' })
-      .first();
-    return row?.t === null || row?.t === undefined ? undefined : Number(row.t);
   }
 }

@@ -57,7 +57,11 @@ describe.each(databases.eachSupportedId())(
     beforeAll(async () => {
       knex = await migratedDatabase(databases, id);
       store = new SloStore(knex);
-      aggregator = new SloAggregator({ store, retentionDays: 35 });
+      aggregator = new SloAggregator({
+        store,
+        samples: new SampleStore(knex),
+        retentionDays: 35,
+      });
     });
 
     async function load(

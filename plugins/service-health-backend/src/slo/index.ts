@@ -12,6 +12,7 @@ import type { MetricsSource } from '../types';
 import { SloAggregator } from './SloAggregator';
 import { SloFileReader } from './SloFileReader';
 import { SloService } from './SloService';
+import { SampleStore } from '../database/stores';
 import { SloStore } from './SloStore';
 
 export { addSloRoutes } from './routes';
@@ -39,6 +40,7 @@ export async function createSlos(options: {
   const store = new SloStore(options.database);
   const aggregator = new SloAggregator({
     store,
+    samples: new SampleStore(options.database),
     retentionDays: options.retentionDays,
   });
   const files = new SloFileReader({
