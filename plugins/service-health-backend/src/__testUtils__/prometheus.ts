@@ -23,7 +23,7 @@ export function findPrometheus(): string {
   return found;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = http.createServer();
   await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
@@ -42,7 +42,7 @@ export async function startPrometheus(options: {
   targets: string[];
   scrapeInterval: string;
 }): Promise<RunningPrometheus> {
-  const bin = findPrometheus();
+  findPrometheus(); // fails early, with how to install it
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sh-prometheus-'));
   const port = await freePort();
   const configFile = path.join(dir, 'prometheus.yml');
@@ -59,11 +59,32 @@ export async function startPrometheus(options: {
       '',
     ].join('\n'),
   );
-  const child: ChildProcess = spawn(
-    bin,
-    [
+  return runPrometheus({
+    dir,
+    port,
+    args: [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${path.join(dir, 'data')}`,
+    ],
+    readyTimeoutMs: 20_000,
+  });
+}
+
+/**
+ * Runs Prometheus with `args` on 127.0.0.1:`port` until its `/-/ready`
+ * answers; `stop` ends it and removes `dir`.
+ */
+export async function runPrometheus(options: {
+  dir: string;
+  port: number;
+  args: string[];
+  readyTimeoutMs: number;
+}): Promise<RunningPrometheus> {
+  const { dir, port } = options;
+  const child: ChildProcess = spawn(
+    findPrometheus(),
+    [
+      ...options.args,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
     ],
@@ -84,7 +105,7 @@ export async function startPrometheus(options: {
     }
     fs.rmSync(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + options.readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) {
       await stop();

@@ -1,11 +1,13 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { findPrometheus } from '../../__testUtils__/prometheus';
+import {
+  findPrometheus,
+  freePort,
+  runPrometheus,
+} from '../../__testUtils__/prometheus';
 
 const run = promisify(execFile);
 
@@ -27,14 +29,6 @@ export function findPromtool(): string {
 
 export async function promtool(args: string[], cwd?: string) {
   return run(findPromtool(), args, { cwd, maxBuffer: 16 * 1024 * 1024 });
-}
-
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>(r => server.close(() => r()));
-  return port;
 }
 
 /**
@@ -62,52 +56,14 @@ export async function startBackfilledPrometheus(
   const configFile = path.join(dir, 'prometheus.yml');
   fs.writeFileSync(configFile, 'global:\n  scrape_interval: 1m\n');
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    findPrometheus(),
-    [
+  return runPrometheus({
+    dir,
+    port,
+    args: [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${data}`,
       '--storage.tsdb.retention.time=400d',
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.on('data', d => {
-    stderr += d.toString();
+    readyTimeoutMs: 30_000,
   });
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise(r => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise(r => setTimeout(r, 5000))]);
-      if (child.exitCode === null && child.signalCode === null)
-        child.kill('SIGKILL');
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await stop();
-      throw new Error(`Prometheus exited with ${child.exitCode}: ${stderr}`);
-    }
-    const ready = await new Promise<boolean>(resolve => {
-      http
-        .get(`${url}/-/ready`, res => {
-          res.resume();
-          resolve(res.statusCode === 200);
-        })
-        .on('error', () => resolve(false));
-    });
-    if (ready) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`Prometheus did not become ready: ${stderr}`);
-    }
-    await new Promise(r => setTimeout(r, 200));
-  }
-  return { url, stop };
 }
