@@ -4,7 +4,7 @@ import type {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { stringifyEntityRef } from '@backstage/catalog-model';
+import { type Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
@@ -119,8 +119,6 @@ function seriesStep(spanMs: number) {
   return Math.max(15, Math.ceil(spanMs / 60_000));
 }
 
-const stateOf = sourceStateOf;
-
 /**
  * "ok", or, when the source answered from stored data while collecting
  * failed (a direct scrape of a service that is down), that failure: the data
@@ -132,7 +130,7 @@ function storedDataState(
 ): SourceState {
   const problem = source.problem?.(t);
   return problem
-    ? stateOf(source.id, problem)
+    ? sourceStateOf(source.id, problem)
     : { source: source.id, status: 'ok' };
 }
 
@@ -189,10 +187,11 @@ export async function createRouter(
     return { entity, entityRef, credentials };
   }
 
-  async function target(
+  /** The permitted entity and its target in `environment` (default: the first). */
+  async function entityTarget(
     req: express.Request,
     environment?: string,
-  ): Promise<ResolvedTarget> {
+  ): Promise<{ entity: Entity; target: ResolvedTarget }> {
     const { entity, entityRef } = await authorizedEntity(req);
     const targets = resolveTargets(entity, environments, http);
     if (targets.length === 0) {
@@ -200,23 +199,29 @@ export async function createRouter(
         `${entityRef} has no service-health base URL annotation`,
       );
     }
-    if (!environment) return targets[0];
+    if (!environment) return { entity, target: targets[0] };
     const found = targets.find(t => t.environment === environment);
     if (!found) {
       throw new NotFoundError(
         `${entityRef} has no environment "${environment}"`,
       );
     }
-    return found;
+    return { entity, target: found };
+  }
+
+  async function target(
+    req: express.Request,
+    environment?: string,
+  ): Promise<ResolvedTarget> {
+    return (await entityTarget(req, environment)).target;
   }
 
   const base = '/entities/:kind/:namespace/:name';
   if (options.slos) {
     addSloRoutes(router, {
       base,
-      authorizedEntity,
+      entityTarget,
       slos: options.slos,
-      targetsOf: entity => resolveTargets(entity, environments, http),
     });
   }
 
@@ -383,7 +388,7 @@ export async function createRouter(
       res.json({ data, source: storedDataState(source, t) });
     } catch (e) {
       logger.debug(`metrics summary of ${t.entityRef} failed: ${e}`);
-      res.json({ source: stateOf(source.id, e) });
+      res.json({ source: sourceStateOf(source.id, e) });
     }
   });
 
@@ -442,7 +447,7 @@ export async function createRouter(
       };
       res.json({ data, source: storedDataState(source, t) });
     } catch (e) {
-      res.json({ source: stateOf(source.id, e) });
+      res.json({ source: sourceStateOf(source.id, e) });
     }
   });
 
@@ -494,7 +499,7 @@ export async function createRouter(
         source: { source: id, status: data.length ? 'ok' : 'no-data' },
       });
     } catch (e) {
-      res.json({ source: stateOf(id, e) });
+      res.json({ source: sourceStateOf(id, e) });
     }
   });
 
@@ -511,7 +516,7 @@ export async function createRouter(
     try {
       trace = await source.getTrace(traceTarget(t), traceId.toLowerCase());
     } catch (e) {
-      res.json({ source: stateOf(id, e) });
+      res.json({ source: sourceStateOf(id, e) });
       return;
     }
     // Also for a source added by a module: a trace is only shown through an

@@ -1,5 +1,5 @@
-import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import { InputError, NotFoundError } from '@backstage/errors';
+import type { Entity } from '@backstage/catalog-model';
+import { InputError } from '@backstage/errors';
 import type express from 'express';
 import { z } from 'zod';
 import type { ResolvedTarget } from '../types';
@@ -61,8 +61,11 @@ export function addSloRoutes(
   router: express.Router,
   options: {
     base: string;
-    authorizedEntity(req: express.Request): Promise<{ entity: Entity }>;
-    targetsOf(entity: Entity): ResolvedTarget[];
+    /** The router's lookup: the permitted entity and its target in `environment` (default: the first). */
+    entityTarget(
+      req: express.Request,
+      environment?: string,
+    ): Promise<{ entity: Entity; target: ResolvedTarget }>;
     slos: SloService;
   },
 ) {
@@ -75,22 +78,7 @@ export function addSloRoutes(
           .join('; '),
       );
     }
-    const { entity } = await options.authorizedEntity(req);
-    const targets = options.targetsOf(entity);
-    const ref = stringifyEntityRef(entity);
-    if (targets.length === 0) {
-      throw new NotFoundError(
-        `${ref} has no service-health base URL annotation`,
-      );
-    }
-    const environment = parsed.data.environment;
-    const target = environment
-      ? targets.find(t => t.environment === environment)
-      : targets[0];
-    if (!target) {
-      throw new NotFoundError(`${ref} has no environment "${environment}"`);
-    }
-    return { entity, target };
+    return options.entityTarget(req, parsed.data.environment);
   }
 
   router.get(`${options.base}/slos`, async (req, res) => {
