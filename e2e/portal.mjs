@@ -193,6 +193,9 @@ export async function launchBrowser() {
   const page = await browser.newPage({
     viewport: { width: 1440, height: 900 },
   });
+  // A page load waits for the dev server's bundle; on 2 busy cores that has taken over 30 s
+  // (Playwright's default), which is slow, not broken.
+  page.setDefaultNavigationTimeout(120_000);
   return { browser, page };
 }
 
