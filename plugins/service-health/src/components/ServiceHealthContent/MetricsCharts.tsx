@@ -186,7 +186,9 @@ export default function MetricsCharts(props: {
       ifOverflow="hidden"
       label={{
         value: `▲ ${releaseLabel(r)}`,
-        position: 'insideTopLeft',
+        // Right of the line in the chart's left half, left of it in the right half:
+        // a recent deploy's label would otherwise run off the chart's edge.
+        position: r.t > from + range / 2 ? 'insideTopRight' : 'insideTopLeft',
         fontSize: 10,
         fill: theme.palette.text.secondary,
       }}
