@@ -22,11 +22,11 @@
  * CPU at full load and ~3x the bytes (see README "Performance").
  */
 import { readFileSync } from 'node:fs';
-import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { NodeSDK, type tracing } from '@opentelemetry/sdk-node';
 import { register } from 'import-in-the-middle/register-hooks.mjs';
+import { serverSpanInstrumentation } from './lib/tracing.ts';
 
 // Modules imported from ESM can only be patched through a loader hook. This one is synchronous
 // (module.registerHooks) and intercepts only the modules we instrument.
@@ -56,14 +56,7 @@ const sdk = new NodeSDK({
   metricReaders: [],
   logRecordProcessors: [],
   instrumentations: [
-    new FastifyOtelInstrumentation({
-      registerOnInitialization: true,
-      instrumentHooks: false,
-      instrumentHandler: false,
-      requestHook: (span, request) => {
-        span.updateName(`${request.method} ${request.routeOptions.url ?? ''}`.trimEnd());
-      },
-    }),
+    serverSpanInstrumentation(),
     new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
     new UndiciInstrumentation(),
   ],
