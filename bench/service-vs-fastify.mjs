@@ -131,7 +131,8 @@ function startServer(name, args, cwd, env, logFile) {
 }
 
 async function waitFor(url, headers = {}) {
-  for (let i = 0; i < 150; i++) {
+  // Up to a minute: start-up takes 20 s and more when the shared machine is busy.
+  for (let i = 0; i < 300; i++) {
     try {
       const response = await fetch(url, { headers });
       if (response.ok) return;
