@@ -116,7 +116,7 @@ function serviceVsFastifyRows(rows) {
   const out = [];
   for (const r of rows) {
     const name = `service-vs-fastify: ${r.target}`;
-    const cpu = `CPU ${r['CPU us/req']} us/req, errors ${r.errors}`;
+    const cpu = `CPU ${r['CPU us/req']} us/req, errors ${r.errors}, RSS ${r['RSS start MiB']} MiB after start, ${r['RSS end MiB']} MiB after load`;
     if (r.target.includes(' @ ')) {
       out.push({
         name: `${name} p99`,
@@ -144,7 +144,18 @@ function serviceVsFastifyRows(rows) {
         name: `service-vs-fastify: ${r.target} / bare Fastify`,
         figure: r['req/s vs bare'],
         unit: 'ratio',
-        notes: `req/s ratio, median of per-round ratios (target >= 0.6); CPU/req bare/this ${r['CPU/req: bare / this']}`,
+        notes: `req/s ratio, median of per-round ratios; CPU/req bare/this ${r['CPU/req: bare / this']}`,
+      });
+    if (r['CPU/req: bare / this'] !== '' && r['CPU/req: bare / this'] !== 1)
+      out.push({
+        name: `service-vs-fastify: ${r.target} CPU/req, bare Fastify / this`,
+        figure: r['CPU/req: bare / this'],
+        unit: 'ratio',
+        notes: `CPU time per request, medians over rounds (target >= 0.6 info, >= 0.75 items)${
+          r['CPU/req: Express / this'] === ''
+            ? ''
+            : `; Express peer / this ${r['CPU/req: Express / this']} (target >= 5)`
+        }`,
       });
   }
   return out;
@@ -188,6 +199,13 @@ async function main() {
   if (!only || only === 'service-vs-fastify') {
     try {
       const { rows: r, summary } = await runServiceVsFastify(options());
+      // The three-way table (bare Fastify, the service, the Express peer; both routes) as measured.
+      const { printTable: printThreeWay } = await import(
+        './service-vs-fastify.mjs'
+      );
+      console.log('service-vs-fastify (interleaved rounds):');
+      printThreeWay(r);
+      console.log(`${summary.note}\n`);
       rows.push(...serviceVsFastifyRows(r));
       notes.push(`service-vs-fastify: ${summary.note}`);
     } catch (error) {

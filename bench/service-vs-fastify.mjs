@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import {
   haveTaskset,
+  loadAverage,
   median,
   pinnedToCpu1,
   printTable as printRows,
@@ -62,6 +63,8 @@ export function options(env = process.env) {
     /** Only the targets matching this regular expression (plus bare Fastify), e.g. ONLY='service GET /v1/info'. */
     only: env.ONLY ? new RegExp(env.ONLY) : undefined,
     maxSeconds: Number(env.MAX_SECONDS ?? 1800),
+    /** The Express peer (express-peer.cjs) in the same rounds; EXPRESS=0 leaves it out. */
+    express: env.EXPRESS !== '0',
   };
 }
 
@@ -102,6 +105,18 @@ function startOtlpSink() {
   );
 }
 
+/** Resident set size of a process in MiB, from /proc (Linux); NaN elsewhere. */
+function rssMiB(pid) {
+  try {
+    const kb = readFileSync(`/proc/${pid}/status`, 'utf8').match(
+      /^VmRSS:\s+(\d+) kB/m,
+    );
+    return kb ? Math.round(Number(kb[1]) / 1024) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 function startServer(name, args, cwd, env, logFile) {
   const out = logFile ? openSync(logFile, 'w') : 'ignore';
   const command = haveTaskset() ? 'taskset' : process.execPath;
@@ -116,7 +131,8 @@ function startServer(name, args, cwd, env, logFile) {
 }
 
 async function waitFor(url, headers = {}) {
-  for (let i = 0; i < 150; i++) {
+  // Up to a minute: start-up takes 20 s and more when the shared machine is busy.
+  for (let i = 0; i < 300; i++) {
     try {
       const response = await fetch(url, { headers });
       if (response.ok) return;
@@ -292,10 +308,34 @@ export async function runServiceVsFastify(opts = options()) {
     : undefined;
   const bare = startServer('bare', [join(here, 'bare-fastify.mjs')], here, {
     PORT: String(barePort),
+    DATABASE_URL: databaseUrl,
   });
+  // The Express peer (express-peer.cjs): auto-instrumentations + OTLP to the same sink, at the same sampler.
+  const expressPort = 18083;
+  const express = opts.express
+    ? startServer(
+        'express',
+        ['--require', './express-telemetry.cjs', 'express-peer.cjs'],
+        here,
+        {
+          NODE_ENV: 'production',
+          PORT: String(expressPort),
+          DATABASE_URL: databaseUrl,
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://${LOOPBACK}:${sink.port}`,
+          OTEL_TRACES_SAMPLER: opts.sampler,
+          ...(opts.samplerArg
+            ? { OTEL_TRACES_SAMPLER_ARG: opts.samplerArg }
+            : {}),
+          OTEL_METRICS_EXPORTER: 'none',
+          OTEL_LOGS_EXPORTER: 'none',
+        },
+        join(dir, 'express.log'),
+      )
+    : undefined;
   const watchdog = setTimeout(() => {
     console.error(`benchmark exceeded ${opts.maxSeconds}s, stopping`);
-    for (const child of [service, bare, baseline]) child?.kill('SIGKILL');
+    for (const child of [service, bare, baseline, express])
+      child?.kill('SIGKILL');
     process.exit(1);
   }, opts.maxSeconds * 1000);
   watchdog.unref();
@@ -303,6 +343,13 @@ export async function runServiceVsFastify(opts = options()) {
     await waitFor(`http://${LOOPBACK}:${servicePort}/ready`);
     await waitFor(`http://${LOOPBACK}:${barePort}/v1/info`);
     if (baseline) await waitFor(`http://${LOOPBACK}:${baselinePort}/ready`);
+    if (express) await waitFor(`http://${LOOPBACK}:${expressPort}/v1/info`);
+    // RSS after start-up (ready, before any load) and, below, after the last round.
+    const rssStart = new Map(
+      [service, bare, baseline, express]
+        .filter(Boolean)
+        .map(child => [child, rssMiB(child.pid)]),
+    );
     // The service must be on PostgreSQL, not on the embedded PGlite fallback.
     const ready = await (
       await fetch(`http://${LOOPBACK}:${servicePort}/ready`)
@@ -333,14 +380,25 @@ export async function runServiceVsFastify(opts = options()) {
         ? bare
         : url.includes(`:${baselinePort}/`)
         ? baseline
+        : url.includes(`:${expressPort}/`)
+        ? express
         : service;
+    // The service creates the item; the peers read the same row from the same database.
+    const itemId = await createItem(servicePort);
     const targets = {
       'bare Fastify GET /v1/info': `http://${LOOPBACK}:${barePort}/v1/info`,
+      'bare Fastify GET /v1/items/:id (PostgreSQL)': `http://${LOOPBACK}:${barePort}/v1/items/${itemId}`,
       'service GET /v1/info': `http://${LOOPBACK}:${servicePort}/v1/info`,
-      'service GET /v1/items/:id (PostgreSQL)': `http://${LOOPBACK}:${servicePort}/v1/items/${await createItem(
-        servicePort,
-      )}`,
+      'service GET /v1/items/:id (PostgreSQL)': `http://${LOOPBACK}:${servicePort}/v1/items/${itemId}`,
     };
+    if (express) {
+      targets[
+        'Express GET /v1/info'
+      ] = `http://${LOOPBACK}:${expressPort}/v1/info`;
+      targets[
+        'Express GET /v1/items/:id (PostgreSQL)'
+      ] = `http://${LOOPBACK}:${expressPort}/v1/items/${itemId}`;
+    }
     if (opts.itemsRate > 0) {
       targets[`service GET /v1/items/:id @ ${opts.itemsRate} req/s`] =
         targets['service GET /v1/items/:id (PostgreSQL)'];
@@ -357,7 +415,7 @@ export async function runServiceVsFastify(opts = options()) {
     }
     if (opts.only) {
       for (const name of Object.keys(targets))
-        if (name !== 'bare Fastify GET /v1/info' && !opts.only.test(name))
+        if (!name.startsWith('bare Fastify ') && !opts.only.test(name))
           delete targets[name];
     }
     // Warm up the JIT and the pools.
@@ -366,6 +424,7 @@ export async function runServiceVsFastify(opts = options()) {
 
     const results = Object.fromEntries(Object.keys(targets).map(k => [k, []]));
     const pressures = [];
+    const loadBefore = loadAverage();
     for (let round = 1; round <= opts.rounds; round++) {
       for (const [name, url] of Object.entries(targets)) {
         const pid = serverOf(url).pid;
@@ -403,33 +462,57 @@ export async function runServiceVsFastify(opts = options()) {
           `round ${round}: cpu pressure (some avg10) ${pressures.at(-1)} %`,
         );
     }
+    const rssEnd = new Map(
+      [service, bare, baseline, express]
+        .filter(Boolean)
+        .map(child => [child, rssMiB(child.pid)]),
+    );
     const bareName = 'bare Fastify GET /v1/info';
     const infoName = 'service GET /v1/info';
     const itemsName = 'service GET /v1/items/:id (PostgreSQL)';
-    const ratioOf = name =>
-      results[name].map((r, i) => r.reqPerSec / results[bareName][i].reqPerSec);
+    // Each target is compared with bare Fastify (and the Express peer) on the same route.
+    const routeOf = name => (name.includes('/v1/info') ? 'info' : 'items');
+    const peerName = (peer, name) =>
+      routeOf(name) === 'info'
+        ? `${peer} GET /v1/info`
+        : `${peer} GET /v1/items/:id (PostgreSQL)`;
+    const ratioOf = name => {
+      const bareRounds = results[peerName('bare Fastify', name)];
+      return results[name].map((r, i) => r.reqPerSec / bareRounds[i].reqPerSec);
+    };
     const ratios = results[infoName] ? ratioOf(infoName) : [];
-    const cpuRatio = name =>
-      median(results[bareName].map(r => r.cpuUsPerRequest)) /
-      median(results[name].map(r => r.cpuUsPerRequest));
-    const rows = Object.entries(results).map(([name, rs]) => ({
-      benchmark: 'service-vs-fastify',
-      target: name,
-      'req/s': Math.round(median(rs.map(r => r.reqPerSec))),
-      'p50 ms': median(rs.map(r => r.p50)),
-      'p99 ms': median(rs.map(r => r.p99)),
-      'max ms': median(rs.map(r => r.max)),
-      'CPU us/req': Math.round(median(rs.map(r => r.cpuUsPerRequest))),
-      errors: rs.reduce((s, r) => s + r.errors, 0),
-      'req/s vs bare':
-        name === bareName
+    const cpuOf = name => median(results[name].map(r => r.cpuUsPerRequest));
+    const cpuRatio = (peer, name) =>
+      results[peerName(peer, name)]
+        ? Number((cpuOf(peerName(peer, name)) / cpuOf(name)).toFixed(2))
+        : '';
+    const rows = Object.entries(results).map(([name, rs]) => {
+      const child = serverOf(targets[name]);
+      return {
+        benchmark: 'service-vs-fastify',
+        target: name,
+        'req/s': Math.round(median(rs.map(r => r.reqPerSec))),
+        'p50 ms': median(rs.map(r => r.p50)),
+        'p99 ms': median(rs.map(r => r.p99)),
+        'max ms': median(rs.map(r => r.max)),
+        'CPU us/req': Math.round(cpuOf(name)),
+        errors: rs.reduce((s, r) => s + r.errors, 0),
+        'req/s vs bare': name.startsWith('bare Fastify ')
           ? 1
-          : name.endsWith('/v1/info')
-          ? Number(median(ratioOf(name)).toFixed(2))
-          : '',
-      'CPU/req: bare / this':
-        name === bareName ? 1 : Number(cpuRatio(name).toFixed(2)),
-    }));
+          : name.includes(' @ ')
+          ? ''
+          : Number(median(ratioOf(name)).toFixed(2)),
+        'CPU/req: bare / this': name.startsWith('bare Fastify ')
+          ? 1
+          : cpuRatio('bare Fastify', name),
+        'CPU/req: Express / this':
+          name.startsWith('service ') || name.startsWith('baseline ')
+            ? cpuRatio('Express', name)
+            : '',
+        'RSS start MiB': rssStart.get(child),
+        'RSS end MiB': rssEnd.get(child),
+      };
+    });
     const p99 = results[itemsName]
       ? median(results[itemsName].map(r => r.p99))
       : NaN;
@@ -465,6 +548,7 @@ export async function runServiceVsFastify(opts = options()) {
               )} ms`
             : ''
         }); cpu pressure some avg10 median ${median(pressures)} % ` +
+        `load average ${loadBefore} before the rounds, ${loadAverage()} after; ` +
         `(per round ${pressures.join(' ')}); ` +
         `OTLP exports ${sink.stats.requests} (${Math.round(
           sink.stats.bytes / 1024,
@@ -477,7 +561,9 @@ export async function runServiceVsFastify(opts = options()) {
     return { rows, summary };
   } finally {
     clearTimeout(watchdog);
-    await Promise.all([service, bare, baseline].filter(Boolean).map(stop));
+    await Promise.all(
+      [service, bare, baseline, express].filter(Boolean).map(stop),
+    );
     sink.server.close();
     await scratch?.drop();
     await baselineScratch?.drop();

@@ -1,12 +1,13 @@
-import { FastifyOtelInstrumentation } from '@fastify/otel';
-import { SpanKind, context, trace } from '@opentelemetry/api';
+import { SpanKind, context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { serverSpanInstrumentation } from '../src/lib/tracing.ts';
 
 export type MemoryTracing = {
   exporter: InMemorySpanExporter;
@@ -16,7 +17,7 @@ export type MemoryTracing = {
 };
 
 /**
- * Server spans from @fastify/otel, set up as in src/telemetry.ts, exported to memory. Start it before building the
+ * Server spans made as in src/telemetry.ts (src/lib/tracing.ts), exported to memory. Start it before building the
  * app: the instrumentation hooks into Fastify instances as they are created.
  */
 export function startMemoryTracing(): MemoryTracing {
@@ -24,11 +25,9 @@ export function startMemoryTracing(): MemoryTracing {
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(provider);
-  const instrumentation = new FastifyOtelInstrumentation({
-    registerOnInitialization: true,
-    instrumentHooks: false,
-    instrumentHandler: false,
-  });
+  // W3C trace context, the SDK's default propagator in production.
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  const instrumentation = serverSpanInstrumentation();
   instrumentation.setTracerProvider(provider);
 
   return {
@@ -48,6 +47,7 @@ export function startMemoryTracing(): MemoryTracing {
       await provider.shutdown();
       trace.disable();
       context.disable();
+      propagation.disable();
     },
   };
 }

@@ -1,4 +1,3 @@
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.ts';
@@ -28,7 +27,7 @@ type Logger = { warn(object: object, message: string): void };
  */
 export async function openDatabase(config: Config, log: Logger): Promise<DatabaseHandle> {
   const handle =
-    config.DATABASE_URL === undefined ? openPglite(config) : openPostgres(config, config.DATABASE_URL);
+    config.DATABASE_URL === undefined ? await openPglite(config) : openPostgres(config, config.DATABASE_URL);
   for (let attempt = 0; ; attempt++) {
     try {
       await handle.ping();
@@ -75,7 +74,12 @@ function openPostgres(config: Config, connectionString: string): DatabaseHandle 
   };
 }
 
-function openPglite(config: Config): DatabaseHandle {
+/**
+ * PGlite is imported only when it is used: its WebAssembly PostgreSQL is the largest module the service could
+ * load, and a service on PostgreSQL should not pay for it (RSS, start-up).
+ */
+async function openPglite(config: Config): Promise<DatabaseHandle> {
+  const { PGlite } = await import('@electric-sql/pglite');
   const pglite = new PGlite(config.PGLITE_DATA_DIR || undefined);
   const db = new Kysely<Database>({ dialect: withTracing(new PGliteDialect({ pglite })) });
   return {

@@ -96,18 +96,7 @@ async function traceQuery<R>(
   const parent = context.active();
   // Under the (default) parent-based sampler a child of an unsampled span is not recorded either: skip all work.
   if (trace.getSpan(parent)?.isRecording() !== true) return execute();
-  const operation = operationName(query);
-  const collection = collectionName(query.query);
-  const attributes: Attributes = { ...base, [ATTR_DB_QUERY_TEXT]: query.sql };
-  if (operation !== undefined) attributes[ATTR_DB_OPERATION_NAME] = operation;
-  if (collection !== undefined) attributes[ATTR_DB_COLLECTION_NAME] = collection;
-  // Span name per the conventions: "{operation} {collection}", or the operation, or the database system.
-  const name =
-    operation === undefined
-      ? DB_SYSTEM_NAME_VALUE_POSTGRESQL
-      : collection === undefined
-        ? operation
-        : `${operation} ${collection}`;
+  const { name, attributes } = describe(base, query);
   const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent);
   try {
     return await execute();
@@ -124,6 +113,35 @@ async function traceQuery<R>(
   } finally {
     span.end();
   }
+}
+
+type QuerySpan = { name: string; attributes: Attributes };
+
+/**
+ * Span name and attributes of a query, computed once per query tree: a query compiled once (src/items/queries.ts)
+ * hands the same tree to every execution, so its description is looked up instead of walking the tree per request.
+ * The SDK copies the attributes into each span, so sharing the object is safe.
+ */
+const described = new WeakMap<RootOperationNode, QuerySpan>();
+
+function describe(base: Attributes, query: CompiledQuery): QuerySpan {
+  const cached = described.get(query.query);
+  if (cached !== undefined && cached.attributes[ATTR_DB_QUERY_TEXT] === query.sql) return cached;
+  const operation = operationName(query);
+  const collection = collectionName(query.query);
+  const attributes: Attributes = { ...base, [ATTR_DB_QUERY_TEXT]: query.sql };
+  if (operation !== undefined) attributes[ATTR_DB_OPERATION_NAME] = operation;
+  if (collection !== undefined) attributes[ATTR_DB_COLLECTION_NAME] = collection;
+  // Span name per the conventions: "{operation} {collection}", or the operation, or the database system.
+  const name =
+    operation === undefined
+      ? DB_SYSTEM_NAME_VALUE_POSTGRESQL
+      : collection === undefined
+        ? operation
+        : `${operation} ${collection}`;
+  const description = { name, attributes };
+  described.set(query.query, description);
+  return description;
 }
 
 const OPERATIONS: Partial<Record<RootOperationNode['kind'], string>> = {

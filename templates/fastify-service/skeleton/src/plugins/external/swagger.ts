@@ -1,11 +1,16 @@
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
 
-/** OpenAPI document built from the route schemas; UI at /docs. Off in production unless DOCS_ENABLED=true. */
+/**
+ * OpenAPI document built from the route schemas; UI at /docs. Off in production unless DOCS_ENABLED=true, and then
+ * not even loaded (the UI's modules and assets are RSS a production service would carry for nothing).
+ */
 export default fp(
   async (app) => {
     if (!app.config.DOCS_ENABLED) return;
+    const [{ default: swagger }, { default: swaggerUi }] = await Promise.all([
+      import('@fastify/swagger'),
+      import('@fastify/swagger-ui'),
+    ]);
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
