@@ -223,8 +223,11 @@ export const serviceHealthPlugin = createBackendPlugin({
             scope: 'local',
             frequency: { milliseconds: POLL_HEARTBEAT_MS },
             timeout: { seconds: 30 },
+            // The scheduler keeps a local task's error to itself: log it.
             fn: async () => {
-              await coordinator.heartbeat();
+              await coordinator
+                .heartbeat()
+                .catch(e => logger.warn(`Poll heartbeat failed: ${e}`));
             },
           });
           for (let shard = 0; shard < shards; shard++) {
@@ -237,11 +240,13 @@ export const serviceHealthPlugin = createBackendPlugin({
               timeout: { seconds: Math.max(interval * 4, 60) },
               initialDelay: { seconds: 5 },
               fn: async signal => {
-                await coordinator.runIfMine(
-                  shard,
-                  s => poller.runShard(shard, shards, s),
-                  signal,
-                );
+                await coordinator
+                  .runIfMine(
+                    shard,
+                    s => poller.runShard(shard, shards, s),
+                    signal,
+                  )
+                  .catch(e => logger.warn(`Poll shard ${shard} failed: ${e}`));
               },
             });
           }

@@ -66,7 +66,8 @@ export class PollShardStore {
       shard,
       owner: null,
       lease_until: 0,
-      started_at: now - intervalMs + firstDueMs(shard),
+      // whole ms: the column is a bigint (PostgreSQL refuses 937.5)
+      started_at: Math.round(now - intervalMs + firstDueMs(shard)),
     }));
     for (let i = 0; i < rows.length; i += 100) {
       await this.db(LEASES)
@@ -103,7 +104,7 @@ export class PollShardStore {
   ): Promise<boolean> {
     const updated = await this.db(LEASES)
       .where({ shard })
-      .where('started_at', '<=', now - intervalMs)
+      .where('started_at', '<=', Math.round(now - intervalMs))
       .where(q => q.where('lease_until', '<', now).orWhere({ owner: member }))
       .update({ owner: member, lease_until: now + leaseMs, started_at: now });
     return updated === 1;

@@ -53,7 +53,8 @@ describe.each(databases.eachSupportedId())('poll shard leases on %p', id => {
     const store = new PollShardStore(await migratedDatabase(databases, id));
     const now = Date.now();
     const interval = 10_000;
-    await store.ensureShards(2, now, interval, () => 0);
+    // first due at fractions of a ms: stored as whole ms (bigint columns)
+    await store.ensureShards(2, now - 1, interval, shard => shard * 937.5);
     // Two members claiming a due shard together: one wins.
     const claims = await Promise.all(
       ['a', 'b', 'a', 'b'].map(m => store.claim(0, m, now, interval, 5000)),
