@@ -19,6 +19,7 @@
  * the peak RSS of each replica.
  *
  * Usage: node bench/service-health-replicas.mjs [--services 100,1000] [--rounds 3] [--port 18720]
+ * (BENCH_LOG_DIR=<dir> keeps each replica's log there).
  * Needs PostgreSQL at DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
  */
 import { spawn } from 'node:child_process';
@@ -250,6 +251,15 @@ async function runOne(count) {
     });
     console.error(JSON.stringify(results.at(-1)));
   } finally {
+    // BENCH_LOG_DIR: keep each replica's log (one JSON record a line) to see where time went
+    if (process.env.BENCH_LOG_DIR) {
+      for (const r of replicas) {
+        writeFileSync(
+          join(process.env.BENCH_LOG_DIR, `${count}-${r.name}.log`),
+          r.lines.map(l => `${l.at} ${l.line}`).join('\n'),
+        );
+      }
+    }
     for (const r of replicas) await r.stop();
     services.stop();
     await dropDatabase();
