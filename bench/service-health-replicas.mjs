@@ -2,7 +2,8 @@
 /*
  * Production shape of service-health: 1 and then 2 backend replicas from packages/backend
  * (production-style config, one PostgreSQL database) polling N simulated services with one
- * environment, a 15 s interval and the default 4 poll shards, direct /metrics scraping.
+ * environment, a 15 s interval and the default 16 poll shards (divided between the replicas by the
+ * plugin's ShardCoordinator), direct /metrics scraping.
  *
  * The services are one HTTP server in a child process (e2e/fake-services.mjs) answering
  * /svc-<i>/health and /ready (application/health+json) and /svc-<i>/metrics (the skeleton's
@@ -10,13 +11,15 @@
  *
  * Reports per phase (1 replica, then 2), from the replicas' logs: the longest shard run
  * (catalog read + poll of the shard's targets; every target is polled within that long of its
- * shard falling due) and the shard runs of one interval added up (the cycle time of one
- * poller), the share of targets each replica polled,
+ * shard falling due), the longest cycle (start of a shard's run to the end of its next run: how
+ * long a target can go between two probes) and the shard runs of one interval added up (the
+ * cycle time of one poller), the share of targets each replica polled,
  * probes per service per interval (min/max: 1/1 means nobody was polled twice), Health tab API
  * p95 (GET …/health and …/metrics/summary of random services, sequential, during polling) and
  * the peak RSS of each replica.
  *
  * Usage: node bench/service-health-replicas.mjs [--services 100,1000] [--rounds 3] [--port 18720]
+ * (BENCH_LOG_DIR=<dir> keeps each replica's log there).
  * Needs PostgreSQL at DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
  */
 import { spawn } from 'node:child_process';
@@ -146,6 +149,20 @@ async function measure(replicas, services, count, rounds) {
     // the work itself: the longest single shard run (catalog read + poll), and all shard runs
     // of one interval added up (the cycle time the targets would take on one poller)
     shardRunMsMax: Math.round(Math.max(...runs.map(r => r.end - r.start))),
+    // the full cycle as a target sees it: the longest time from the start of a shard's run to the
+    // end of its next run (start to start plus the run), over all shards
+    cycleMsMax: Math.round(
+      Math.max(
+        0,
+        ...runs.flatMap((r, i) => {
+          const next = runs
+            .slice(i + 1)
+            .filter(n => n.shard === r.shard)
+            .sort((x, y) => x.start - y.start)[0];
+          return next ? [next.end - r.start] : [];
+        }),
+      ),
+    ),
     workMsPerInterval: Math.round(
       runs.reduce((n, r) => n + r.end - r.start, 0) / full,
     ),
@@ -226,12 +243,23 @@ async function runOne(count) {
         before,
       120_000,
     ).catch(() => {});
+    // the shards that moved to replica-2 settle within an interval
+    await sleep(INTERVAL_S * 1000);
     results.push({
       services: count,
       ...(await measure(replicas, services, count, ROUNDS)),
     });
     console.error(JSON.stringify(results.at(-1)));
   } finally {
+    // BENCH_LOG_DIR: keep each replica's log (one JSON record a line) to see where time went
+    if (process.env.BENCH_LOG_DIR) {
+      for (const r of replicas) {
+        writeFileSync(
+          join(process.env.BENCH_LOG_DIR, `${count}-${r.name}.log`),
+          r.lines.map(l => `${l.at} ${l.line}`).join('\n'),
+        );
+      }
+    }
     for (const r of replicas) await r.stop();
     services.stop();
     await dropDatabase();
@@ -245,20 +273,20 @@ for (const count of args.services.split(',').map(Number)) {
   all.push(...(await runOne(count)));
 }
 console.log(
-  '| services | replicas | longest shard run | shard runs added up per interval | share per replica | probes per service per interval | API p50 / p95 | peak RSS per replica |',
+  '| services | replicas | longest shard run | longest cycle | shard runs added up per interval | share per replica | probes per service per interval | API p50 / p95 | peak RSS per replica |',
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of all) {
   console.log(
     `| ${r.services} | ${r.replicas} | ${(r.shardRunMsMax / 1000).toFixed(
       1,
-    )} s | ${(r.workMsPerInterval / 1000).toFixed(1)} s | ${Object.values(
-      r.share,
-    ).join(' / ')} | ${r.probesPerServiceMin}–${r.probesPerServiceMax} in ${
-      r.intervals
-    } intervals | ${r.apiP50Ms} / ${r.apiP95Ms} ms | ${Object.values(
-      r.peakRssMb,
-    ).join(' / ')} MB |`,
+    )} s | ${(r.cycleMsMax / 1000).toFixed(1)} s | ${(
+      r.workMsPerInterval / 1000
+    ).toFixed(1)} s | ${Object.values(r.share).join(' / ')} | ${
+      r.probesPerServiceMin
+    }–${r.probesPerServiceMax} in ${r.intervals} intervals | ${r.apiP50Ms} / ${
+      r.apiP95Ms
+    } ms | ${Object.values(r.peakRssMb).join(' / ')} MB |`,
   );
 }
 console.log(JSON.stringify(all, null, 2));

@@ -44,10 +44,13 @@ export interface Config {
       /** Services probed at the same time by one backend instance (all its shards together). Default 16. */
       concurrency?: number;
       /**
-       * Poll shards: the targets are divided into this many stable hash ranges,
-       * each polled by its own scheduled task (`service-health:poll:shard-<i>`)
-       * that any one backend instance runs per interval, so the work divides
-       * across replicas. Default 4.
+       * Poll shards: the targets are divided into this many stable hash ranges.
+       * The shards are divided evenly between the live backend replicas
+       * (rendezvous hashing over a heartbeat table, bounded load), and each
+       * shard runs once per interval on one replica, guarded by a lease row
+       * (local tasks `service-health:poll:shard-<i>`). More shards than
+       * replicas keep the division even in targets, not only in shards.
+       * Default 16.
        */
       shards?: number;
       /** Age after which stored probes (and their buckets) are deleted. Default 7 days. */

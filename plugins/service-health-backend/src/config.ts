@@ -161,7 +161,7 @@ export function readServiceHealthConfig(root: Config): ServiceHealthConfig {
       enabled: c?.getOptionalBoolean('health.enabled') ?? true,
       intervalSeconds: c?.getOptionalNumber('health.intervalSeconds') ?? 30,
       concurrency: positiveInteger(c, 'health.concurrency', 16),
-      shards: positiveInteger(c, 'health.shards', 4),
+      shards: positiveInteger(c, 'health.shards', 16),
       retentionDays: c?.getOptionalNumber('health.retentionDays') ?? 7,
       rawHours: c?.getOptionalNumber('health.rawHours') ?? 6,
       rollupMinutes: c?.getOptionalNumber('health.rollupMinutes') ?? 60,

@@ -71,7 +71,8 @@ describe('service-health backend', () => {
       serviceHealth: {
         allowedHosts: ['127.0.0.1'],
         http: { timeoutMs: TIMEOUT_MS },
-        health: { concurrency: 4, minRefreshIntervalSeconds: 0 },
+        // 4 shards: the poll's time bound below counts one catalog read per shard
+        health: { concurrency: 4, shards: 4, minRefreshIntervalSeconds: 0 },
         metrics: { direct: { freshnessSeconds: 0 } },
       },
     });

@@ -7,6 +7,7 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { readServiceHealthConfig } from './config';
 import { HealthStore, SampleStore } from './database/stores';
 import { serviceHealthSourcesExtensionPoint } from './extensions';
+import { PollShardStore, ShardCoordinator } from './health/ShardCoordinator';
 import { ServicePoller } from './health/ServicePoller';
 import { DirectMetricsSource } from './metrics/DirectMetricsSource';
 import { PrometheusMetricsSource } from './metrics/PrometheusMetricsSource';
@@ -20,8 +21,9 @@ import type { TraceSource } from './traces/types';
 import type { MetricsSource } from './types';
 
 /**
- * Prefix of the scheduled poll tasks: one per shard,
- * `service-health:poll:shard-<i>` (see healthPollTaskId). @public
+ * Prefix of the scheduled poll tasks: one local task per shard on every
+ * replica, `service-health:poll:shard-<i>` (see healthPollTaskId), which
+ * runs the shard when it is this replica's and due. @public
  */
 export const HEALTH_POLL_TASK_ID = 'service-health:poll';
 
@@ -29,6 +31,16 @@ export const HEALTH_POLL_TASK_ID = 'service-health:poll';
 export function healthPollTaskId(shard: number): string {
   return `${HEALTH_POLL_TASK_ID}:shard-${shard}`;
 }
+
+/**
+ * Id of the local task with which each replica heartbeats its membership of
+ * the poll and renews the leases of the shards it is running.
+ */
+const HEALTH_POLL_MEMBERS_TASK_ID = 'service-health:poll-members';
+
+const POLL_HEARTBEAT_MS = 1000;
+/** A replica silent this long is gone; its shards move to the others. */
+const POLL_MEMBER_TTL_MS = 6000;
 
 /** Id of the scheduled task keeping the probe and sample history bounded. @public */
 export const HEALTH_PRUNE_TASK_ID = 'service-health:prune-history';
@@ -175,6 +187,8 @@ export const serviceHealthPlugin = createBackendPlugin({
           logger,
           catalog,
           auth,
+          // A new entity is polled within two intervals.
+          targetsMaxAgeMs: settings.health.intervalSeconds * 1000,
         });
 
         const slos = await createSlos({
@@ -191,27 +205,58 @@ export const serviceHealthPlugin = createBackendPlugin({
 
         if (settings.health.enabled) {
           const { intervalSeconds: interval, shards } = settings.health;
-          // Global tasks: each interval, one instance of a multi-instance
-          // backend runs each shard, so N replicas share the poll and none
-          // polls a target twice; a dead instance's shards move to the others
-          // once their run times out.
+          // Each replica runs the shards assigned to it over the live replicas
+          // (ShardCoordinator): even and deterministic, a lease per shard run
+          // so that no shard runs twice in an interval, and a dead replica's
+          // shards move within POLL_MEMBER_TTL_MS. The scheduler keeps the
+          // timing: local tasks, as every replica takes part.
+          const coordinator = new ShardCoordinator({
+            store: new PollShardStore(knex),
+            shards,
+            intervalMs: interval * 1000,
+            heartbeatMs: POLL_HEARTBEAT_MS,
+            ttlMs: POLL_MEMBER_TTL_MS,
+            logger,
+          });
+          await scheduler.scheduleTask({
+            id: HEALTH_POLL_MEMBERS_TASK_ID,
+            scope: 'local',
+            frequency: { milliseconds: POLL_HEARTBEAT_MS },
+            timeout: { seconds: 30 },
+            // The scheduler keeps a local task's error to itself: log it.
+            fn: async () => {
+              await coordinator
+                .heartbeat()
+                .catch(e => logger.warn(`Poll heartbeat failed: ${e}`));
+            },
+          });
           for (let shard = 0; shard < shards; shard++) {
             await scheduler.scheduleTask({
               id: healthPollTaskId(shard),
-              scope: 'global',
-              frequency: { seconds: interval },
+              scope: 'local',
+              // Looks every second whether the shard is this replica's and
+              // due; the lease table decides.
+              frequency: { seconds: 1 },
               timeout: { seconds: Math.max(interval * 4, 60) },
-              // Shard i first falls due i/shards of an interval after shard 0, and
-              // stays on that grid: the load spreads over the interval, and since
-              // each instance looks for due tasks on its own clock (every few
-              // seconds), shards due at different moments go to different
-              // instances instead of all to the one that looks first.
-              initialDelay: { seconds: 10 + (shard * interval) / shards },
+              initialDelay: { seconds: 5 },
               fn: async signal => {
-                await poller.runShard(shard, shards, signal);
+                await coordinator
+                  .runIfMine(
+                    shard,
+                    s => poller.runShard(shard, shards, s),
+                    signal,
+                  )
+                  .catch(e => logger.warn(`Poll shard ${shard} failed: ${e}`));
               },
             });
           }
+          // The others take this replica's shards at once instead of after
+          // the member time-to-live.
+          lifecycle.addShutdownHook(() =>
+            coordinator
+              .leave()
+              .catch(e => logger.warn(`Leaving the poll failed: ${e}`)),
+          );
           await scheduler.scheduleTask({
             id: HEALTH_PRUNE_TASK_ID,
             scope: 'global',

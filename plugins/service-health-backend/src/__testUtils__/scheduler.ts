@@ -52,7 +52,8 @@ export function manualScheduler() {
 
 /**
  * One whole poll interval: every shard's poll task, then the prune task, as
- * the replicas of a backend would run them.
+ * the replicas of a backend would run them. The shard tasks run their shard
+ * if it is due (see startServiceHealthBackend's interval).
  */
 export async function triggerHealthPoll(
   scheduler: SchedulerService,
