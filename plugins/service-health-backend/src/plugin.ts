@@ -266,6 +266,7 @@ export const serviceHealthPlugin = createBackendPlugin({
             store: new StatusStore(knex),
             environments: settings.environments,
             http,
+            slos,
           }),
         );
 
