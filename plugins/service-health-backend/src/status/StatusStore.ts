@@ -285,7 +285,7 @@ export class StatusStore {
     const result = new Map<string, [CompactSample, CompactSample]>();
     for (const refs of chunks(entityRefs)) {
       if (refs.length === 0) continue;
-      const list = listSelect(
+      const refList = listSelect(
         this.db,
         [{ name: 'entity_ref', type: 'text' }],
         refs.map(r => [r]),
@@ -297,7 +297,7 @@ export class StatusStore {
       }> = await this.db
         .raw(
           `
-      WITH refs AS (${list.sql})
+      WITH refs AS (${refList.sql})
       SELECT r.entity_ref,
         (SELECT MIN(o.scraped_at) FROM ${SAMPLES} o
           WHERE o.entity_ref = r.entity_ref AND o.environment = ?
@@ -307,7 +307,7 @@ export class StatusStore {
             AND o.scraped_at >= ?) AS last_t
       FROM refs r
       `,
-          [...list.bindings, environment, from, environment, from],
+          [...refList.bindings, environment, from, environment, from],
         )
         .then(r => rowsOf(r));
       const wanted = bounds
