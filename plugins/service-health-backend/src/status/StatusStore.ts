@@ -43,13 +43,13 @@ function listSelect(
   db: Knex,
   columns: Array<{ name: string; type: 'text' | 'bigint' }>,
   rows: Array<Array<string | number>>,
-): { sql: string; bindings: unknown[] } {
+): { sql: string; bindings: Knex.Value[] } {
   if (db.client.dialect === 'postgresql') {
     return {
       sql: `SELECT * FROM unnest(${columns
         .map(c => `?::${c.type}[]`)
         .join(', ')}) AS l(${columns.map(c => c.name).join(', ')})`,
-      bindings: columns.map((_, i) => rows.map(r => r[i])),
+      bindings: columns.map((_, i) => rows.map(r => r[i]) as Knex.Value),
     };
   }
   return {

@@ -166,7 +166,7 @@ export class ServiceHealthClient
 
   /**
    * `POST /slos/status`: the SLO standing of many entities, one request per
-   * {@link MAX_STATUS_BATCH} refs.
+   * `MAX_STATUS_BATCH` (1,000) refs.
    */
   async getSloStatuses(
     entityRefs: string[],

@@ -84,7 +84,7 @@ const unhealthyCache = new WeakMap<
 /**
  * The uids of the unhealthy monitored components: one catalog read and one
  * batch status request per 1,000, computed once and shared by every mount of
- * the picker for {@link UNHEALTHY_FRESH_MS} (not per render, not per mount).
+ * the picker for a minute (not per render, not per mount).
  * A failed read is not kept.
  */
 export function loadUnhealthyUids(
@@ -118,7 +118,7 @@ export function loadUnhealthyUids(
 
 /**
  * A catalog filter "Health": all entities, or the unhealthy services. The
- * unhealthy set is read once (see {@link loadUnhealthyUids}) and its filter
+ * unhealthy set is read once (see `loadUnhealthyUids`) and its filter
  * made once, so re-renders and choices do not read anything again.
  *
  * @public
