@@ -14,9 +14,11 @@
  *
  * Usage: node bench/catalog-status.mjs [--services 1000] [--hours 24]
  *          [--interval 30] [--rounds 30] [--pg postgres://postgres@127.0.0.1:5432/test]
- * Prints one line per database (p50/p95/max over rounds) and a JSON summary.
+ * Prints one line per database (p50/p95/max over rounds of the wall time, and of the process's
+ * CPU time per request, which moves less with the machine's load) and a JSON summary.
  */
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -204,8 +206,10 @@ async function measure(label, knex) {
   const url = `http://127.0.0.1:${server.address().port}/status`;
   const body = JSON.stringify({ entityRefs: [...byRef.keys()] });
   const times = [];
+  const cpuTimes = [];
   let states;
   for (let r = 0; r < ROUNDS + 3; r++) {
+    const cpuStart = process.cpuUsage();
     const start = performance.now();
     const res = await fetch(url, {
       method: 'POST',
@@ -214,8 +218,15 @@ async function measure(label, knex) {
     });
     const json = await res.json();
     const ms = performance.now() - start;
+    const cpu = process.cpuUsage(cpuStart);
     if (res.status !== 200) throw new Error(JSON.stringify(json));
-    if (r >= 3) times.push(ms); // 3 warm-up rounds
+    if (r >= 3) {
+      // 3 warm-up rounds
+      times.push(ms);
+      // CPU time of this process (server, SQLite, and the client's small share): what the
+      // request costs whatever the machine's load, unlike the wall time
+      cpuTimes.push((cpu.user + cpu.system) / 1000);
+    }
     states = {};
     for (const item of json.items) {
       states[item.state] = (states[item.state] ?? 0) + 1;
@@ -240,8 +251,9 @@ async function measure(label, knex) {
     store.sampleEdges(refs, 'default', Date.now() - 3600_000),
   );
   times.sort((a, b) => a - b);
-  const pick = q =>
-    Math.round(times[Math.floor(q * (times.length - 1))] * 10) / 10;
+  cpuTimes.sort((a, b) => a - b);
+  const pick = (q, list = times) =>
+    Math.round(list[Math.floor(q * (list.length - 1))] * 10) / 10;
   const result = {
     database: label,
     services: N,
@@ -252,6 +264,9 @@ async function measure(label, knex) {
     p50Ms: pick(0.5),
     p95Ms: pick(0.95),
     maxMs: pick(1),
+    cpuP50Ms: pick(0.5, cpuTimes),
+    cpuP95Ms: pick(0.95, cpuTimes),
+    loadAverage1m: Math.round(os.loadavg()[0] * 10) / 10,
     medianStandingsQueryMs: standingsMs,
     medianSamplesQueryMs: samplesMs,
     states,
@@ -261,7 +276,9 @@ async function measure(label, knex) {
       result.p50Ms
     } ms, p95 ${result.p95Ms} ms, max ${result.maxMs} ms over ${
       times.length
-    } rounds (probe queries ${standingsMs} ms, sample queries ${samplesMs} ms); states ${JSON.stringify(
+    } rounds; CPU p50 ${result.cpuP50Ms} ms, p95 ${result.cpuP95Ms} ms; load ${
+      result.loadAverage1m
+    } (probe queries ${standingsMs} ms, sample queries ${samplesMs} ms); states ${JSON.stringify(
       states,
     )}`,
   );

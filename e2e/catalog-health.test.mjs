@@ -4,7 +4,7 @@
 // poller sees it down. The catalog's Health column shows it Down and sorts it first, its hover
 // shows p95 and error rate from the direct scrape, the "Health: Unhealthy" filter keeps it,
 // and the System page's roll-up card says 1 of 2 healthy with the stopped one first and since
-// when. Screenshots in e2e/artifacts/catalog-health-*.png.
+// when, and each service's SLO status (the running one has an OpenSLO file). Screenshots in e2e/artifacts/catalog-health-*.png.
 //
 //   node --test e2e/catalog-health.test.mjs        (part of `npm run test:e2e`)
 //
@@ -75,6 +75,40 @@ const PER_SCRAPE = {
   500: [2, 2, 2, 2, 2, 2, 2],
 };
 
+/**
+ * The running service's OpenSLO file (served by the service itself, read by the backend's
+ * UrlReader): 99.9 % of requests without a 5xx over 28 days. Its 2 % errors spend the budget
+ * 20 times over once a 5-minute bucket has closed; before that the SLO has no data.
+ */
+const OPENSLO = `apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: availability
+spec:
+  indicator:
+    metadata:
+      name: non-5xx
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: fastify-backstage
+            spec:
+              events: non-5xx
+        total:
+          metricSource:
+            type: fastify-backstage
+            spec:
+              events: all
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - target: 0.999
+`;
+
 /** A service speaking the skeleton's contract; every /metrics scrape adds 100 requests. */
 function startService(name) {
   let scrapes = 0;
@@ -84,6 +118,11 @@ function startService(name) {
       res.end(
         JSON.stringify({ status: 'pass', version: '1.0.0', serviceId: name }),
       );
+      return;
+    }
+    if (req.url === '/slo.yaml') {
+      res.writeHead(200, { 'content-type': 'text/yaml' });
+      res.end(OPENSLO);
       return;
     }
     if (req.url === '/metrics') {
@@ -159,12 +198,17 @@ ${component(STOPPED, {
   'service-health.io/base-url': servers.stopped.url,
 })}${component(RUNNING, {
       'service-health.io/base-url': servers.running.url,
+      'fastify-backstage.io/openslo': `${servers.running.url}/slo.yaml`,
     })}${component(UNMONITORED)}`,
   );
   const configFile = join(temp, 'app-config.catalog-health.yaml');
   writeFileSync(
     configFile,
-    `scaffolder:
+    `backend:
+  reading:
+    allow:
+      - host: ${JSON.stringify(new URL(servers.running.url).host)}
+scaffolder:
   fastify:
     localRepositoryRoot: ${JSON.stringify(join(temp, 'repositories'))}
 catalog:
@@ -301,8 +345,32 @@ step('the Health filter keeps the unhealthy services', async () => {
 });
 
 step(
-  "the System page's roll-up: 1 of 2 healthy, the stopped one first, since when",
+  "the System page's roll-up: 1 of 2 healthy, the stopped one first, since when, and each one's SLO status",
   async () => {
+    // An SLO read (what the Health tab does) stores the running service's evaluation, as the
+    // 5-minute aggregation task would: the roll-up's batch read answers from stored ones.
+    const slos = await fetch(
+      `${BACKEND_URL}/api/service-health/entities/component/default/${RUNNING}/slos`,
+      { headers: { authorization: `Bearer ${token}` } },
+    );
+    assert.equal(slos.status, 200);
+    const batch = await fetch(`${BACKEND_URL}/api/service-health/slos/status`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ entityRefs: refs.slice(0, 2) }),
+    });
+    assert.equal(batch.status, 200);
+    const [stoppedSlo, runningSlo] = (await batch.json()).items;
+    assert.equal(stoppedSlo.state, 'none');
+    // 2 % errors: breached once a bucket has closed, no data before
+    assert.ok(
+      ['breached', 'no-data'].includes(runningSlo.state),
+      JSON.stringify(runningSlo),
+    );
+
     await page.goto(`${APP_URL}/catalog/default/system/${SYSTEM}`, NAVIGATION);
     const summary = page.getByTestId('rollup-summary');
     await summary.waitFor({ timeout: 120_000 });
@@ -320,6 +388,20 @@ step(
     await page
       .getByText('1 more component in this system without health monitoring')
       .waitFor();
+    // the SLO column: the stopped one has no OpenSLO file, the running one shows what the
+    // batch read answered
+    const sloCells = page.getByTestId('rollup-slo');
+    assert.equal(await sloCells.count(), 2);
+    assert.equal(await sloCells.nth(0).getAttribute('data-slo-state'), 'none');
+    assert.equal(await sloCells.nth(0).innerText(), 'No SLO');
+    assert.equal(
+      await sloCells.nth(1).getAttribute('data-slo-state'),
+      runningSlo.state,
+    );
+    assert.equal(
+      await sloCells.nth(1).innerText(),
+      runningSlo.state === 'breached' ? 'SLO breached' : 'SLO no data',
+    );
     await screenshot(page, 'catalog-health-04-system-rollup');
   },
 );

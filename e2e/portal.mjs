@@ -158,10 +158,14 @@ export async function startPortal({ extraConfig = [], env = {} } = {}) {
     await stopProcessGroup(child, 5000);
   };
   try {
+    // E2E_PORTAL_READY_SECONDS: more time on a machine loaded by other work (the backend's
+    // plugins took over 180 s to initialise at a load average of 20 on 2 cores)
+    const timeoutMs =
+      Number(process.env.E2E_PORTAL_READY_SECONDS ?? 180) * 1000;
     await waitForUrl(`${BACKEND_URL}/.backstage/health/v1/readiness`, {
-      timeoutMs: 180_000,
+      timeoutMs,
     });
-    await waitForUrl(APP_URL, { timeoutMs: 180_000 });
+    await waitForUrl(APP_URL, { timeoutMs });
   } catch (error) {
     await stop();
     throw new Error(`${error.message}\n--- portal output ---\n${output}`);

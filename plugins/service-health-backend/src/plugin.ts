@@ -311,6 +311,7 @@ export const serviceHealthPlugin = createBackendPlugin({
             store: new StatusStore(knex),
             environments: settings.environments,
             http,
+            slos,
           }),
         );
 

@@ -1,4 +1,5 @@
 import type { ProbeStatus } from './health';
+import type { SloReport, SloStatus } from './slo';
 
 /**
  * The state of a service as the catalog shows it, from stored probes only.
@@ -121,4 +122,96 @@ export interface ServiceHealthStatusApi {
     entityRefs: string[],
     options?: { environment?: string },
   ): Promise<StatusBatchResponse>;
+  /** `POST /slos/status`: the SLO standing of many entities, from stored evaluations. */
+  getSloStatuses(
+    entityRefs: string[],
+    options?: { environment?: string },
+  ): Promise<SloStatusBatchResponse>;
+}
+
+/**
+ * The SLO standing of a service, worst of its SLOs, for roll-ups:
+ *
+ * - `breached`: an SLO's error budget is spent (remaining ≤ 0) over its window;
+ * - `at-risk`: budget left, but an SLO burns fast enough to page or ticket;
+ * - `met`: every SLO has budget left and none burns fast;
+ * - `no-data`: no requests to judge by, an SLO the data cannot answer, an
+ *   unreadable OpenSLO file, or not evaluated yet;
+ * - `none`: the entity has no OpenSLO annotation.
+ *
+ * @public
+ */
+export type SloRollupState =
+  | 'breached'
+  | 'at-risk'
+  | 'met'
+  | 'no-data'
+  | 'none';
+
+/** One SLO in the batch answer: the figures a roll-up shows. @public */
+export interface SloStatusItem {
+  name: string;
+  status: SloStatus;
+  target: number;
+  window: string;
+  sli?: number;
+  errorBudgetRemaining?: number;
+}
+
+/** One entity's SLO standing in `POST /slos/status`. @public */
+export interface EntitySloStatus {
+  entityRef: string;
+  state: SloRollupState;
+  environment?: string;
+  /** The windows' end the figures are for (ISO). */
+  asOf?: string;
+  /** The SLO that decided `state` (the worst; on a tie, the least budget left). */
+  worst?: SloStatusItem;
+  slos?: SloStatusItem[];
+  /** Why the state is `no-data` or `none`, in words. */
+  reason?: string;
+}
+
+/** `POST /slos/status` answer: as {@link StatusBatchResponse}, `null` for an entity not found or not readable. @public */
+export interface SloStatusBatchResponse {
+  items: Array<EntitySloStatus | null>;
+}
+
+/** The roll-up state of one SLO report. @public */
+export function sloRollupStateOf(
+  report: Pick<SloReport, 'status' | 'errorBudgetRemaining'>,
+): Exclude<SloRollupState, 'none'> {
+  if (
+    report.errorBudgetRemaining !== undefined &&
+    report.errorBudgetRemaining <= 0
+  ) {
+    return 'breached';
+  }
+  switch (report.status) {
+    case 'exhausted':
+      return 'breached';
+    case 'page':
+    case 'ticket':
+      return 'at-risk';
+    case 'ok':
+      return 'met';
+    default:
+      return 'no-data';
+  }
+}
+
+/** Severity rank of an SLO state for sorting, worst first (lower is worse). @public */
+export function sloRollupRank(state: SloRollupState | undefined): number {
+  switch (state) {
+    case 'breached':
+      return 0;
+    case 'at-risk':
+      return 1;
+    case 'no-data':
+      return 2;
+    case 'met':
+      return 3;
+    default:
+      return 4;
+  }
 }

@@ -19,6 +19,7 @@ const TABLES = [
   'service_health_probe_rollups',
   'service_health_latest_probes',
   'service_health_slo_buckets',
+  'service_health_slo_status',
 ];
 
 jest.setTimeout(60_000);

@@ -1,6 +1,12 @@
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { parseExposition } from './exposition';
-import { compactSample, histogramQuantile, summarize } from './samples';
+import {
+  compactSample,
+  CompactSample,
+  histogramQuantile,
+  requestFigures,
+  summarize,
+} from './samples';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -73,5 +79,45 @@ describe('samples', () => {
     expect(s.process.cpuUsage).toBeCloseTo(0.2);
     const reset = summarize(last, { ...first, t: 20_000 });
     expect(reset.routes[0].requests).toBe(10);
+  });
+
+  it('gives the catalog the same request figures as summarize, without per-route work', () => {
+    // pseudo-random histories (fixed seed): series appearing, resets, odd bounds
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const sampleOf = (
+      t: number,
+      les: number[],
+      base: number,
+    ): CompactSample => {
+      const http: CompactSample['http'] = [];
+      for (const route of ['/a', '/b', '/c/:id']) {
+        for (const status of ['200', '404', '500', '503']) {
+          if (rnd(4) === 0) continue;
+          const counts: number[] = [];
+          let c = 0;
+          for (let i = 0; i <= les.length; i++) {
+            c += rnd(base);
+            counts.push(c);
+          }
+          http.push(['GET', route, status, c, c * 0.1, counts]);
+        }
+      }
+      return { t, les, http };
+    };
+    for (let round = 0; round < 200; round++) {
+      const les = round % 5 === 0 ? [0.1, 0.5] : [0.05, 0.1, 0.3, 0.5, 1];
+      const first = sampleOf(0, round % 7 === 0 ? [0.2] : les, 50);
+      const last = sampleOf(60_000, les, round % 3 === 0 ? 20 : 200);
+      const s = summarize(first, last);
+      const f = requestFigures(first, last);
+      expect(f.requests).toBe(s.routes.reduce((n, r) => n + r.requests, 0));
+      expect(f.errorRate).toBeCloseTo(s.errorRate, 12);
+      expect(f.p95Ms === undefined).toBe(s.p95Ms === undefined);
+      expect(f.p95Ms ?? 0).toBeCloseTo(s.p95Ms ?? 0, 9);
+    }
   });
 });

@@ -215,6 +215,49 @@ export function summarize(
 }
 
 /**
+ * What the catalog's status shows of the window between two samples: all
+ * requests, the 5xx among them and the p95, the same figures as
+ * {@link summarize} (the same per-series increases, a reset counting from
+ * zero), without the per-route figures: one pass over the series with no
+ * per-route objects, because the batch status computes it for up to 1,000
+ * services per request.
+ */
+export function requestFigures(
+  first: CompactSample,
+  last: CompactSample,
+): { requests: number; errorRate: number; p95Ms?: number } {
+  const before = new Map<string, CompactSample['http'][number]>();
+  if (first.les.join() === last.les.join()) {
+    for (const s of first.http) {
+      before.set(`${s[0]}\u0000${s[1]}\u0000${s[2]}`, s);
+    }
+  }
+  const les = last.les;
+  const buckets: number[] = les.length ? new Array(les.length + 1).fill(0) : [];
+  let requests = 0;
+  let errors = 0;
+  for (const s of last.http) {
+    const [method, route, status, count, , counts] = s;
+    const prev = before.get(`${method}\u0000${route}\u0000${status}`);
+    const reset = prev !== undefined && count < prev[3];
+    const delta = reset ? count : counterDelta(prev?.[3], count);
+    requests += delta;
+    if (status.startsWith('5')) errors += delta;
+    const n = Math.min(counts.length, buckets.length);
+    for (let i = 0; i < n; i++) {
+      const c = counts[i];
+      const p = reset ? 0 : prev?.[5][i] ?? 0;
+      buckets[i] += c >= p ? c - p : c;
+    }
+  }
+  return {
+    requests,
+    errorRate: requests > 0 ? errors / requests : 0,
+    p95Ms: ms(histogramQuantile(0.95, les, buckets)),
+  };
+}
+
+/**
  * A point per step: figures between the last samples at or before each
  * step's start and end. A step without a sample of its own (thinned-out
  * history, a scrape that missed the step) takes the average between the

@@ -1,4 +1,5 @@
-import type { Entity } from '@backstage/catalog-model';
+import { parseEntityRef, type Entity } from '@backstage/catalog-model';
+import { InputError, NotFoundError } from '@backstage/errors';
 import type {
   EntitySlos,
   SloDefinition,
@@ -7,7 +8,10 @@ import type {
   SourceState,
   SourcedResponse,
 } from '@fastify-backstage/plugin-service-health-common';
-import { SERVICE_HEALTH_ANNOTATIONS } from '@fastify-backstage/plugin-service-health-common';
+import {
+  OPENSLO_ANNOTATION,
+  SERVICE_HEALTH_ANNOTATIONS,
+} from '@fastify-backstage/plugin-service-health-common';
 import { DIRECT_SOURCE_ID } from '../config';
 import { SourceError, sourceStateOf } from '../errors';
 import { parseLabelMatchers, type LabelMatcher } from '../metrics/promql';
@@ -66,10 +70,72 @@ export class SloService {
     },
   ) {}
 
+  /**
+   * The entity's SLO report, also stored as the target's latest evaluation
+   * (what the batch read of the roll-ups answers from).
+   */
   async report(
     entity: Entity,
     target: ResolvedTarget,
     now = Date.now(),
+  ): Promise<SourcedResponse<EntitySlos>> {
+    const response = await this.#report(entity, target, now);
+    await this.options.store.saveStatus(
+      target.entityRef,
+      target.environment,
+      now,
+      response,
+    );
+    return response;
+  }
+
+  /**
+   * Evaluates and stores the SLOs of a target of the poll's list (whose
+   * annotations carry the OpenSLO path and source location), off the
+   * request path: the scheduled aggregation calls it after writing the
+   * buckets. A file that cannot be read or parsed is stored as an error, so
+   * the roll-up says why it has no figures. Does nothing for a target
+   * without the OpenSLO annotation.
+   */
+  async evaluate(target: ResolvedTarget, now = Date.now()): Promise<boolean> {
+    if (!target.annotations?.[OPENSLO_ANNOTATION]) return false;
+    const { kind, namespace, name } = parseEntityRef(target.entityRef);
+    const entity: Entity = {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind,
+      metadata: { name, namespace, annotations: target.annotations },
+    };
+    let response: SourcedResponse<EntitySlos>;
+    try {
+      response = await this.#report(entity, target, now);
+    } catch (e) {
+      if (!(e instanceof NotFoundError || e instanceof InputError)) throw e;
+      response = {
+        source: {
+          source: target.metricsSource,
+          status: 'error',
+          message: e.message,
+        },
+      };
+    }
+    await this.options.store.saveStatus(
+      target.entityRef,
+      target.environment,
+      now,
+      response,
+    );
+    return true;
+  }
+
+  /** The stored evaluations of many targets of one environment (one query per 500). */
+  storedStatuses(entityRefs: string[], environment: string) {
+    return this.options.store.statuses(entityRefs, environment);
+  }
+
+  async #report(
+    entity: Entity,
+    target: ResolvedTarget,
+    now: number,
   ): Promise<SourcedResponse<EntitySlos>> {
     const { file, slos } = await this.options.files.read(entity);
     const sourceId = target.metricsSource;

@@ -1,7 +1,20 @@
+import type {
+  EntitySlos,
+  SourcedResponse,
+} from '@fastify-backstage/plugin-service-health-common';
 import type { Knex } from 'knex';
 import type { SloBucket } from './buckets';
 
 const BUCKETS = 'service_health_slo_buckets';
+const STATUS = 'service_health_slo_status';
+/** Refs per statement of the batch read (well under both databases' bound-variable limits). */
+const CHUNK = 500;
+
+/** A target's latest stored SLO evaluation. */
+export interface StoredSloStatus {
+  computedAt: number;
+  response: SourcedResponse<EntitySlos>;
+}
 
 /** The 5-minute SLO aggregates (made from the direct source's samples, read through its SampleStore). */
 export class SloStore {
@@ -63,5 +76,52 @@ export class SloStore {
 
   async prune(olderThan: number): Promise<number> {
     return this.db(BUCKETS).where('bucket_start', '<', olderThan).delete();
+  }
+
+  /** Replaces a target's stored SLO evaluation. */
+  async saveStatus(
+    entityRef: string,
+    environment: string,
+    computedAt: number,
+    response: SourcedResponse<EntitySlos>,
+  ) {
+    await this.db(STATUS)
+      .insert({
+        entity_ref: entityRef,
+        environment,
+        computed_at: computedAt,
+        response: JSON.stringify(response),
+      })
+      .onConflict(['entity_ref', 'environment'])
+      .merge(['computed_at', 'response']);
+  }
+
+  /**
+   * The stored SLO evaluations of many targets of one environment: one
+   * primary-key lookup per ref, one statement per {@link CHUNK} refs.
+   */
+  async statuses(
+    entityRefs: string[],
+    environment: string,
+  ): Promise<Map<string, StoredSloStatus>> {
+    const result = new Map<string, StoredSloStatus>();
+    for (let i = 0; i < entityRefs.length; i += CHUNK) {
+      const rows = await this.db(STATUS)
+        .where('environment', environment)
+        .whereIn('entity_ref', entityRefs.slice(i, i + CHUNK))
+        .select('entity_ref', 'computed_at', 'response');
+      for (const r of rows) {
+        result.set(r.entity_ref, {
+          computedAt: Number(r.computed_at),
+          response: JSON.parse(r.response),
+        });
+      }
+    }
+    return result;
+  }
+
+  /** Drops evaluations not refreshed since `olderThan` (targets gone from the catalog). */
+  async pruneStatuses(olderThan: number): Promise<number> {
+    return this.db(STATUS).where('computed_at', '<', olderThan).delete();
   }
 }

@@ -14,6 +14,7 @@ import { SloFileReader } from './SloFileReader';
 import { SloService } from './SloService';
 import { SampleStore } from '../database/stores';
 import { SloStore } from './SloStore';
+import { SLO_STATUS_STALE_MS } from './status';
 
 export { addSloRoutes } from './routes';
 export { SloService } from './SloService';
@@ -24,7 +25,8 @@ export const SLO_AGGREGATE_TASK_ID = 'service-health:slo-aggregate';
 /**
  * The SLO part of the plugin: reads OpenSLO files, evaluates them, and (when
  * the health poll runs, since it feeds the direct scrapes) aggregates the
- * direct source's scrapes into 5-minute buckets every 5 minutes.
+ * direct source's scrapes into 5-minute buckets every 5 minutes, then
+ * evaluates and stores each target's SLOs for the roll-ups' batch read.
  */
 export async function createSlos(options: {
   config: RootConfigService;
@@ -48,6 +50,12 @@ export async function createSlos(options: {
     integrations: ScmIntegrations.fromConfig(options.config),
     maxWindowSeconds: options.retentionDays * 86_400,
   });
+  const service = new SloService({
+    files,
+    store,
+    aggregator,
+    metricsSources: options.metricsSources,
+  });
   if (options.schedule) {
     await options.scheduler.scheduleTask({
       id: SLO_AGGREGATE_TASK_ID,
@@ -57,13 +65,19 @@ export async function createSlos(options: {
       initialDelay: { seconds: 60 },
       fn: async signal => {
         const targets = await options.poller.listTargets();
+        const started = Date.now();
         let written = 0;
+        let evaluated = 0;
         for (const t of targets) {
           if (signal?.aborted) break;
-          // only the direct source keeps scrapes to aggregate
-          if (t.refused || t.metricsSource !== DIRECT_SOURCE_ID) continue;
+          if (t.refused) continue;
           try {
-            written += await aggregator.aggregate(t.entityRef, t.environment);
+            // only the direct source keeps scrapes to aggregate
+            if (t.metricsSource === DIRECT_SOURCE_ID) {
+              written += await aggregator.aggregate(t.entityRef, t.environment);
+            }
+            // then the evaluation the roll-ups read (direct buckets or PromQL)
+            if (await service.evaluate(t)) evaluated++;
           } catch (e) {
             options.logger.warn(
               `SLO aggregation of ${t.entityRef} (${t.environment}) failed: ${e}`,
@@ -71,14 +85,15 @@ export async function createSlos(options: {
           }
         }
         await aggregator.prune();
-        options.logger.debug(`Wrote ${written} SLO buckets`);
+        // evaluations of targets gone from the catalog
+        await store.pruneStatuses(started - SLO_STATUS_STALE_MS);
+        options.logger.debug(
+          `Wrote ${written} SLO buckets, evaluated the SLOs of ${evaluated} targets in ${
+            Date.now() - started
+          } ms`,
+        );
       },
     });
   }
-  return new SloService({
-    files,
-    store,
-    aggregator,
-    metricsSources: options.metricsSources,
-  });
+  return service;
 }

@@ -2,7 +2,7 @@ import type {
   EntityStatus,
   EntityStatusMetrics,
 } from '@fastify-backstage/plugin-service-health-common';
-import { summarize, type CompactSample } from '../metrics/samples';
+import { requestFigures, type CompactSample } from '../metrics/samples';
 import type { ResolvedTarget } from '../types';
 import type { ProbeStanding } from './StatusStore';
 
@@ -71,13 +71,12 @@ function metricsOf([first, last]: [
   CompactSample,
   CompactSample,
 ]): EntityStatusMetrics {
-  const summary = summarize(first, last);
-  const requests = summary.routes.reduce((n, r) => n + r.requests, 0);
+  const { requests, errorRate, p95Ms } = requestFigures(first, last);
   return {
     from: new Date(first.t).toISOString(),
     to: new Date(last.t).toISOString(),
     requests,
-    errorRate: summary.errorRate,
-    p95Ms: requests > 0 ? summary.p95Ms : undefined,
+    errorRate,
+    p95Ms: requests > 0 ? p95Ms : undefined,
   };
 }

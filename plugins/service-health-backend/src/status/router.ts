@@ -3,10 +3,12 @@ import type {
   HttpAuthService,
 } from '@backstage/backend-plugin-api';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
-import { InputError } from '@backstage/errors';
+import { InputError, NotFoundError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   MAX_STATUS_BATCH,
+  OPENSLO_ANNOTATION,
+  SloStatusBatchResponse,
   StatusBatchResponse,
 } from '@fastify-backstage/plugin-service-health-common';
 import express from 'express';
@@ -18,6 +20,9 @@ import { resolveTargets } from '../targets';
 import type { ResolvedTarget } from '../types';
 import { entityStatus } from './entityStatus';
 import type { StatusStore } from './StatusStore';
+import { entitySloStatus } from '../slo/status';
+import type { SloService } from '../slo/SloService';
+import type { StoredSloStatus } from '../slo/SloStore';
 
 /** The window of the p95 and error rate: the last hour, as on the overview card. */
 const METRICS_WINDOW_MS = 3_600_000;
@@ -54,7 +59,7 @@ function parseBody(value: unknown) {
 }
 
 /**
- * `POST /status`: the catalog status of many entities in one call, from
+ * `POST /status` and `POST /slos/status`: the catalog status of many entities in one call, from
  * stored probes and samples only (no outbound call). Each entity is read from
  * the catalog with the caller's credentials, so the catalog's permission
  * rules decide per entity; an entity the caller may not read is answered
@@ -66,11 +71,20 @@ export function createStatusRouter(options: {
   store: StatusStore;
   environments: EnvironmentConfig[];
   http: OutboundHttp;
+  /** The SLOs' stored evaluations; without them, `/slos/status` answers 404. */
+  slos?: Pick<SloService, 'storedStatuses'>;
 }): express.Router {
-  const { httpAuth, catalog, store, environments, http } = options;
+  const { httpAuth, catalog, store, environments, http, slos } = options;
   const router = Router();
 
-  router.post('/status', express.json({ limit: '1mb' }), async (req, res) => {
+  /**
+   * The entities of the request read from the catalog with the caller's
+   * credentials (one batch read: the catalog applies its permission rules to
+   * it), and the target each is judged by: the requested environment, or
+   * the entity's first configured one. Entities not found or not readable
+   * are absent from `targets` and `found`.
+   */
+  async function resolveBatch(req: express.Request) {
     const credentials: BackstageCredentials = await httpAuth.credentials(req, {
       allow: ['user'],
     });
@@ -94,13 +108,13 @@ export function createStatusRouter(options: {
         )
       : { items: [] };
 
-    // The target each entity is judged by: the requested environment, or
-    // the entity's first configured one.
+    const found = new Set<string>();
     const targets = new Map<string, ResolvedTarget | undefined>();
     const byEnvironment = new Map<string, ResolvedTarget[]>();
     unique.forEach((ref, i) => {
       const entity = entities[i];
       if (!entity) return;
+      found.add(ref);
       const all = resolveTargets(entity, environments, http);
       const t = environment
         ? all.find(x => x.environment === environment)
@@ -112,9 +126,14 @@ export function createStatusRouter(options: {
         byEnvironment.set(t.environment, list);
       }
     });
+    return { refs, found, targets, byEnvironment };
+  }
+
+  router.post('/status', express.json({ limit: '1mb' }), async (req, res) => {
+    const { refs, found, targets, byEnvironment } = await resolveBatch(req);
 
     const from = Date.now() - METRICS_WINDOW_MS;
-    const found = new Map<string, ReturnType<typeof entityStatus>>();
+    const statuses = new Map<string, ReturnType<typeof entityStatus>>();
     for (const [env, list] of byEnvironment) {
       const dbRefs = list.map(t => t.entityRef);
       const direct = list
@@ -125,7 +144,7 @@ export function createStatusRouter(options: {
         store.sampleEdges(direct, env, from),
       ]);
       for (const t of list) {
-        found.set(
+        statuses.set(
           t.entityRef,
           entityStatus(
             t.entityRef,
@@ -137,14 +156,12 @@ export function createStatusRouter(options: {
       }
     }
 
-    const index = new Map(unique.map((ref, i) => [ref, i]));
     const answer: StatusBatchResponse = {
       items: refs.map(ref => {
-        const entity = entities[index.get(ref)!];
-        if (!entity) return null;
+        if (!found.has(ref)) return null;
         const t = targets.get(ref);
         const status =
-          (t && found.get(t.entityRef)) ??
+          (t && statuses.get(t.entityRef)) ??
           entityStatus(ref, t, undefined, undefined);
         // answer with the ref as asked (the catalog matches refs case-insensitively)
         return { ...status, entityRef: ref };
@@ -152,6 +169,44 @@ export function createStatusRouter(options: {
     };
     res.json(answer);
   });
+
+  /**
+   * `POST /slos/status`: the SLO standing of many entities, permission-checked
+   * per entity as `/status` is, from the stored evaluations (one primary-key
+   * read per entity, no OpenSLO file and no bucket read on this path).
+   */
+  router.post(
+    '/slos/status',
+    express.json({ limit: '1mb' }),
+    async (req, res) => {
+      if (!slos) {
+        throw new NotFoundError('SLOs are not enabled');
+      }
+      const { refs, found, targets, byEnvironment } = await resolveBatch(req);
+      const now = Date.now();
+      const stored = new Map<string, StoredSloStatus>();
+      for (const [env, list] of byEnvironment) {
+        const withSlos = list
+          .filter(t => t.annotations?.[OPENSLO_ANNOTATION])
+          .map(t => t.entityRef);
+        if (withSlos.length === 0) continue;
+        for (const [ref, s] of await slos.storedStatuses(withSlos, env)) {
+          stored.set(`${ref}\u0000${env}`, s);
+        }
+      }
+      const answer: SloStatusBatchResponse = {
+        items: refs.map(ref => {
+          if (!found.has(ref)) return null;
+          const t = targets.get(ref);
+          const s = t
+            ? stored.get(`${t.entityRef}\u0000${t.environment}`)
+            : undefined;
+          return { ...entitySloStatus(ref, t, s, now), entityRef: ref };
+        }),
+      };
+      res.json(answer);
+    },
+  );
 
   return router;
 }

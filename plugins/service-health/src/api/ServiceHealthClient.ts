@@ -6,6 +6,7 @@ import {
   EntitySlos,
   MAX_STATUS_BATCH,
   ServiceHealthStatusApi,
+  SloStatusBatchResponse,
   StatusBatchResponse,
   SloHistory,
   HealthHistory,
@@ -158,6 +159,33 @@ export class ServiceHealthClient
           environment: options?.environment,
         }),
       });
+      items.push(...page.items);
+    }
+    return { items };
+  }
+
+  /**
+   * `POST /slos/status`: the SLO standing of many entities, one request per
+   * `MAX_STATUS_BATCH` (1,000) refs.
+   */
+  async getSloStatuses(
+    entityRefs: string[],
+    options?: { environment?: string },
+  ): Promise<SloStatusBatchResponse> {
+    const baseUrl = await this.discoveryApi.getBaseUrl('service-health');
+    const items: SloStatusBatchResponse['items'] = [];
+    for (let i = 0; i < entityRefs.length; i += MAX_STATUS_BATCH) {
+      const page = await this.send<SloStatusBatchResponse>(
+        `${baseUrl}/slos/status`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            entityRefs: entityRefs.slice(i, i + MAX_STATUS_BATCH),
+            environment: options?.environment,
+          }),
+        },
+      );
       items.push(...page.items);
     }
     return { items };

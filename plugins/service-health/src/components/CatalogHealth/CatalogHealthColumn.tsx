@@ -18,10 +18,25 @@ import { StatusBadge } from '../shared/status';
  */
 let sortSource: StatusBatcher | undefined;
 
+const NO_REFS: string[] = [];
+const refsOfList = new WeakMap<Entity[], string[]>();
+
+/**
+ * The monitored refs of the table's entities, computed once per entity list
+ * (the columns function runs on every render of the table with the same
+ * list): the cells then get the same array, and their effect does not run
+ * again on a re-render.
+ */
 function monitoredRefs(entities: Entity[] | undefined): string[] {
-  return (entities ?? [])
-    .filter(isServiceHealthAvailable)
-    .map(e => stringifyEntityRef(e));
+  if (!entities) return NO_REFS;
+  let refs = refsOfList.get(entities);
+  if (!refs) {
+    refs = entities
+      .filter(isServiceHealthAvailable)
+      .map(e => stringifyEntityRef(e));
+    refsOfList.set(entities, refs);
+  }
+  return refs;
 }
 
 function HealthCell(props: { entity: Entity; pageRefs: string[] }) {
@@ -34,7 +49,9 @@ function HealthCell(props: { entity: Entity; pageRefs: string[] }) {
   useEffect(() => {
     // Every cell asks for the whole page: the batcher sends one request for
     // the refs of all cells of this render, and the sort knows every row.
-    if (monitored) batcher.want([ref, ...pageRefs]);
+    if (!monitored) return;
+    batcher.want([ref]);
+    batcher.wantPage(pageRefs);
   }, [batcher, monitored, ref, pageRefs]);
   if (!monitored) return null;
   const entry = batcher.get(ref);

@@ -1,5 +1,8 @@
 import { useEffect, useMemo } from 'react';
-import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
+import {
+  CATALOG_FILTER_EXISTS,
+  type CatalogApi,
+} from '@backstage/catalog-client';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { Select } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
@@ -14,6 +17,7 @@ import Typography from '@material-ui/core/Typography';
 import {
   isUnhealthy,
   SERVICE_HEALTH_ANNOTATIONS,
+  type ServiceHealthStatusApi,
 } from '@fastify-backstage/plugin-service-health-common';
 import useAsync from 'react-use/esm/useAsync';
 import { serviceHealthStatusApiRef } from '../../api';
@@ -69,19 +73,28 @@ export function unhealthyUids(
     .map(e => e.metadata.uid!);
 }
 
+/** How long the unhealthy set is reused (remounts, returning to the catalog) before it is read again. */
+const UNHEALTHY_FRESH_MS = 60_000;
+
+const unhealthyCache = new WeakMap<
+  ServiceHealthStatusApi,
+  { at: number; uids: Promise<string[]> }
+>();
+
 /**
- * A catalog filter "Health": all entities, or the unhealthy services. It
- * reads the monitored components from the catalog and their statuses in one
- * batch request per 1,000.
- *
- * @public
+ * The uids of the unhealthy monitored components: one catalog read and one
+ * batch status request per 1,000, computed once and shared by every mount of
+ * the picker for a minute (not per render, not per mount).
+ * A failed read is not kept.
  */
-export function CatalogHealthPicker() {
-  const catalogApi = useApi(catalogApiRef);
-  const statusApi = useApi(serviceHealthStatusApiRef);
-  const { filters, updateFilters, queryParameters } =
-    useEntityList<CatalogHealthFilters>();
-  const { value: unhealthy, error } = useAsync(async () => {
+export function loadUnhealthyUids(
+  catalogApi: CatalogApi,
+  statusApi: ServiceHealthStatusApi,
+  now = Date.now(),
+): Promise<string[]> {
+  const cached = unhealthyCache.get(statusApi);
+  if (cached && now - cached.at < UNHEALTHY_FRESH_MS) return cached.uids;
+  const uids = (async () => {
     const { items } = await catalogApi.getEntities({
       filter: {
         [`metadata.annotations.${SERVICE_HEALTH_ANNOTATIONS.baseUrl}`]:
@@ -93,15 +106,42 @@ export function CatalogHealthPicker() {
       items.map(e => stringifyEntityRef(e)),
     );
     return unhealthyUids(items, statuses);
-  }, [catalogApi, statusApi]);
+  })();
+  unhealthyCache.set(statusApi, { at: now, uids });
+  uids.catch(() => {
+    if (unhealthyCache.get(statusApi)?.uids === uids) {
+      unhealthyCache.delete(statusApi);
+    }
+  });
+  return uids;
+}
+
+/**
+ * A catalog filter "Health": all entities, or the unhealthy services. The
+ * unhealthy set is read once (see `loadUnhealthyUids`) and its filter
+ * made once, so re-renders and choices do not read anything again.
+ *
+ * @public
+ */
+export function CatalogHealthPicker() {
+  const catalogApi = useApi(catalogApiRef);
+  const statusApi = useApi(serviceHealthStatusApiRef);
+  const { filters, updateFilters, queryParameters } =
+    useEntityList<CatalogHealthFilters>();
+  const { value: unhealthy, error } = useAsync(
+    () => loadUnhealthyUids(catalogApi, statusApi),
+    [catalogApi, statusApi],
+  );
+  const unhealthyFilter = useMemo(
+    () => (unhealthy ? new CatalogHealthFilter(unhealthy) : undefined),
+    [unhealthy],
+  );
 
   const fromQuery = [queryParameters.health].flat()[0];
   const selected: CatalogHealthChoice =
     filters.health || fromQuery === 'unhealthy' ? 'unhealthy' : 'all';
   const filterFor = (choice: CatalogHealthChoice) =>
-    choice === 'all' || !unhealthy
-      ? undefined
-      : new CatalogHealthFilter(unhealthy);
+    choice === 'all' ? undefined : unhealthyFilter;
 
   useEffect(() => {
     if (unhealthy) updateFilters({ health: filterFor(selected) });

@@ -44,6 +44,20 @@ export class StatusBatcher {
     };
   };
 
+  #lastPage: { refs: string[]; at: number } | undefined;
+
+  /**
+   * Asks for a whole page's refs, as every cell of the page does: the same
+   * array asked again while fresh is skipped at once instead of walked once
+   * per cell.
+   */
+  wantPage(refs: string[], now = Date.now()) {
+    const last = this.#lastPage;
+    if (last && last.refs === refs && now - last.at < FRESH_MS) return;
+    this.#lastPage = { refs, at: now };
+    this.want(refs, now);
+  }
+
   /** Asks for `refs` (those not fresh and not already asked) in the next batch. */
   want(refs: Iterable<string>, now = Date.now()) {
     for (const ref of refs) {

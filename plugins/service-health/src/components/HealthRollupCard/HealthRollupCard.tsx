@@ -10,6 +10,7 @@ import {
   EntityRefLink,
   useEntity,
 } from '@backstage/plugin-catalog-react';
+import Box from '@material-ui/core/Box';
 import List from '@material-ui/core/List';
 import ListItem from '@material-ui/core/ListItem';
 import ListItemText from '@material-ui/core/ListItemText';
@@ -22,6 +23,7 @@ import {
   sinceText,
 } from '../CatalogHealth/HealthStatusChip';
 import { loadRollup, RollupService } from './rollup';
+import { SloStatusChip } from './SloStatusChip';
 
 const scopes: Record<string, string> = {
   system: 'in this system',
@@ -41,14 +43,21 @@ function ServiceRow(props: { service: RollupService }) {
           service.status?.reason ?? (since ? `${label} ${since}` : undefined)
         }
       />
-      <HealthStatusChip status={service.status} />
+      <Box display="flex" alignItems="center" gridGap={8} flexShrink={0}>
+        <HealthStatusChip status={service.status} />
+        <Box minWidth={110} textAlign="right">
+          <SloStatusChip slo={service.slo} />
+        </Box>
+      </Box>
     </ListItem>
   );
 }
 
 /**
  * Health of the services of a System, Domain or Group: how many are healthy
- * and, worst first, which are not and since when. One batch status request.
+ * and, worst first, which are not and since when, and the worst state of
+ * each one's SLOs (budget left on hover). One batch request for the health,
+ * one for the SLOs.
  *
  * @public
  */
@@ -87,7 +96,14 @@ export function HealthRollupCard() {
         <Typography variant="h6" data-testid="rollup-summary">
           {value.healthy} of {value.services.length} service
           {value.services.length === 1 ? '' : 's'} healthy
+          {value.sloBreached > 0 &&
+            ` · ${value.sloBreached} with an SLO breached`}
         </Typography>
+        {value.sloError && (
+          <Typography variant="body2" color="error">
+            SLO status unavailable: {value.sloError.message}
+          </Typography>
+        )}
         {value.unmonitored > 0 && (
           <Typography variant="body2" color="textSecondary">
             {value.unmonitored} more component

@@ -2,9 +2,11 @@ import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import type { CatalogApi } from '@backstage/catalog-client';
 import {
   catalogHealthRank,
+  EntitySloStatus,
   EntityStatus,
   isServiceHealthAvailable,
   ServiceHealthStatusApi,
+  sloRollupRank,
 } from '@fastify-backstage/plugin-service-health-common';
 
 /** One service of a roll-up. */
@@ -12,14 +14,37 @@ export interface RollupService {
   entity: Entity;
   entityRef: string;
   status: EntityStatus | null;
+  /** The worst of its SLOs; undefined when the SLO read failed. */
+  slo?: EntitySloStatus | null;
 }
 
 export interface Rollup {
   /** Services with a health annotation, worst first. */
   services: RollupService[];
   healthy: number;
+  /** Services with an SLO whose error budget is spent. */
+  sloBreached: number;
+  /** Why the SLO column is empty, when its read failed (the health still shows). */
+  sloError?: Error;
   /** Components without a health annotation (not counted above). */
   unmonitored: number;
+}
+
+/**
+ * Worst first: by health (down, failing, not started, degraded, healthy,
+ * unknown), then by SLO (breached, at risk, no data, met, none), then by
+ * name. So among healthy services those that broke their SLO come first.
+ */
+export function compareRollupServices(
+  a: RollupService,
+  b: RollupService,
+): number {
+  return (
+    catalogHealthRank(a.status ?? undefined) -
+      catalogHealthRank(b.status ?? undefined) ||
+    sloRollupRank(a.slo?.state) - sloRollupRank(b.slo?.state) ||
+    a.entityRef.localeCompare(b.entityRef)
+  );
 }
 
 const FIELDS = [
@@ -70,7 +95,10 @@ export async function componentsOf(
   return items;
 }
 
-/** Worst first, then by name; one batch request for all the services. */
+/**
+ * Worst first (see {@link compareRollupServices}); one batch request for the
+ * health of all the services and one for their SLOs, in parallel.
+ */
 export async function loadRollup(
   catalogApi: CatalogApi,
   statusApi: ServiceHealthStatusApi,
@@ -79,20 +107,28 @@ export async function loadRollup(
   const components = await componentsOf(catalogApi, entity);
   const monitored = components.filter(isServiceHealthAvailable);
   const refs = monitored.map(e => stringifyEntityRef(e));
-  const { items } = refs.length
-    ? await statusApi.getStatuses(refs)
-    : { items: [] };
+  const [{ items }, slos] = refs.length
+    ? await Promise.all([
+        statusApi.getStatuses(refs),
+        statusApi.getSloStatuses(refs).then(
+          r => ({ items: r.items, error: undefined }),
+          (error: Error) => ({ items: undefined, error }),
+        ),
+      ])
+    : [{ items: [] }, { items: [], error: undefined }];
   const services = monitored
-    .map((e, i) => ({ entity: e, entityRef: refs[i], status: items[i] }))
-    .sort(
-      (a, b) =>
-        catalogHealthRank(a.status ?? undefined) -
-          catalogHealthRank(b.status ?? undefined) ||
-        a.entityRef.localeCompare(b.entityRef),
-    );
+    .map((e, i) => ({
+      entity: e,
+      entityRef: refs[i],
+      status: items[i],
+      slo: slos.items?.[i],
+    }))
+    .sort(compareRollupServices);
   return {
     services,
     healthy: services.filter(s => s.status?.state === 'pass').length,
+    sloBreached: services.filter(s => s.slo?.state === 'breached').length,
+    sloError: slos.error,
     unmonitored: components.length - monitored.length,
   };
 }

@@ -15,7 +15,12 @@ import {
 } from '@fastify-backstage/plugin-service-health-common';
 import { serviceHealthApiRef } from '../../api';
 import { usePolledData } from '../../hooks/usePolledData';
-import { formatCount, formatDuration, formatTime } from '../shared/format';
+import {
+  formatBudget,
+  formatCount,
+  formatDuration,
+  formatTime,
+} from '../shared/format';
 import { NoData, SectionState } from '../shared/SectionState';
 import { statusColors } from '../shared/status';
 import { RANGES, useServiceHealthContext } from './context';
@@ -101,11 +106,6 @@ function formatTarget(target: number): string {
 }
 
 /** Budget left, whole percent; negative when overspent. */
-function formatBudget(remaining: number | undefined): string {
-  if (remaining === undefined || !Number.isFinite(remaining)) return '–';
-  return `${Math.round(remaining * 100)} %`;
-}
-
 function indicatorText(slo: SloReport): string {
   return slo.indicator.type === 'availability'
     ? 'Requests answered without a 5xx'

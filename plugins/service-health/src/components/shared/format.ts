@@ -135,3 +135,9 @@ export function formatObserved(value: unknown, unit?: string): string {
   }
   return JSON.stringify(value);
 }
+
+/** An error budget left, 0..1 (negative when overspent): 0.42 → "42 %", -9 → "-900 %". */
+export function formatBudget(remaining: number | undefined): string {
+  if (remaining === undefined || !Number.isFinite(remaining)) return '–';
+  return `${Math.round(remaining * 100)} %`;
+}
