@@ -27,6 +27,7 @@ const PORT = Number(process.env.REPLICAS_TEST_PORT ?? 18710);
 const SERVICES = 300;
 const SHARDS = 16;
 // The coordinator's member time-to-live (plugin.ts POLL_MEMBER_TTL_MS).
+// serviceHealth.health.replicaTimeoutSeconds: below the default 10 s to keep the test short.
 const MEMBER_TTL_S = 6;
 const INTERVAL_S = 5;
 
@@ -72,7 +73,12 @@ before(async () => {
   dropDatabase = await createDatabase(database);
   const serviceHealth = {
     allowedHosts: ['127.0.0.1'],
-    health: { intervalSeconds: INTERVAL_S, shards: SHARDS, concurrency: 4 },
+    health: {
+      intervalSeconds: INTERVAL_S,
+      shards: SHARDS,
+      concurrency: 4,
+      replicaTimeoutSeconds: MEMBER_TTL_S,
+    },
     traces: { receiver: { tokens: [OTLP_TOKEN] } },
   };
   // One after the other: the first creates the schemas and runs the migrations.

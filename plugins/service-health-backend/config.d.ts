@@ -53,6 +53,13 @@ export interface Config {
        * Default 16.
        */
       shards?: number;
+      /**
+       * A replica that has not heartbeaten for this long counts as gone and its
+       * shards move to the others (the failover time is this plus up to one
+       * interval). Replicas heartbeat every second; raise it where a replica's
+       * event loop or database connection can stall longer. Default 10 seconds.
+       */
+      replicaTimeoutSeconds?: number;
       /** Age after which stored probes (and their buckets) are deleted. Default 7 days. */
       retentionDays?: number;
       /**

@@ -78,6 +78,8 @@ export interface ServiceHealthConfig {
     concurrency: number;
     /** Poll tasks, each owning a stable hash range of the targets. */
     shards: number;
+    /** A replica whose heartbeat is older than this is gone; its shards move. */
+    replicaTimeoutSeconds: number;
     retentionDays: number;
     /** Probes younger than this are kept one row each; older ones in buckets. */
     rawHours: number;
@@ -162,6 +164,11 @@ export function readServiceHealthConfig(root: Config): ServiceHealthConfig {
       intervalSeconds: c?.getOptionalNumber('health.intervalSeconds') ?? 30,
       concurrency: positiveInteger(c, 'health.concurrency', 16),
       shards: positiveInteger(c, 'health.shards', 16),
+      replicaTimeoutSeconds: positiveInteger(
+        c,
+        'health.replicaTimeoutSeconds',
+        10,
+      ),
       retentionDays: c?.getOptionalNumber('health.retentionDays') ?? 7,
       rawHours: c?.getOptionalNumber('health.rawHours') ?? 6,
       rollupMinutes: c?.getOptionalNumber('health.rollupMinutes') ?? 60,

@@ -39,8 +39,6 @@ export function healthPollTaskId(shard: number): string {
 const HEALTH_POLL_MEMBERS_TASK_ID = 'service-health:poll-members';
 
 const POLL_HEARTBEAT_MS = 1000;
-/** A replica silent this long is gone; its shards move to the others. */
-const POLL_MEMBER_TTL_MS = 6000;
 
 /** Id of the scheduled task keeping the probe and sample history bounded. @public */
 export const HEALTH_PRUNE_TASK_ID = 'service-health:prune-history';
@@ -204,18 +202,22 @@ export const serviceHealthPlugin = createBackendPlugin({
         });
 
         if (settings.health.enabled) {
-          const { intervalSeconds: interval, shards } = settings.health;
+          const {
+            intervalSeconds: interval,
+            shards,
+            replicaTimeoutSeconds,
+          } = settings.health;
           // Each replica runs the shards assigned to it over the live replicas
           // (ShardCoordinator): even and deterministic, a lease per shard run
           // so that no shard runs twice in an interval, and a dead replica's
-          // shards move within POLL_MEMBER_TTL_MS. The scheduler keeps the
+          // shards move within `replicaTimeoutSeconds`. The scheduler keeps the
           // timing: local tasks, as every replica takes part.
           const coordinator = new ShardCoordinator({
             store: new PollShardStore(knex),
             shards,
             intervalMs: interval * 1000,
             heartbeatMs: POLL_HEARTBEAT_MS,
-            ttlMs: POLL_MEMBER_TTL_MS,
+            ttlMs: replicaTimeoutSeconds * 1000,
             logger,
           });
           await scheduler.scheduleTask({

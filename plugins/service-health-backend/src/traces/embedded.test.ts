@@ -16,6 +16,10 @@ import { startServer, testLogger } from './testUtils';
 // SQLite always, PostgreSQL when BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING is set.
 const databases = pluginTestDatabases();
 
+// Each test spawns a Node process that loads the OpenTelemetry SDK and exports to the
+// receiver: on 2 busy cores that has taken longer than Jest's 5 s default.
+jest.setTimeout(60_000);
+
 const TOKEN = 'test-token-123';
 
 type SdkSpan = {
