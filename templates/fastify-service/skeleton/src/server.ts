@@ -56,19 +56,47 @@ async function stopAccepting(server: NetServer, limitMs: number): Promise<void> 
  * stop routing here; then new connections are refused, open ones end after their next response, in-flight requests
  * finish, the database pool closes
  * (onClose hooks) and buffered spans are flushed. All of it within SHUTDOWN_GRACE_MS, after which the
- * process exits anyway.
+ * process exits anyway. Exit code 0 after a clean shutdown.
  */
-closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS, logger: app.log }, async ({ signal, err }) => {
-  if (err) app.log.error({ err }, 'shutting down after an uncaught error');
-  else app.log.info({ signal }, 'shutting down');
-  app.health.shuttingDown = true;
-  if (!err) {
-    await sleep(config.SHUTDOWN_DRAIN_MS);
-    app.health.closingConnections = true;
-    await stopAccepting(app.server, config.SHUTDOWN_GRACE_MS / 2);
-  }
-  await app.close();
-  await shutdownTelemetry();
-});
+let stopSignal: NodeJS.Signals | undefined;
+let closing = false;
+const shutdown = closeWithGrace(
+  // SIGINT and SIGTERM are handled below: close-with-grace would take any second one for "exit now" (code 1).
+  { delay: config.SHUTDOWN_GRACE_MS, logger: app.log, skip: ['SIGINT', 'SIGTERM'] },
+  async ({ err }) => {
+    closing = true;
+    if (err) app.log.error({ err }, 'shutting down after an uncaught error');
+    else app.log.info({ signal: stopSignal }, 'shutting down');
+    app.health.shuttingDown = true;
+    if (!err) {
+      await sleep(config.SHUTDOWN_DRAIN_MS);
+      app.health.closingConnections = true;
+      await stopAccepting(app.server, config.SHUTDOWN_GRACE_MS / 2);
+    }
+    await app.close();
+    await shutdownTelemetry();
+  },
+);
+
+/**
+ * One Ctrl+C can arrive more than once: the terminal signals its whole foreground process group, and npm or a
+ * supervisor in that group forwards the same signal milliseconds later (measured: 18 ms). A repeat within
+ * SIGNAL_REPEAT_MS is that same request; a later one (a shutdown that hangs, and the operator insists) exits at once.
+ */
+const SIGNAL_REPEAT_MS = 500;
+let firstSignalAt: number | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (firstSignalAt === undefined) {
+      firstSignalAt = Date.now();
+      stopSignal = signal;
+      // Already closing after an uncaught error: the signal only opens the repeat window.
+      if (!closing) shutdown.close();
+    } else if (Date.now() - firstSignalAt > SIGNAL_REPEAT_MS) {
+      app.log.error({ signal }, 'second signal during shutdown, exiting at once');
+      process.exit(1);
+    }
+  });
+}
 
 await app.listen({ host: config.HOST, port: config.PORT });

@@ -1,11 +1,76 @@
+import { type Context, TraceFlags, trace } from '@opentelemetry/api';
+import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, type OpenMetricsContentType, Registry, collectDefaultMetrics } from 'prom-client';
+import { LatencyHistogram, type LatencySeries } from '../../lib/latency-histogram.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The service's Prometheus registry; feature plugins register their metrics here. */
     metrics: Registry;
+    /** The registry in the format an `Accept` header asks for: OpenMetrics (with exemplars) or text 0.0.4. */
+    metricsExposition: (accept: string | undefined) => Promise<{ contentType: string; body: string }>;
   }
+}
+
+// Present only when telemetry.ts registered @fastify/otel (not in unit tests without tracing).
+type OtelRequest = Omit<FastifyRequest, 'opentelemetry'> & {
+  opentelemetry?: () => { context: Context | null };
+};
+
+/** The request's span when its trace is sampled (only a sampled trace can be looked up from an exemplar). */
+function sampledSpan(request: FastifyRequest): { traceId: string; spanId: string } | undefined {
+  let span = trace.getActiveSpan();
+  if (span === undefined) {
+    // onResponse usually still runs in the request's context; otherwise @fastify/otel kept it on the request.
+    const context = (request as OtelRequest).opentelemetry?.().context;
+    span = context ? trace.getSpan(context) : undefined;
+  }
+  if (span === undefined) return undefined;
+  const spanContext = span.spanContext();
+  return (spanContext.traceFlags & TraceFlags.SAMPLED) === 0 ? undefined : spanContext;
+}
+
+/**
+ * OpenMetrics when the scraper prefers it (Prometheus asks for it first); prom-client writes exemplars only there.
+ * `*\/*` and no Accept header get the classic text format, which every scraper reads.
+ */
+function prefersOpenMetrics(accept: string | undefined): boolean {
+  if (accept === undefined) return false;
+  let openMetrics = 0;
+  let text = 0;
+  for (const range of accept.split(',')) {
+    const [type = '', ...parameters] = range.split(';').map((part) => part.trim().toLowerCase());
+    const q = parameters.find((p) => p.startsWith('q='));
+    const quality = q === undefined ? 1 : Number(q.slice(2)) || 0;
+    if (type === 'application/openmetrics-text') openMetrics = Math.max(openMetrics, quality);
+    else if (type === 'text/plain') text = Math.max(text, quality);
+  }
+  return openMetrics > 0 && openMetrics >= text;
+}
+
+/**
+ * Renders `registry` as OpenMetrics through a second registry holding views of its metrics. prom-client's
+ * OpenMetrics rendering renames counters in place (it strips `_total` from the metric objects), which would break
+ * every later classic scrape of the same metrics; the views carry the OpenMetrics family name instead.
+ */
+function openMetricsOf(registry: Registry): Promise<string> {
+  const openMetrics = new Registry<OpenMetricsContentType>();
+  openMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  for (const metric of registry.getMetricsAsArray()) {
+    // prom-client's types declare `type` as a numeric enum; at run time it is the exposition's type name.
+    const family = (metric.type as unknown) === 'counter' ? metric.name.replace(/_total$/, '') : metric.name;
+    const source = metric as unknown as { get: () => Promise<{ name: string }> };
+    const view = {
+      name: family,
+      help: metric.help,
+      type: metric.type,
+      aggregator: metric.aggregator,
+      get: async () => ({ ...(await source.get()), name: family }),
+    };
+    openMetrics.registerMetric(view as unknown as Parameters<Registry['registerMetric']>[0]);
+  }
+  return openMetrics.metrics();
 }
 
 /**
@@ -27,14 +92,15 @@ export default fp(
       registry.removeSingleMetric(name);
     }
 
-    const duration = new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'Duration of HTTP requests, by route template',
-      labelNames: ['method', 'route', 'status_code'] as const,
+    // Sampled requests' trace ids ride along as exemplars (OpenMetrics scrapes only), so a slow bucket in
+    // Prometheus leads to a trace.
+    const duration = new LatencyHistogram(
+      'http_request_duration_seconds',
+      'Duration of HTTP requests, by route template',
       // 0.3: the latency SLO's threshold in openslo.yaml (an SLO can only count requests under a bucket bound).
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.3, 0.5, 1, 2.5, 5, 10],
-      registers: [registry],
-    });
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.3, 0.5, 1, 2.5, 5, 10],
+    );
+    registry.registerMetric(duration as unknown as Parameters<Registry['registerMetric']>[0]);
     const inFlight = new Gauge({
       name: 'http_requests_in_flight',
       help: 'HTTP requests being served',
@@ -42,16 +108,21 @@ export default fp(
     });
 
     app.decorate('metrics', registry);
+    app.decorate('metricsExposition', async (accept: string | undefined) =>
+      prefersOpenMetrics(accept)
+        ? { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body: await openMetricsOf(registry) }
+        : { contentType: registry.contentType, body: await registry.metrics() },
+    );
 
-    // One pre-bound histogram child per method/route/status: observing through it skips prom-client's per-call
-    // label validation and hashing and allocates nothing. The set of keys is bounded by the routes.
-    const children = new Map<string, ReturnType<typeof duration.labels>>();
-    const child = (method: string, route: string, statusCode: number) => {
+    // One pre-bound series per method/route/status (see lib/latency-histogram.ts); the set of keys is bounded by
+    // the routes.
+    const series = new Map<string, LatencySeries>();
+    const seriesOf = (method: string, route: string, statusCode: number) => {
       const key = `${method} ${statusCode} ${route}`;
-      let bound = children.get(key);
+      let bound = series.get(key);
       if (bound === undefined) {
-        bound = duration.labels({ method, route, status_code: statusCode });
-        children.set(key, bound);
+        bound = duration.bind({ method, route, status_code: statusCode });
+        series.set(key, bound);
       }
       return bound;
     };
@@ -82,7 +153,12 @@ export default fp(
         return;
       }
       settle(request);
-      child(request.method, url ?? 'unmatched', reply.statusCode).observe(reply.elapsedTime / 1000);
+      const span = sampledSpan(request);
+      seriesOf(request.method, url ?? 'unmatched', reply.statusCode).observe(
+        reply.elapsedTime / 1000,
+        span?.traceId,
+        span?.spanId,
+      );
       done();
     });
   },
