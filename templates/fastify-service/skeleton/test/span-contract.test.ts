@@ -91,8 +91,8 @@ describe('span contract', () => {
     expect(span.status.message).toBe('broken on purpose');
     expect(span.events.map((event) => event.name)).toEqual(['exception']);
   });
-
   // #region feature:database
+
   it('makes one CLIENT span per query under the server span, named "{operation} {table}"', async () => {
     const created = await t.app.inject({
       method: 'POST',
