@@ -33,6 +33,7 @@ import { SLO_AGGREGATE_TASK_ID } from '.';
 import { BUCKET_MS } from './buckets';
 import { SloAggregator } from './SloAggregator';
 import { MinuteTraffic, syntheticSamples } from './__testUtils__/history';
+import { availabilitySloYaml } from './__testUtils__/openslo';
 
 /*
  * POST /api/service-health/slos/status on a real test backend with the real
@@ -82,35 +83,7 @@ const notSecret = createServiceFactory({
 });
 
 /** One availability SLO: 99.9 % of requests not 5xx over 28 days. */
-const OPENSLO = `
-apiVersion: openslo/v1
-kind: SLO
-metadata:
-  name: availability
-spec:
-  indicator:
-    metadata:
-      name: non-5xx
-    spec:
-      ratioMetric:
-        counter: true
-        good:
-          metricSource:
-            type: fastify-backstage
-            spec:
-              events: non-5xx
-        total:
-          metricSource:
-            type: fastify-backstage
-            spec:
-              events: all
-  timeWindow:
-    - duration: 28d
-      isRolling: true
-  budgetingMethod: Occurrences
-  objectives:
-    - target: 0.999
-`;
+const OPENSLO = availabilitySloYaml();
 
 /** A day and an hour of 1,000 requests a minute, 2 % slow (under the latency bounds the test does not use). */
 const DAY_AND_HOUR = 1500;

@@ -15,37 +15,11 @@ import request from 'supertest';
 import { component, entityApi } from '../__testUtils__/backend';
 import { manualScheduler } from '../__testUtils__/scheduler';
 import { serviceHealthPlugin } from '../plugin';
+import { availabilitySloYaml } from './__testUtils__/openslo';
 
 jest.setTimeout(60_000);
 
-const OPENSLO = `apiVersion: openslo/v1
-kind: SLO
-metadata:
-  name: availability
-spec:
-  indicator:
-    metadata:
-      name: non-5xx
-    spec:
-      ratioMetric:
-        counter: true
-        good:
-          metricSource:
-            type: fastify-backstage
-            spec:
-              events: non-5xx
-        total:
-          metricSource:
-            type: fastify-backstage
-            spec:
-              events: all
-  timeWindow:
-    - duration: 28d
-      isRolling: true
-  budgetingMethod: Occurrences
-  objectives:
-    - targetPercent: 99.9
-`;
+const OPENSLO = availabilitySloYaml({ objective: 'targetPercent: 99.9' });
 
 /**
  * The portal's case: the service's repository is a local bare repository

@@ -17,38 +17,11 @@ import {
   syntheticSamples,
   toOpenMetrics,
 } from './__testUtils__/history';
+import { availabilitySloYaml } from './__testUtils__/openslo';
 
 jest.setTimeout(120_000);
 
-const OPENSLO = `
-apiVersion: openslo/v1
-kind: SLO
-metadata:
-  name: availability
-spec:
-  indicator:
-    metadata:
-      name: non-5xx
-    spec:
-      ratioMetric:
-        counter: true
-        good:
-          metricSource:
-            type: fastify-backstage
-            spec:
-              events: non-5xx
-        total:
-          metricSource:
-            type: fastify-backstage
-            spec:
-              events: all
-  timeWindow:
-    - duration: 1d
-      isRolling: true
-  budgetingMethod: Occurrences
-  objectives:
-    - target: 0.999
-`;
+const OPENSLO = availabilitySloYaml({ window: '1d' });
 
 /**
  * The SLO route of an environment whose metrics come from Prometheus: a real
